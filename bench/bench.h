@@ -1,0 +1,15 @@
+// tandem-bench sub-commands. Each prints one JSON object per line on stdout.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace tandem::bench {
+
+// Returns the process exit code.
+int emulator_main(const std::vector<std::string>& args);
+int display_main(const std::vector<std::string>& args);
+
+bool parse_size(const std::string& text, int& cols, int& rows);
+
+}  // namespace tandem::bench

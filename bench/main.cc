@@ -1,0 +1,31 @@
+// tandem-bench: reproducible micro-benchmarks that print JSON.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "bench/bench.h"
+
+namespace tandem::bench {
+
+bool parse_size(const std::string& text, int& cols, int& rows) {
+  return std::sscanf(text.c_str(), "%dx%d", &cols, &rows) == 2 && cols > 0 && rows > 0;
+}
+
+}  // namespace tandem::bench
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const char* usage =
+      "usage: tandem-bench emulator --input FILE [--size COLSxROWS] [--scrollback LINES] [--repeat N]\n"
+      "       tandem-bench display [--size COLSxROWS]\n";
+  if (args.empty()) {
+    std::fputs(usage, stderr);
+    return 2;
+  }
+  std::string command = args.front();
+  args.erase(args.begin());
+  if (command == "emulator") return tandem::bench::emulator_main(args);
+  if (command == "display") return tandem::bench::display_main(args);
+  std::fprintf(stderr, "tandem-bench: unknown command '%s'\n%s", command.c_str(), usage);
+  return 2;
+}

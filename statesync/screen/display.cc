@@ -1,0 +1,365 @@
+#include "statesync/screen/display.h"
+
+#include <charconv>
+
+namespace tandem::screen {
+namespace {
+
+constexpr int kUnknown = -1;
+constexpr int kMinErase = 4;       // blanks to end of line worth an EL
+constexpr int kMinEraseChars = 12; // blanks mid-line worth an ECH plus a cursor move
+constexpr int kMaxGapReprint = 3;  // unchanged cells reprinted rather than moved over
+
+void append_num(std::string& out, int n) {
+  char buf[16];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, end);
+}
+
+// "\e[<n><final>", with n left out when it is 1.
+void append_csi_n(std::string& out, int n, char final) {
+  out += "\x1b[";
+  if (n != 1) append_num(out, n);
+  out.push_back(final);
+}
+
+void append_color(std::string& out, Color c, int base) {
+  if (is_indexed(c)) {
+    int i = int(c & 0xFF);
+    if (i < 8) {
+      append_num(out, base + i);
+    } else if (i < 16) {
+      append_num(out, base + 60 + i - 8);
+    } else {
+      append_num(out, base + 8);
+      out += ";5;";
+      append_num(out, i);
+    }
+  } else {
+    append_num(out, base + 8);
+    out += ";2;";
+    append_num(out, int((c >> 16) & 0xFF));
+    out.push_back(';');
+    append_num(out, int((c >> 8) & 0xFF));
+    out.push_back(';');
+    append_num(out, int(c & 0xFF));
+  }
+}
+
+void add_code(std::string& codes, std::string_view code) {
+  if (!codes.empty()) codes.push_back(';');
+  codes += code;
+}
+
+// SGR parameters that add `to`'s attributes and colours to a pen that has `have`.
+void set_codes(std::string& codes, uint16_t have, uint16_t to) {
+  static constexpr std::pair<uint16_t, const char*> kOn[] = {
+      {attr::kBold, "1"},  {attr::kDim, "2"},       {attr::kItalic, "3"}, {attr::kBlink, "5"},
+      {attr::kInverse, "7"}, {attr::kInvisible, "8"}, {attr::kStrike, "9"}, {attr::kOverline, "53"},
+  };
+  for (auto [bit, code] : kOn) {
+    if ((to & bit) && !(have & bit)) add_code(codes, code);
+  }
+  int ul = attr::underline_style(to);
+  if (ul != attr::underline_style(have) && ul != 0) {
+    static constexpr const char* kUnderline[] = {"24", "4", "4:2", "4:3", "4:4", "4:5"};
+    add_code(codes, kUnderline[ul]);
+  }
+}
+
+void color_code(std::string& codes, Color c, int base) {
+  if (!codes.empty()) codes.push_back(';');
+  if (c == kDefaultColor) {
+    append_num(codes, base + 9);
+  } else {
+    append_color(codes, c, base);
+  }
+}
+
+// The shortest SGR that turns pen `from` into `to`.
+void append_sgr(std::string& out, const Pen& from, const Pen& to) {
+  if (from == to) return;
+  // From scratch: reset, then set everything.
+  std::string reset;
+  set_codes(reset, 0, to.attrs);
+  if (to.fg != kDefaultColor) color_code(reset, to.fg, 30);
+  if (to.bg != kDefaultColor) color_code(reset, to.bg, 40);
+  reset = reset.empty() ? "" : "0;" + reset;
+  // Incremental: turn off what goes, turn on what comes.
+  std::string step;
+  uint16_t gone = from.attrs & ~to.attrs;
+  uint16_t kept = from.attrs;
+  if (gone & (attr::kBold | attr::kDim)) {
+    add_code(step, "22");
+    kept &= uint16_t(~(attr::kBold | attr::kDim));
+  }
+  static constexpr std::pair<uint16_t, const char*> kOff[] = {
+      {attr::kItalic, "23"}, {attr::kBlink, "25"},  {attr::kInverse, "27"},
+      {attr::kInvisible, "28"}, {attr::kStrike, "29"}, {attr::kOverline, "55"},
+  };
+  for (auto [bit, code] : kOff) {
+    if (gone & bit) {
+      add_code(step, code);
+      kept &= uint16_t(~bit);
+    }
+  }
+  if (attr::underline_style(to.attrs) == 0 && attr::underline_style(from.attrs) != 0) {
+    add_code(step, "24");
+    kept &= uint16_t(~attr::kUnderlineMask);
+  }
+  set_codes(step, kept, to.attrs);
+  if (from.fg != to.fg) color_code(step, to.fg, 30);
+  if (from.bg != to.bg) color_code(step, to.bg, 40);
+  out += "\x1b[";
+  out += reset.size() <= step.size() ? reset : step;
+  out.push_back('m');
+}
+
+void append_private_modes(std::string& out, uint32_t bits, char final) {
+  static constexpr std::pair<uint32_t, int> kModes[] = {
+      {mode::kAppCursor, 1},      {mode::kReverseVideo, 5}, {mode::kMouseX10, 9},     {mode::kCursorBlink, 12},
+      {mode::kMouseNormal, 1000}, {mode::kMouseButton, 1002}, {mode::kMouseAny, 1003}, {mode::kFocusEvents, 1004},
+      {mode::kMouseUtf8, 1005},   {mode::kMouseSgr, 1006},   {mode::kMouseUrxvt, 1015}, {mode::kBracketedPaste, 2004},
+  };
+  bool any = false;
+  for (auto [bit, number] : kModes) {
+    if (!(bits & bit)) continue;
+    out += any ? ";" : "\x1b[?";
+    append_num(out, number);
+    any = true;
+  }
+  if (any) out.push_back(final);
+}
+
+// Writes cells and moves the cursor, remembering where the terminal's cursor and pen are.
+class Painter {
+ public:
+  Painter(std::string& out, int cols) : out_(out), cols_(cols) {}
+
+  void set_position(int x, int y) {
+    x_ = x;
+    y_ = y;
+  }
+  void forget_position() { x_ = y_ = kUnknown; }
+  bool at(int x, int y) const { return x_ == x && y_ == y; }
+  const Pen& pen() const { return pen_; }
+  void set_pen(const Pen& pen) {
+    append_sgr(out_, pen_, pen);
+    pen_ = pen;
+  }
+
+  void move_to(int x, int y) {
+    if (at(x, y)) return;
+    std::string best = "\x1b[";
+    if (y != 0 || x != 0) append_num(best, y + 1);
+    if (x != 0) {
+      best.push_back(';');
+      append_num(best, x + 1);
+    }
+    best.push_back('H');
+    if (x_ != kUnknown) {
+      std::string rel;
+      if (y < y_) append_csi_n(rel, y_ - y, 'A');
+      if (y > y_) append_csi_n(rel, y - y_, 'B');
+      if (x == 0 && x_ != 0) {
+        rel.push_back('\r');
+      } else if (x > x_) {
+        append_csi_n(rel, x - x_, 'C');
+      } else if (x == x_ - 1) {
+        rel.push_back('\b');
+      } else if (x < x_) {
+        append_csi_n(rel, x_ - x, 'D');
+      }
+      if (rel.size() < best.size()) best = std::move(rel);
+    }
+    out_ += best;
+    x_ = x;
+    y_ = y;
+  }
+
+  // Prints cell x of `row` at the cursor, which must be at column x of its line.
+  void print(const Row& row, int x) {
+    const Cell& c = row.cell(x);
+    set_pen(c.pen());
+    if (c.width == 0) {
+      out_.push_back(' ');  // an orphaned continuation: draw what a terminal would keep
+    } else {
+      row.append_cell_utf8(out_, x);
+    }
+    x_ += c.width == 2 ? 2 : 1;
+    // Past the last column the terminal waits to wrap; only absolute moves are safe then.
+    if (x_ >= cols_) forget_position();
+  }
+
+  void erase_to_end(Color bg) {
+    set_pen(Pen{pen_.fg, bg, pen_.attrs});
+    out_ += "\x1b[K";
+  }
+  void erase_chars(int n, Color bg) {
+    set_pen(Pen{pen_.fg, bg, pen_.attrs});
+    append_csi_n(out_, n, 'X');
+  }
+
+  std::string& out() { return out_; }
+
+ private:
+  std::string& out_;
+  int cols_;
+  int x_ = kUnknown;
+  int y_ = kUnknown;
+  Pen pen_;
+};
+
+bool simple_cell(const Cell& c) { return c.width == 1 && !c.is_cluster(); }
+
+// How many cells from x on are erased blanks of one background, stopping at `end`.
+int blank_run(const Row& row, int x, int end, Color bg) {
+  int n = 0;
+  while (x + n < end && row.cell(x + n) == Cell::blank(bg)) ++n;
+  return n;
+}
+
+void paint_row(Painter& p, const Row& was, const Row& now, int y, const DisplayOptions& options) {
+  const int cols = now.cols();
+  int x = 0;
+  while (x < cols) {
+    if (same_cell(was, now, x)) {
+      ++x;
+      continue;
+    }
+    // A changed stretch [start, end), widened so that no wide character is cut.
+    int start = x;
+    if (start > 0 && (now.cell(start).width == 0 || was.cell(start).width == 0)) --start;
+    int end = x + 1;
+    for (;;) {
+      while (end < cols && !same_cell(was, now, end)) ++end;
+      // Join the next stretch across a short gap of plain unchanged cells.
+      int gap = 0;
+      while (end + gap < cols && gap <= kMaxGapReprint && same_cell(was, now, end + gap) &&
+             simple_cell(now.cell(end + gap)))
+        ++gap;
+      if (gap > 0 && gap <= kMaxGapReprint && end + gap < cols && !same_cell(was, now, end + gap)) {
+        end += gap;
+        continue;
+      }
+      if (end < cols && (now.cell(end).width == 0 || was.cell(end).width == 0)) {
+        ++end;
+        continue;
+      }
+      break;
+    }
+    p.move_to(start, y);
+    int cx = start;
+    while (cx < end) {
+      const Cell& c = now.cell(cx);
+      if (c.width == 1 && !c.is_cluster() && c.ch == U' ' && c.fg == kDefaultColor && c.attrs == 0) {
+        int run = blank_run(now, cx, cols, c.bg);
+        if (cx + run == cols && run >= kMinErase) {
+          p.erase_to_end(c.bg);
+          cx = end = cols;
+          break;
+        }
+        int inside = blank_run(now, cx, end, c.bg);
+        if (options.erase_chars && inside >= kMinEraseChars) {
+          p.erase_chars(inside, c.bg);
+          cx += inside;
+          if (cx < end) p.move_to(cx, y);
+          continue;
+        }
+      }
+      p.print(now, cx);
+      cx += c.width == 2 ? 2 : 1;
+      if (cx < end && !p.at(cx, y)) p.move_to(cx, y);
+    }
+    x = end;
+  }
+}
+
+}  // namespace
+
+std::string Display::initial(const ScreenState& to) const {
+  std::string out;
+  append(nullptr, to, out);
+  return out;
+}
+
+std::string Display::diff(const ScreenState& from, const ScreenState& to) const {
+  std::string out;
+  append(&from, to, out);
+  return out;
+}
+
+void Display::append(const ScreenState* from, const ScreenState& to, std::string& out) const {
+  if (from && (from->cols() != to.cols() || from->rows() != to.rows())) from = nullptr;
+  Painter p(out, to.cols());
+  Framebuffer base = from ? from->fb : Framebuffer(to.cols(), to.rows());
+  uint32_t old_modes = 0;
+  if (!from) {
+    // Known ground: default pen, no insert or origin mode, autowrap, ASCII, no margins, empty screen.
+    out += "\x1b[m\x1b[4l\x1b[?6l\x1b[?7h\x1b(B\x1b[r\x1b[H\x1b[2J";
+    p.set_position(0, 0);
+    old_modes = ~to.modes & mode::kDisplayed;  // every mode is stated explicitly
+    append_private_modes(out, old_modes, 'l');
+    out += (to.modes & mode::kAppKeypad) ? "\x1b=" : "\x1b>";
+    old_modes = to.modes & mode::kDisplayed;
+    append_private_modes(out, old_modes & ~mode::kAppKeypad, 'h');
+    out += to.cursor.visible ? "\x1b[?25h" : "\x1b[?25l";
+    out += "\x1b[";
+    append_num(out, to.cursor.shape);
+    out += " q";
+    if (options_.title) {
+      out += "\x1b]2;";
+      out += to.title;
+      out += "\x07";
+    }
+  } else {
+    // A terminal in the pending-wrap state must not be moved relatively.
+    if (from->cursor.x < to.cols() - 1) p.set_position(from->cursor.x, from->cursor.y);
+    uint32_t was = from->modes & mode::kDisplayed, now = to.modes & mode::kDisplayed;
+    append_private_modes(out, was & ~now & ~mode::kAppKeypad, 'l');
+    append_private_modes(out, now & ~was & ~mode::kAppKeypad, 'h');
+    if ((was ^ now) & mode::kAppKeypad) out += (now & mode::kAppKeypad) ? "\x1b=" : "\x1b>";
+    if (from->cursor.visible != to.cursor.visible) out += to.cursor.visible ? "\x1b[?25h" : "\x1b[?25l";
+    if (from->cursor.shape != to.cursor.shape) {
+      out += "\x1b[";
+      append_num(out, to.cursor.shape);
+      out += " q";
+    }
+    if (options_.title && from->title != to.title) {
+      out += "\x1b]2;";
+      out += to.title;
+      out += "\x07";
+    }
+    if (options_.scroll) {
+      if (std::optional<ScrollMove> move = find_scroll(from->fb, to.fb)) {
+        // Lines that scroll in are erased with the current background: make it the default.
+        p.set_pen(Pen{});
+        const bool whole = move->top == 0 && move->bottom == to.rows() - 1;
+        if (!whole) {
+          out += "\x1b[";
+          append_num(out, move->top + 1);
+          out.push_back(';');
+          append_num(out, move->bottom + 1);
+          out.push_back('r');
+        }
+        append_csi_n(out, move->count > 0 ? move->count : -move->count, move->count > 0 ? 'S' : 'T');
+        if (!whole) out += "\x1b[r";  // margins off again; this homes the cursor
+        if (!whole) p.set_position(0, 0);
+        if (move->count > 0) {
+          base.scroll_up(move->top, move->bottom, move->count, Cell::blank(), nullptr);
+        } else {
+          base.scroll_down(move->top, move->bottom, -move->count, Cell::blank());
+        }
+      }
+    }
+  }
+
+  for (int y = 0; y < to.rows(); ++y) {
+    if (base.row_ref(y) == to.fb.row_ref(y) || base.row(y).gen == to.fb.row(y).gen) continue;
+    paint_row(p, base.row(y), to.fb.row(y), y, options_);
+  }
+  p.move_to(to.cursor.x, to.cursor.y);
+  p.set_pen(Pen{});
+}
+
+}  // namespace tandem::screen

@@ -1,0 +1,311 @@
+#include "statesync/screen/screen_state.h"
+
+
+#include <algorithm>
+#include <random>
+#include <unordered_map>
+
+#include "proto/screen.pb.h"
+
+namespace tandem::screen {
+namespace {
+
+constexpr uint32_t kMarkFlag = 1u << 30;  // CellRun.chars: a mark joining the previous cell
+
+uint64_t new_history_id() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  return rng();
+}
+
+// Encodes cells [x0, x1) of `row` as runs that share colours, attributes and width.
+void encode_cells(const Row& row, int x0, int x1, google::protobuf::RepeatedPtrField<proto::CellRun>* runs) {
+  int x = x0;
+  while (x < x1) {
+    const Cell& first = row.cell(x);
+    const bool wide = first.width == 2;
+    proto::CellRun* run = runs->Add();
+    run->set_x(uint32_t(x));
+    run->set_fg(first.fg);
+    run->set_bg(first.bg);
+    run->set_attrs(first.attrs);
+    run->set_wide(wide);
+    uint32_t blanks = 0;
+    while (x < x1) {
+      const Cell& c = row.cell(x);
+      if (c.fg != first.fg || c.bg != first.bg || c.attrs != first.attrs || (c.width == 2) != wide) break;
+      if (c.width == 0) {
+        // An orphaned continuation cannot be drawn; it is sent as a space.
+        if (wide) break;
+        ++blanks;
+        ++x;
+        continue;
+      }
+      if (!wide && c.ch == U' ') {
+        ++blanks;
+        ++x;
+        continue;
+      }
+      for (; blanks > 0; --blanks) run->add_chars(U' ');
+      std::u32string_view text = row.text_at(x);
+      run->add_chars(text[0]);
+      for (size_t i = 1; i < text.size(); ++i) run->add_chars(kMarkFlag | text[i]);
+      x += wide ? 2 : 1;
+    }
+    run->set_blanks(blanks);
+  }
+}
+
+bool valid_char(uint32_t cp) {
+  return cp >= 0x20 && cp != 0x7F && !(cp >= 0x80 && cp < 0xA0) && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+}
+
+bool valid_color(uint32_t c) {
+  uint32_t kind = c >> 24;
+  return c == kDefaultColor || (kind == 1 && (c & 0xFFFFFF) <= 255) || kind == 2;
+}
+
+// Text that will be sent to a terminal inside an OSC: no control bytes.
+bool printable_bytes(const std::string& s) {
+  return std::none_of(s.begin(), s.end(), [](char ch) { return uint8_t(ch) < 0x20 || uint8_t(ch) == 0x7F; });
+}
+
+std::optional<Error> decode_cells(const google::protobuf::RepeatedPtrField<proto::CellRun>& runs, Row& row) {
+  const int cols = row.cols();
+  for (const proto::CellRun& run : runs) {
+    if (run.x() > uint32_t(cols)) return Error{"cell run starts past the row"};
+    if (!valid_color(run.fg()) || !valid_color(run.bg())) return Error{"bad colour"};
+    if (run.attrs() & ~uint32_t(attr::kAll) || attr::underline_style(uint16_t(run.attrs())) > attr::kMaxUnderline) {
+      return Error{"bad attributes"};
+    }
+    const int width = run.wide() ? 2 : 1;
+    const Cell templ{0, run.fg(), run.bg(), uint16_t(run.attrs()), uint8_t(width), 0};
+    int x = int(run.x());
+    int last = -1;  // the cell a mark would join
+    for (uint32_t v : run.chars()) {
+      if (v & kMarkFlag) {
+        uint32_t mark = v & ~kMarkFlag;
+        if (last < 0 || !valid_char(mark)) return Error{"bad combining mark"};
+        row.add_mark(last, mark);
+        continue;
+      }
+      if (!valid_char(v)) return Error{"bad character"};
+      if (x + width > cols) return Error{"cell run overflows the row"};
+      row.break_wide(x, x + width);
+      Cell c = templ;
+      c.ch = v;
+      row.at(x) = c;
+      if (width == 2) {
+        c.ch = 0;
+        c.width = 0;
+        row.at(x + 1) = c;
+      }
+      last = x;
+      x += width;
+    }
+    if (run.blanks() > uint32_t(cols - x)) return Error{"blank run overflows the row"};
+    int end = x + int(run.blanks());
+    row.break_wide(x, end);
+    Cell space = templ;
+    space.ch = U' ';
+    space.width = 1;
+    if (end > x) fill_cells(row.span(x, end), size_t(end - x), space);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+ScreenState::ScreenState(int cols, int rows, size_t scrollback_limit)
+    : fb(cols, rows), scrollback(scrollback_limit), history(new_history_id()) {}
+
+bool ScreenState::operator==(const ScreenState& other) const {
+  return cursor == other.cursor && modes == other.modes && bell_count == other.bell_count &&
+         title == other.title && clipboard == other.clipboard && fb == other.fb && scrollback == other.scrollback;
+}
+
+bool same_display(const ScreenState& a, const ScreenState& b) {
+  if (a.cols() != b.cols() || a.rows() != b.rows() || a.cursor != b.cursor || a.title != b.title ||
+      (a.modes & mode::kDisplayed) != (b.modes & mode::kDisplayed)) {
+    return false;
+  }
+  for (int y = 0; y < a.rows(); ++y) {
+    const Row& ra = a.fb.row(y);
+    const Row& rb = b.fb.row(y);
+    if (ra.gen == rb.gen) continue;
+    for (int x = 0; x < a.cols(); ++x) {
+      if (!same_cell(ra, rb, x)) return false;
+    }
+  }
+  return true;
+}
+
+proto::ScreenDiff ScreenState::diff_from(const ScreenState& old) const {
+  proto::ScreenDiff d;
+  const bool full = cols() != old.cols() || rows() != old.rows();
+  d.set_cols(uint32_t(cols()));
+  d.set_rows(uint32_t(rows()));
+  d.set_full(full);
+  d.set_history(history);
+
+  // Scrollback: the lines pushed since `old`, or all we hold for another history.
+  const bool reset = history != old.history || scrollback.total() < old.scrollback.total();
+  d.set_scrollback_reset(reset);
+  d.set_scrollback_total(scrollback.total());
+  const uint64_t held_from = scrollback.total() - scrollback.size();
+  const uint64_t send_from = reset ? held_from : std::max(held_from, old.scrollback.total());
+  if (send_from < scrollback.total()) {
+    std::unordered_map<uint64_t, int> old_rows;
+    if (!full) {
+      for (int y = 0; y < old.rows(); ++y) old_rows.emplace(old.fb.row(y).gen, y);
+    }
+    for (uint64_t i = send_from; i < scrollback.total(); ++i) {
+      const Row& line = *scrollback.line(size_t(i - held_from));
+      proto::Line* out = d.add_scrollback();
+      auto it = old_rows.find(line.gen);
+      if (it != old_rows.end()) {
+        out->set_from_row(uint32_t(it->second));
+        continue;
+      }
+      out->set_cols(uint32_t(line.cols()));
+      out->set_wrapped(line.wrapped);
+      encode_cells(line, 0, line.cols(), out->mutable_runs());
+    }
+  }
+
+  // The screen: a detected scroll first, then the rows that still differ.
+  Framebuffer base = full ? Framebuffer(cols(), rows()) : old.fb;
+  if (!full) {
+    if (std::optional<ScrollMove> move = find_scroll(old.fb, fb)) {
+      proto::Scroll* s = d.mutable_scroll();
+      s->set_top(uint32_t(move->top));
+      s->set_bottom(uint32_t(move->bottom));
+      s->set_count(move->count);
+      if (move->count > 0) {
+        base.scroll_up(move->top, move->bottom, move->count, Cell::blank(), nullptr);
+      } else {
+        base.scroll_down(move->top, move->bottom, -move->count, Cell::blank());
+      }
+    }
+  }
+  for (int y = 0; y < rows(); ++y) {
+    const Row& was = base.row(y);
+    const Row& now = fb.row(y);
+    if (same_row(base.row_ref(y), fb.row_ref(y))) continue;
+    proto::RowUpdate* u = d.add_row_updates();
+    u->set_y(uint32_t(y));
+    u->set_wrapped(now.wrapped);
+    int first = 0;
+    while (first < cols() && same_cell(was, now, first)) ++first;
+    int last = cols() - 1;
+    while (last >= first && same_cell(was, now, last)) --last;
+    if (first > last) continue;  // only the wrapped flag changed
+    if (first > 0 && now.cell(first).width == 0) --first;
+    if (last + 1 < cols() && now.cell(last).width == 2) ++last;
+    if (first == 0 && last == cols() - 1) {
+      // Rewritten: clear it and send up to its last cell that is not a default blank.
+      u->set_clear(true);
+      while (last >= 0 && now.cell(last) == Cell::blank()) --last;
+    }
+    encode_cells(now, first, last + 1, u->mutable_runs());
+  }
+
+  d.set_cursor_x(uint32_t(cursor.x));
+  d.set_cursor_y(uint32_t(cursor.y));
+  d.set_cursor_hidden(!cursor.visible);
+  d.set_cursor_shape(cursor.shape);
+  d.set_modes(modes);
+  d.set_bell_count(bell_count);
+  if (full || title != old.title) d.set_title(title);
+  if (full || clipboard != old.clipboard) d.set_clipboard(clipboard);
+  return d;
+}
+
+std::optional<Error> ScreenState::apply_bytes(std::span<const uint8_t> bytes) {
+  proto::ScreenDiff diff;
+  if (!diff.ParseFromArray(bytes.data(), int(bytes.size()))) return Error{"not a ScreenDiff message"};
+  return apply(diff);
+}
+
+std::optional<Error> ScreenState::apply(const proto::ScreenDiff& d) {
+  const uint32_t cols = d.cols(), rows = d.rows();
+  if (cols == 0 || rows == 0 || cols > uint32_t(kMaxDimension) || rows > uint32_t(kMaxDimension) ||
+      size_t(cols) * rows > kMaxCells) {
+    return Error{"bad screen size"};
+  }
+  if (!d.full() && (int(cols) != this->cols() || int(rows) != this->rows())) {
+    return Error{"diff is for a screen of another size"};
+  }
+  ScreenState next = *this;  // row handles only; rows are cloned on first write
+  if (d.full()) next.fb = Framebuffer(int(cols), int(rows));
+
+  // Scrollback lines may copy rows of the screen as it is before this diff.
+  std::vector<RowRef> lines;
+  lines.reserve(size_t(std::min<int>(d.scrollback_size(), 4096)));
+  for (const proto::Line& line : d.scrollback()) {
+    if (line.has_from_row()) {
+      if (d.full() || line.from_row() >= rows) return Error{"scrollback line copies a missing row"};
+      lines.push_back(fb.row_ref(int(line.from_row())));
+      continue;
+    }
+    if (line.cols() == 0 || line.cols() > uint32_t(kMaxDimension)) return Error{"bad scrollback line width"};
+    auto row = std::make_shared<Row>(int(line.cols()));
+    row->wrapped = line.wrapped();
+    if (auto err = decode_cells(line.runs(), *row)) return err;
+    lines.push_back(std::move(row));
+  }
+
+  if (d.has_scroll()) {
+    const proto::Scroll& s = d.scroll();
+    int count = s.count();
+    if (s.top() > s.bottom() || s.bottom() >= rows || count == 0 ||
+        uint32_t(count < 0 ? -int64_t(count) : count) > s.bottom() - s.top() + 1) {
+      return Error{"bad scroll"};
+    }
+    if (count > 0) {
+      next.fb.scroll_up(int(s.top()), int(s.bottom()), count, Cell::blank(), nullptr);
+    } else {
+      next.fb.scroll_down(int(s.top()), int(s.bottom()), -count, Cell::blank());
+    }
+  }
+
+  for (const proto::RowUpdate& u : d.row_updates()) {
+    if (u.y() >= rows) return Error{"row update past the screen"};
+    if (u.clear()) next.fb.clear_row(int(u.y()), Cell::blank());
+    Row& row = next.fb.mut_row(int(u.y()));
+    row.wrapped = u.wrapped();
+    if (auto err = decode_cells(u.runs(), row)) return err;
+  }
+
+  if (d.scrollback_reset()) {
+    next.scrollback.clear();
+    next.scrollback.set_total(0);
+    next.history = d.history();
+  } else if (d.history() != history) {
+    return Error{"diff belongs to another scrollback history"};
+  }
+  if (d.scrollback_total() < next.scrollback.total() + lines.size()) return Error{"scrollback total goes back"};
+  for (RowRef& line : lines) next.scrollback.push(std::move(line));
+  next.scrollback.set_total(d.scrollback_total());
+
+  if (d.cursor_x() >= cols || d.cursor_y() >= rows || d.cursor_shape() > 6) return Error{"bad cursor"};
+  if (d.modes() & ~mode::kAll) return Error{"unknown mode bits"};
+  next.cursor = CursorState{int(d.cursor_x()), int(d.cursor_y()), !d.cursor_hidden(), uint8_t(d.cursor_shape())};
+  next.modes = d.modes();
+  next.bell_count = d.bell_count();
+  if (d.has_title()) {
+    if (d.title().size() > kMaxTitleBytes || !printable_bytes(d.title())) return Error{"bad title"};
+    next.title = d.title();
+  } else if (d.full()) {
+    next.title.clear();
+  }
+  if (d.has_clipboard()) {
+    if (d.clipboard().size() > kMaxClipboardBytes || !printable_bytes(d.clipboard())) return Error{"bad clipboard"};
+    next.clipboard = d.clipboard();
+  } else if (d.full()) {
+    next.clipboard.clear();
+  }
+  *this = std::move(next);
+  return std::nullopt;
+}
+
+}  // namespace tandem::screen

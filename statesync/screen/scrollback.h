@@ -1,0 +1,56 @@
+// Lines that scrolled off the top of the screen, oldest first, bounded by a limit.
+//
+// Lines are immutable once pushed. They are held in shared chunks, so copying a
+// Scrollback (as every snapshot of a screen state does) copies a few dozen chunk
+// handles rather than every line, and pushing onto a copy clones only the last chunk.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+
+#include "statesync/screen/row.h"
+
+namespace tandem::screen {
+
+inline constexpr size_t kDefaultScrollbackLines = 10000;
+
+class Scrollback {
+ public:
+  explicit Scrollback(size_t limit = kDefaultScrollbackLines) : limit_(limit) {}
+
+  size_t size() const { return size_; }
+  size_t limit() const { return limit_; }
+  // Lines ever pushed, including those already dropped for the limit.
+  uint64_t total() const { return total_; }
+
+  const RowRef& line(size_t i) const;  // 0 is the oldest held line
+
+  // Appends a line and returns the one dropped for the limit, if any, so that the
+  // caller may reuse its storage when nobody else holds it.
+  RowRef push(RowRef row);
+  void set_limit(size_t limit);
+  void clear();
+  // Forgets held lines but keeps counting: used when lines are known to be lost.
+  void set_total(uint64_t total) { total_ = total; }
+
+  bool operator==(const Scrollback& other) const;
+
+ private:
+  static constexpr size_t kChunkLines = 128;
+  struct Chunk {
+    std::array<RowRef, kChunkLines> rows;
+    size_t count = 0;
+  };
+  RowRef drop_oldest();
+
+  std::deque<std::shared_ptr<Chunk>> chunks_;
+  size_t skip_ = 0;  // lines already dropped from the front chunk
+  size_t size_ = 0;
+  size_t limit_;
+  uint64_t total_ = 0;
+};
+
+}  // namespace tandem::screen

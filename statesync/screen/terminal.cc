@@ -1,0 +1,761 @@
+#include "statesync/screen/terminal.h"
+
+#include <utf8proc.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace tandem::screen {
+namespace {
+
+// DEC Special Graphics for 0x5F..0x7E (line drawing as used by ncurses and tmux).
+constexpr char32_t kDecGraphics[32] = {
+    U' ',     U'\u25C6', U'\u2592', U'\u2409', U'\u240C', U'\u240D', U'\u240A', U'\u00B0',
+    U'\u00B1', U'\u2424', U'\u240B', U'\u2518', U'\u2510', U'\u250C', U'\u2514', U'\u253C',
+    U'\u23BA', U'\u23BB', U'\u2500', U'\u23BC', U'\u23BD', U'\u251C', U'\u2524', U'\u2534',
+    U'\u252C', U'\u2502', U'\u2264', U'\u2265', U'\u03C0', U'\u2260', U'\u00A3', U'\u00B7',
+};
+
+void append_number(std::string& out, int n) {
+  char buf[16];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, end);
+}
+
+// An extended colour (38/48/58) at params[i]; advances i past what it used.
+bool parse_extended_color(const CsiParams& p, int& i, Color& out) {
+  auto val = [&](int k) { return k < p.count && p.value[k] >= 0 ? p.value[k] : 0; };
+  if (i + 1 < p.count && p.sub[i + 1]) {
+    int first = i + 1;
+    int last = first;
+    while (last + 1 < p.count && p.sub[last + 1]) ++last;
+    i = last;
+    int n = last - first + 1;
+    int kind = val(first);
+    if (kind == 5 && n >= 2) {
+      if (val(first + 1) > 255) return false;
+      out = indexed_color(uint8_t(val(first + 1)));
+      return true;
+    }
+    if (kind == 2 && n >= 4) {
+      int c = n >= 5 ? first + 2 : first + 1;  // 38:2:<colourspace>:r:g:b or 38:2:r:g:b
+      if (val(c) > 255 || val(c + 1) > 255 || val(c + 2) > 255) return false;
+      out = rgb_color(uint8_t(val(c)), uint8_t(val(c + 1)), uint8_t(val(c + 2)));
+      return true;
+    }
+    return false;
+  }
+  int kind = val(i + 1);
+  if (kind == 5) {
+    int idx = val(i + 2);
+    i += 2;
+    if (idx > 255) return false;
+    out = indexed_color(uint8_t(idx));
+    return true;
+  }
+  if (kind == 2) {
+    int r = val(i + 2), g = val(i + 3), b = val(i + 4);
+    i += 4;
+    if (r > 255 || g > 255 || b > 255) return false;
+    out = rgb_color(uint8_t(r), uint8_t(g), uint8_t(b));
+    return true;
+  }
+  i += 1;
+  return false;
+}
+
+}  // namespace
+
+int char_width(char32_t cp) {
+  if (cp < 0x7F) return cp >= 0x20 ? 1 : 0;
+  int w = utf8proc_charwidth(utf8proc_int32_t(cp));
+  if (w <= 0) {
+    // Combining marks, format characters and joiners attach to the previous cell.
+    utf8proc_category_t cat = utf8proc_category(utf8proc_int32_t(cp));
+    if (cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_ME || cat == UTF8PROC_CATEGORY_MC ||
+        cat == UTF8PROC_CATEGORY_CF) {
+      return 0;
+    }
+    return 1;
+  }
+  return w > 2 ? 2 : w;
+}
+
+Terminal::Terminal(int cols, int rows, size_t scrollback_limit)
+    : state_(1, 1, scrollback_limit), other_(1, 1), tabs_(1, false) {
+  resize(cols, rows);
+}
+
+// ---------------------------------------------------------------------------------
+// Printing
+
+void Terminal::print_ascii(const uint8_t* text, size_t n) {
+  if (charsets_[size_t(gl_)] != Charset::kAscii || insert_) {
+    for (size_t i = 0; i < n; ++i) print(text[i]);
+    return;
+  }
+  const int cols = state_.cols();
+  const Cell templ{0, pen_.fg, pen_.bg, pen_.attrs, 1, 0};
+  while (n > 0) {
+    if (pending_wrap_) wrap_line();
+    int x = cursor().x;
+    Row& row = state_.fb.mut_row(cursor().y);
+    size_t room = size_t(cols - x);
+    size_t k = std::min(n, room);
+    row.break_wide(x, x + int(k));
+    Cell* out = row.span(x, x + int(k));
+    Cell c = templ;
+    for (size_t i = 0; i < k; ++i) {
+      c.ch = text[i];
+      out[i] = c;
+    }
+    last_char_ = text[k - 1];
+    text += k;
+    n -= k;
+    x += int(k);
+    if (x < cols) {
+      cursor().x = x;
+      continue;
+    }
+    cursor().x = cols - 1;
+    if (autowrap_) {
+      pending_wrap_ = true;
+    } else if (n > 0) {
+      // Without autowrap everything past the edge lands on the last column.
+      c.ch = text[n - 1];
+      row.at(cols - 1) = c;
+      last_char_ = c.ch;
+      n = 0;
+    }
+  }
+}
+
+void Terminal::print(char32_t cp) {
+  if (cp >= 0x5F && cp <= 0x7E && charsets_[size_t(gl_)] == Charset::kDecGraphics) cp = kDecGraphics[cp - 0x5F];
+  const int cols = state_.cols();
+  int w = char_width(cp);
+  if (w == 0) {
+    // A combining mark joins the character before the cursor.
+    int x = pending_wrap_ ? cursor().x : cursor().x - 1;
+    if (x < 0) return;
+    Row& row = state_.fb.mut_row(cursor().y);
+    if (row.cell(x).width == 0 && x > 0) --x;
+    row.add_mark(x, cp);
+    return;
+  }
+  if (w > cols) return;
+  if (pending_wrap_) wrap_line();
+  if (cursor().x + w > cols) {
+    if (!autowrap_) return;
+    // A wide character that does not fit wraps whole to the next line.
+    pending_wrap_ = false;
+    wrap_line();
+  }
+  int x = cursor().x;
+  if (insert_) insert_cells(w);
+  Row& row = state_.fb.mut_row(cursor().y);
+  row.break_wide(x, x + w);
+  row.at(x) = Cell{cp, pen_.fg, pen_.bg, pen_.attrs, uint8_t(w), 0};
+  if (w == 2) row.at(x + 1) = Cell{0, pen_.fg, pen_.bg, pen_.attrs, 0, 0};
+  last_char_ = cp;
+  x += w;
+  if (x < cols) {
+    cursor().x = x;
+  } else {
+    cursor().x = cols - 1;
+    pending_wrap_ = autowrap_;
+  }
+}
+
+void Terminal::wrap_line() {
+  pending_wrap_ = false;
+  state_.fb.mut_row(cursor().y).wrapped = true;
+  cursor().x = 0;
+  index();
+}
+
+// ---------------------------------------------------------------------------------
+// Cursor and scrolling
+
+void Terminal::index() {
+  if (cursor().y == bottom_) {
+    scroll_up(1, true);
+  } else if (cursor().y < state_.rows() - 1) {
+    ++cursor().y;
+  }
+}
+
+void Terminal::reverse_index() {
+  if (cursor().y == top_) {
+    scroll_down(1);
+  } else if (cursor().y > 0) {
+    --cursor().y;
+  }
+}
+
+void Terminal::scroll_up(int n, bool to_scrollback) {
+  Scrollback* sb = to_scrollback && top_ == 0 && !alt_screen() ? &state_.scrollback : nullptr;
+  state_.fb.scroll_up(top_, bottom_, n, blank(), sb);
+}
+
+void Terminal::scroll_down(int n) { state_.fb.scroll_down(top_, bottom_, n, blank()); }
+
+void Terminal::move_to(int x, int y) {
+  pending_wrap_ = false;
+  cursor().x = std::clamp(x, 0, state_.cols() - 1);
+  cursor().y = std::clamp(y, 0, state_.rows() - 1);
+}
+
+// CUP and VPA: rows count from the top margin in origin mode, and stay inside it.
+void Terminal::move_to_origin_relative(int x, int y) {
+  if (origin_) {
+    move_to(x, std::clamp(y + top_, top_, bottom_));
+  } else {
+    move_to(x, y);
+  }
+}
+
+void Terminal::tab_forward(int n) {
+  pending_wrap_ = false;
+  int x = cursor().x;
+  const int last = state_.cols() - 1;
+  while (n-- > 0 && x < last) {
+    do ++x;
+    while (x < last && !tabs_[size_t(x)]);
+  }
+  cursor().x = x;
+}
+
+void Terminal::tab_backward(int n) {
+  pending_wrap_ = false;
+  int x = cursor().x;
+  while (n-- > 0 && x > 0) {
+    do --x;
+    while (x > 0 && !tabs_[size_t(x)]);
+  }
+  cursor().x = x;
+}
+
+// ---------------------------------------------------------------------------------
+// Editing
+
+void Terminal::erase_cells(int y, int x0, int x1) {
+  x0 = std::clamp(x0, 0, state_.cols());
+  x1 = std::clamp(x1, 0, state_.cols());
+  if (x0 >= x1) return;
+  if (x0 == 0 && x1 == state_.cols()) {
+    state_.fb.clear_row(y, blank());
+    return;
+  }
+  Row& row = state_.fb.mut_row(y);
+  row.break_wide(x0, x1);
+  row.fill(x0, x1, blank());
+  if (x1 == state_.cols()) row.wrapped = false;
+}
+
+void Terminal::erase_in_display(int how) {
+  pending_wrap_ = false;
+  const int y = cursor().y;
+  switch (how) {
+    case 0:
+      erase_cells(y, cursor().x, state_.cols());
+      for (int r = y + 1; r < state_.rows(); ++r) state_.fb.clear_row(r, blank());
+      break;
+    case 1:
+      for (int r = 0; r < y; ++r) state_.fb.clear_row(r, blank());
+      erase_cells(y, 0, cursor().x + 1);
+      break;
+    case 2:
+      state_.fb.clear(blank());
+      break;
+    case 3:
+      state_.scrollback.clear();
+      break;
+  }
+}
+
+void Terminal::erase_in_line(int how) {
+  pending_wrap_ = false;
+  switch (how) {
+    case 0: erase_cells(cursor().y, cursor().x, state_.cols()); break;
+    case 1: erase_cells(cursor().y, 0, cursor().x + 1); break;
+    case 2: erase_cells(cursor().y, 0, state_.cols()); break;
+  }
+}
+
+void Terminal::insert_cells(int n) {
+  pending_wrap_ = false;
+  const int cols = state_.cols();
+  const int x = cursor().x;
+  n = std::clamp(n, 0, cols - x);
+  if (n == 0) return;
+  Row& row = state_.fb.mut_row(cursor().y);
+  row.break_wide(x, x);
+  Cell* cells = row.span(0, cols);
+  std::copy_backward(cells + x, cells + cols - n, cells + cols);
+  row.fill(x, x + n, blank());
+  Cell& last = row.at(cols - 1);
+  if (last.width == 2) last = blank();
+}
+
+void Terminal::delete_cells(int n) {
+  pending_wrap_ = false;
+  const int cols = state_.cols();
+  const int x = cursor().x;
+  n = std::clamp(n, 0, cols - x);
+  if (n == 0) return;
+  Row& row = state_.fb.mut_row(cursor().y);
+  row.break_wide(x, x + n);
+  Cell* cells = row.span(0, cols);
+  std::copy(cells + x + n, cells + cols, cells + x);
+  row.fill(cols - n, cols, blank());
+}
+
+void Terminal::insert_lines(int n) {
+  if (cursor().y < top_ || cursor().y > bottom_) return;
+  state_.fb.scroll_down(cursor().y, bottom_, n, blank());
+  move_to(0, cursor().y);
+}
+
+void Terminal::delete_lines(int n) {
+  if (cursor().y < top_ || cursor().y > bottom_) return;
+  state_.fb.scroll_up(cursor().y, bottom_, n, blank(), nullptr);
+  move_to(0, cursor().y);
+}
+
+// ---------------------------------------------------------------------------------
+// Controls and sequences
+
+void Terminal::execute(uint8_t c0) {
+  switch (c0) {
+    case 0x07:
+      ++state_.bell_count;
+      break;
+    case 0x08:
+      if (pending_wrap_) {
+        pending_wrap_ = false;
+      }
+      if (cursor().x > 0) --cursor().x;
+      break;
+    case 0x09:
+      tab_forward(1);
+      break;
+    case 0x0A:
+    case 0x0B:
+    case 0x0C:
+      pending_wrap_ = false;
+      index();
+      if (newline_mode_) cursor().x = 0;
+      break;
+    case 0x0D:
+      pending_wrap_ = false;
+      cursor().x = 0;
+      break;
+    case 0x0E:
+      gl_ = 1;
+      break;
+    case 0x0F:
+      gl_ = 0;
+      break;
+    default:
+      break;
+  }
+}
+
+void Terminal::esc_dispatch(const Sequence& seq) {
+  if (seq.intermediate_count == 1) {
+    char i = seq.intermediates[0];
+    if (i == '(' || i == ')') {
+      charsets_[i == '(' ? 0 : 1] = seq.final == '0' ? Charset::kDecGraphics : Charset::kAscii;
+    } else if (i == '#' && seq.final == '8') {
+      // DECALN: fill the screen with 'E'.
+      top_ = 0;
+      bottom_ = state_.rows() - 1;
+      for (int y = 0; y < state_.rows(); ++y) {
+        Row& row = state_.fb.mut_row(y);
+        row.fill(0, state_.cols(), Cell{U'E'});
+        row.wrapped = false;
+      }
+      move_to(0, 0);
+    }
+    return;
+  }
+  if (seq.intermediate_count != 0) return;
+  switch (seq.final) {
+    case '7': save_cursor(); break;
+    case '8': restore_cursor(); break;
+    case 'D': pending_wrap_ = false; index(); break;
+    case 'E': pending_wrap_ = false; index(); cursor().x = 0; break;
+    case 'M': pending_wrap_ = false; reverse_index(); break;
+    case 'H': tabs_[size_t(cursor().x)] = true; break;
+    case 'c': full_reset(); break;
+    case '=': state_.modes |= mode::kAppKeypad; break;
+    case '>': state_.modes &= ~mode::kAppKeypad; break;
+    default: break;
+  }
+}
+
+void Terminal::csi_dispatch(const Sequence& seq) {
+  const CsiParams& p = seq.params;
+  const int n1 = p.get(0, 1);
+  const CursorState& c = state_.cursor;
+  if (seq.intermediate_count == 1) {
+    char i = seq.intermediates[0];
+    if (i == ' ' && seq.final == 'q' && seq.prefix == 0) {
+      int shape = p.raw(0, 0);
+      if (shape <= 6) state_.cursor.shape = uint8_t(shape);
+    } else if (i == '!' && seq.final == 'p') {
+      soft_reset();
+    }
+    return;
+  }
+  if (seq.intermediate_count != 0) return;
+  if (seq.prefix == '?') {
+    switch (seq.final) {
+      case 'h':
+      case 'l':
+        set_mode(seq, seq.final == 'h');
+        break;
+      case 'J': erase_in_display(p.raw(0, 0)); break;
+      case 'K': erase_in_line(p.raw(0, 0)); break;
+      default: break;
+    }
+    return;
+  }
+  if (seq.prefix == '>') {
+    if (seq.final == 'c' && p.raw(0, 0) == 0) reply("\x1b[>1;10;0c");
+    return;
+  }
+  if (seq.prefix != 0) return;
+  switch (seq.final) {
+    case '@': insert_cells(n1); break;
+    case 'A': move_to(c.x, std::max(c.y - n1, c.y >= top_ ? top_ : 0)); break;
+    case 'B':
+    case 'e': move_to(c.x, std::min(c.y + n1, c.y <= bottom_ ? bottom_ : state_.rows() - 1)); break;
+    case 'C':
+    case 'a': move_to(c.x + n1, c.y); break;
+    case 'D': move_to(c.x - n1, c.y); break;
+    case 'E': move_to(0, std::min(c.y + n1, c.y <= bottom_ ? bottom_ : state_.rows() - 1)); break;
+    case 'F': move_to(0, std::max(c.y - n1, c.y >= top_ ? top_ : 0)); break;
+    case 'G':
+    case '`': move_to(n1 - 1, c.y); break;
+    case 'H':
+    case 'f': move_to_origin_relative(p.get(1, 1) - 1, n1 - 1); break;
+    case 'I': tab_forward(n1); break;
+    case 'J': erase_in_display(p.raw(0, 0)); break;
+    case 'K': erase_in_line(p.raw(0, 0)); break;
+    case 'L': insert_lines(n1); break;
+    case 'M': delete_lines(n1); break;
+    case 'P': delete_cells(n1); break;
+    case 'S': scroll_up(n1, false); break;
+    case 'T':
+      if (p.count <= 1) scroll_down(n1);  // with more parameters it is a mouse-tracking request
+      break;
+    case 'X':
+      pending_wrap_ = false;
+      erase_cells(c.y, c.x, c.x + n1);
+      break;
+    case 'Z': tab_backward(n1); break;
+    case 'b':
+      if (last_char_ != 0) {
+        for (int k = std::min(n1, state_.cols() * state_.rows()); k > 0; --k) print(last_char_);
+      }
+      break;
+    case 'c':
+      if (p.raw(0, 0) == 0) reply("\x1b[?62;22c");
+      break;
+    case 'd': move_to_origin_relative(c.x, n1 - 1); break;
+    case 'g':
+      if (p.raw(0, 0) == 0) {
+        tabs_[size_t(c.x)] = false;
+      } else if (p.raw(0, 0) == 3) {
+        std::fill(tabs_.begin(), tabs_.end(), false);
+      }
+      break;
+    case 'h':
+    case 'l':
+      set_mode(seq, seq.final == 'h');
+      break;
+    case 'm': select_graphic_rendition(p); break;
+    case 'n':
+      if (p.raw(0, 0) == 5) {
+        reply("\x1b[0n");
+      } else if (p.raw(0, 0) == 6) {
+        std::string r = "\x1b[";
+        append_number(r, c.y + 1 - (origin_ ? top_ : 0));
+        r.push_back(';');
+        append_number(r, c.x + 1);
+        r.push_back('R');
+        reply(r);
+      }
+      break;
+    case 'r': {
+      int top = p.get(0, 1) - 1;
+      int bottom = std::min(p.get(1, state_.rows()), state_.rows()) - 1;
+      if (top < bottom) {
+        top_ = top;
+        bottom_ = bottom;
+        move_to_origin_relative(0, 0);
+      }
+      break;
+    }
+    case 's': save_cursor(); break;
+    case 'u': restore_cursor(); break;
+    default: break;
+  }
+}
+
+void Terminal::select_graphic_rendition(const CsiParams& p) {
+  if (p.count == 0) {
+    pen_ = Pen{};
+    return;
+  }
+  for (int i = 0; i < p.count; ++i) {
+    if (p.sub[i]) continue;  // a sub-parameter no leader claimed
+    int v = p.value[i] < 0 ? 0 : p.value[i];
+    switch (v) {
+      case 0: pen_ = Pen{}; break;
+      case 1: pen_.attrs |= attr::kBold; break;
+      case 2: pen_.attrs |= attr::kDim; break;
+      case 3: pen_.attrs |= attr::kItalic; break;
+      case 4: {
+        int style = 1;
+        if (i + 1 < p.count && p.sub[i + 1]) {
+          style = std::max(p.value[i + 1], 0);
+          while (i + 1 < p.count && p.sub[i + 1]) ++i;
+        }
+        if (style <= attr::kMaxUnderline) {
+          pen_.attrs = uint16_t((pen_.attrs & ~attr::kUnderlineMask) | attr::underline(style));
+        }
+        break;
+      }
+      case 5:
+      case 6: pen_.attrs |= attr::kBlink; break;
+      case 7: pen_.attrs |= attr::kInverse; break;
+      case 8: pen_.attrs |= attr::kInvisible; break;
+      case 9: pen_.attrs |= attr::kStrike; break;
+      case 21: pen_.attrs = uint16_t((pen_.attrs & ~attr::kUnderlineMask) | attr::underline(2)); break;
+      case 22: pen_.attrs &= uint16_t(~(attr::kBold | attr::kDim)); break;
+      case 23: pen_.attrs &= uint16_t(~attr::kItalic); break;
+      case 24: pen_.attrs &= uint16_t(~attr::kUnderlineMask); break;
+      case 25: pen_.attrs &= uint16_t(~attr::kBlink); break;
+      case 27: pen_.attrs &= uint16_t(~attr::kInverse); break;
+      case 28: pen_.attrs &= uint16_t(~attr::kInvisible); break;
+      case 29: pen_.attrs &= uint16_t(~attr::kStrike); break;
+      case 38: parse_extended_color(p, i, pen_.fg); break;
+      case 39: pen_.fg = kDefaultColor; break;
+      case 48: parse_extended_color(p, i, pen_.bg); break;
+      case 49: pen_.bg = kDefaultColor; break;
+      case 53: pen_.attrs |= attr::kOverline; break;
+      case 55: pen_.attrs &= uint16_t(~attr::kOverline); break;
+      case 58: {
+        Color ignored;  // underline colour: parsed so its parameters are skipped
+        parse_extended_color(p, i, ignored);
+        break;
+      }
+      default:
+        if (v >= 30 && v <= 37) {
+          pen_.fg = indexed_color(uint8_t(v - 30));
+        } else if (v >= 40 && v <= 47) {
+          pen_.bg = indexed_color(uint8_t(v - 40));
+        } else if (v >= 90 && v <= 97) {
+          pen_.fg = indexed_color(uint8_t(v - 90 + 8));
+        } else if (v >= 100 && v <= 107) {
+          pen_.bg = indexed_color(uint8_t(v - 100 + 8));
+        }
+        break;
+    }
+  }
+}
+
+void Terminal::set_mode(const Sequence& seq, bool on) {
+  const CsiParams& p = seq.params;
+  for (int i = 0; i < p.count; ++i) {
+    int m = p.value[i];
+    if (m < 0) continue;
+    if (seq.prefix == '?') {
+      set_private_mode(m, on);
+    } else if (m == 4) {
+      insert_ = on;
+    } else if (m == 20) {
+      newline_mode_ = on;
+    }
+  }
+}
+
+void Terminal::set_private_mode(int m, bool on) {
+  auto flag = [&](uint32_t bit) {
+    if (on) {
+      state_.modes |= bit;
+    } else {
+      state_.modes &= ~bit;
+    }
+  };
+  switch (m) {
+    case 1: flag(mode::kAppCursor); break;
+    case 5: flag(mode::kReverseVideo); break;
+    case 6:
+      origin_ = on;
+      move_to_origin_relative(0, 0);
+      break;
+    case 7:
+      autowrap_ = on;
+      if (!on) pending_wrap_ = false;
+      break;
+    case 9: flag(mode::kMouseX10); break;
+    case 12: flag(mode::kCursorBlink); break;
+    case 25: state_.cursor.visible = on; break;
+    case 47: switch_screen(on, false); break;
+    case 1047:
+      if (!on && alt_screen()) state_.fb.clear(Cell::blank());
+      switch_screen(on, false);
+      break;
+    case 1048:
+      if (on) {
+        save_cursor();
+      } else {
+        restore_cursor();
+      }
+      break;
+    case 1049:
+      if (on) {
+        if (alt_screen()) break;
+        save_cursor();
+        switch_screen(true, true);
+      } else {
+        if (!alt_screen()) break;
+        switch_screen(false, false);
+        restore_cursor();
+      }
+      break;
+    case 1000: flag(mode::kMouseNormal); break;
+    case 1002: flag(mode::kMouseButton); break;
+    case 1003: flag(mode::kMouseAny); break;
+    case 1004: flag(mode::kFocusEvents); break;
+    case 1005: flag(mode::kMouseUtf8); break;
+    case 1006: flag(mode::kMouseSgr); break;
+    case 1015: flag(mode::kMouseUrxvt); break;
+    case 2004: flag(mode::kBracketedPaste); break;
+    default: break;
+  }
+}
+
+void Terminal::switch_screen(bool alt, bool clear_alt) {
+  if (alt == alt_screen()) return;
+  std::swap(state_.fb, other_);
+  if (alt) {
+    state_.modes |= mode::kAltScreen;
+    if (clear_alt) state_.fb.clear(blank());
+  } else {
+    state_.modes &= ~mode::kAltScreen;
+  }
+  pending_wrap_ = false;
+}
+
+void Terminal::save_cursor() {
+  SavedCursor& s = saved_[alt_screen() ? 1 : 0];
+  s.x = cursor().x;
+  s.y = cursor().y;
+  s.pen = pen_;
+  s.pending_wrap = pending_wrap_;
+  s.origin = origin_;
+  s.charsets = charsets_;
+  s.gl = gl_;
+}
+
+void Terminal::restore_cursor() {
+  const SavedCursor& s = saved_[alt_screen() ? 1 : 0];
+  move_to(s.x, s.y);
+  pen_ = s.pen;
+  pending_wrap_ = s.pending_wrap && autowrap_ && s.x == state_.cols() - 1;
+  origin_ = s.origin;
+  charsets_ = s.charsets;
+  gl_ = s.gl;
+}
+
+void Terminal::soft_reset() {
+  pen_ = Pen{};
+  pending_wrap_ = false;
+  top_ = 0;
+  bottom_ = state_.rows() - 1;
+  origin_ = false;
+  autowrap_ = true;
+  insert_ = false;
+  charsets_ = {Charset::kAscii, Charset::kAscii};
+  gl_ = 0;
+  saved_[0] = saved_[1] = SavedCursor{};
+  state_.cursor.visible = true;
+  state_.modes &= ~(mode::kAppCursor | mode::kAppKeypad);
+}
+
+void Terminal::full_reset() {
+  switch_screen(false, false);
+  soft_reset();
+  newline_mode_ = false;
+  state_.modes = 0;
+  state_.cursor = CursorState{};
+  state_.title.clear();
+  state_.fb.clear(Cell::blank());
+  other_.clear(Cell::blank());
+  std::fill(tabs_.begin(), tabs_.end(), false);
+  for (size_t x = 8; x < tabs_.size(); x += 8) tabs_[x] = true;
+  last_char_ = 0;
+}
+
+void Terminal::osc_dispatch(std::string_view text) {
+  size_t semi = text.find(';');
+  if (semi == std::string_view::npos) return;
+  int code = -1;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + semi, code);
+  if (ec != std::errc{} || ptr != text.data() + semi) return;
+  std::string_view arg = text.substr(semi + 1);
+  switch (code) {
+    case 0:
+    case 2:
+      state_.title.assign(arg.substr(0, kMaxTitleBytes));
+      break;
+    case 52: {
+      // "52;<selection>;<base64>" sets the clipboard; "?" is a query we never answer,
+      // so that a program cannot read what a mate copied.
+      size_t s = arg.find(';');
+      if (s == std::string_view::npos) return;
+      std::string_view data = arg.substr(s + 1);
+      if (data == "?" || data.size() > kMaxClipboardBytes) return;
+      state_.clipboard.assign(data);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+// ---------------------------------------------------------------------------------
+// Resize
+
+void Terminal::resize(int cols, int rows) {
+  cols = std::clamp(cols, 1, kMaxDimension);
+  rows = std::clamp(rows, 1, std::min(kMaxDimension, int(kMaxCells / size_t(cols))));
+  if (cols == state_.cols() && rows == state_.rows()) return;
+  // Shrinking keeps the lines around the cursor: those above it scroll off the top.
+  if (rows < state_.rows() && cursor().y >= rows) {
+    int shift = cursor().y - rows + 1;
+    Scrollback* sb = alt_screen() ? nullptr : &state_.scrollback;
+    state_.fb.scroll_up(0, state_.rows() - 1, shift, Cell::blank(), sb);
+    cursor().y -= shift;
+  }
+  state_.fb.resize(cols, rows);
+  other_.resize(cols, rows);
+  top_ = 0;
+  bottom_ = rows - 1;
+  size_t old_cols = tabs_.size();
+  tabs_.resize(size_t(cols), false);
+  for (size_t x = old_cols; x < tabs_.size(); ++x) tabs_[x] = x % 8 == 0;
+  pending_wrap_ = false;
+  move_to(cursor().x, cursor().y);
+  for (SavedCursor& s : saved_) {
+    s.x = std::min(s.x, cols - 1);
+    s.y = std::min(s.y, rows - 1);
+  }
+}
+
+}  // namespace tandem::screen
