@@ -171,6 +171,12 @@ class Painter {
         append_csi_n(rel, x_ - x, 'D');
       }
       if (rel.size() < best.size()) best = std::move(rel);
+      if (y == y_ && x != x_) {
+        std::string column = "\x1b[";
+        append_num(column, x + 1);
+        column.push_back('G');
+        if (column.size() < best.size()) best = std::move(column);
+      }
     }
     out_ += best;
     x_ = x;
@@ -335,16 +341,24 @@ void Display::append(const ScreenState* from, const ScreenState& to, std::string
         // Lines that scroll in are erased with the current background: make it the default.
         p.set_pen(Pen{});
         const bool whole = move->top == 0 && move->bottom == to.rows() - 1;
-        if (!whole) {
-          out += "\x1b[";
-          append_num(out, move->top + 1);
-          out.push_back(';');
-          append_num(out, move->bottom + 1);
-          out.push_back('r');
+        if (whole && move->count > 0) {
+          // Line feeds at the bottom, so that the lines enter the viewer's own scrollback.
+          p.move_to(0, to.rows() - 1);
+          for (int i = 0; i < move->count; ++i) out += "\r\n";
+        } else {
+          if (!whole) {
+            out += "\x1b[";
+            append_num(out, move->top + 1);
+            out.push_back(';');
+            append_num(out, move->bottom + 1);
+            out.push_back('r');
+          }
+          append_csi_n(out, move->count > 0 ? move->count : -move->count, move->count > 0 ? 'S' : 'T');
+          if (!whole) {
+            out += "\x1b[r";  // margins off again; this homes the cursor
+            p.set_position(0, 0);
+          }
         }
-        append_csi_n(out, move->count > 0 ? move->count : -move->count, move->count > 0 ? 'S' : 'T');
-        if (!whole) out += "\x1b[r";  // margins off again; this homes the cursor
-        if (!whole) p.set_position(0, 0);
         if (move->count > 0) {
           base.scroll_up(move->top, move->bottom, move->count, Cell::blank(), nullptr);
         } else {

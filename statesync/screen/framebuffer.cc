@@ -102,6 +102,25 @@ bool Framebuffer::operator==(const Framebuffer& other) const {
 
 namespace tandem::screen {
 
+namespace {
+
+// Rows of `after` that still differ from `before` once `move` has been applied to it.
+int rows_to_repaint(const Framebuffer& before, const Framebuffer& after, const ScrollMove& move) {
+  int count = 0;
+  for (int y = 0; y < after.rows(); ++y) {
+    int src = y;
+    if (y >= move.top && y <= move.bottom) {
+      src = y + move.count;
+      if (src < move.top || src > move.bottom) src = -1;  // a line scrolled in blank
+    }
+    bool same = src < 0 ? after.row(y).is_blank() : same_row(before.row_ref(src), after.row_ref(y));
+    if (!same) ++count;
+  }
+  return count;
+}
+
+}  // namespace
+
 std::optional<ScrollMove> find_scroll(const Framebuffer& before, const Framebuffer& after) {
   const int rows = after.rows();
   if (before.rows() != rows || before.cols() != after.cols() || rows < 2) return std::nullopt;
@@ -135,8 +154,16 @@ std::optional<ScrollMove> find_scroll(const Framebuffer& before, const Framebuff
   }
   if (best_len < 2) return std::nullopt;
   int first = best_start, last = best_start + best_len - 1;
-  if (best_delta > 0) return ScrollMove{first, last + best_delta, best_delta};
-  return ScrollMove{first + best_delta, last, best_delta};
+  ScrollMove region = best_delta > 0 ? ScrollMove{first, last + best_delta, best_delta}
+                                     : ScrollMove{first + best_delta, last, best_delta};
+  // Scrolling the whole screen is the cheapest to send and feeds a viewer's own
+  // scrollback; take it whenever it leaves no more rows to repaint than the region.
+  ScrollMove whole{0, rows - 1, best_delta};
+  if ((region.top != 0 || region.bottom != rows - 1) &&
+      rows_to_repaint(before, after, whole) <= rows_to_repaint(before, after, region)) {
+    return whole;
+  }
+  return region;
 }
 
 }  // namespace tandem::screen

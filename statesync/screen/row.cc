@@ -113,6 +113,14 @@ std::string Row::text() const {
   return out;
 }
 
+bool Row::is_blank() const {
+  if (wrapped || !(fill_ == Cell::blank())) return false;
+  for (const Cell& c : cells_) {
+    if (!(c == Cell::blank())) return false;
+  }
+  return true;
+}
+
 bool Row::same_content(const Row& other) const {
   if (gen == other.gen) return true;
   if (wrapped != other.wrapped || cols_ != other.cols_) return false;

@@ -65,6 +65,9 @@ class Row {
   // The row as UTF-8 text with trailing blanks trimmed; continuation cells are skipped.
   std::string text() const;
 
+  // Every cell is a default blank (as a freshly scrolled-in line).
+  bool is_blank() const;
+
   // Content equality: generations first, then cells, comparing clusters by text.
   bool same_content(const Row& other) const;
 

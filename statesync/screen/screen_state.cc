@@ -145,12 +145,12 @@ proto::ScreenDiff ScreenState::diff_from(const ScreenState& old) const {
   d.set_cols(uint32_t(cols()));
   d.set_rows(uint32_t(rows()));
   d.set_full(full);
-  d.set_history(history);
 
   // Scrollback: the lines pushed since `old`, or all we hold for another history.
   const bool reset = history != old.history || scrollback.total() < old.scrollback.total();
   d.set_scrollback_reset(reset);
   d.set_scrollback_total(scrollback.total());
+  if (reset || old.scrollback.total() != scrollback.total()) d.set_history(history);
   const uint64_t held_from = scrollback.total() - scrollback.size();
   const uint64_t send_from = reset ? held_from : std::max(held_from, old.scrollback.total());
   if (send_from < scrollback.total()) {
@@ -280,7 +280,7 @@ std::optional<Error> ScreenState::apply(const proto::ScreenDiff& d) {
     next.scrollback.clear();
     next.scrollback.set_total(0);
     next.history = d.history();
-  } else if (d.history() != history) {
+  } else if (d.scrollback_size() > 0 && d.history() != history) {
     return Error{"diff belongs to another scrollback history"};
   }
   if (d.scrollback_total() < next.scrollback.total() + lines.size()) return Error{"scrollback total goes back"};

@@ -1,1 +1,200 @@
+// The display: a terminal fed initial(A) then diff(A, B) shows exactly B, and the
+// bytes it takes are few.
+#include "statesync/screen/display.h"
+
 #include <gtest/gtest.h>
+
+#include "statesync/screen/terminal.h"
+#include "tests/statesync/screen/random_screen.h"
+#include "tests/statesync/screen/screen_text.h"
+
+namespace tandem::screen {
+namespace {
+
+using testing::random_frame;
+using testing::random_input;
+using testing::screen_text;
+
+// Describes the first difference between two screens, for failure messages.
+std::string first_difference(const ScreenState& got, const ScreenState& want) {
+  if (got.cursor != want.cursor) {
+    return "cursor " + std::to_string(got.cursor.x) + "," + std::to_string(got.cursor.y) + " want " +
+           std::to_string(want.cursor.x) + "," + std::to_string(want.cursor.y);
+  }
+  if ((got.modes ^ want.modes) & mode::kDisplayed) return "modes";
+  if (got.title != want.title) return "title '" + got.title + "' want '" + want.title + "'";
+  for (int y = 0; y < want.rows(); ++y) {
+    for (int x = 0; x < want.cols(); ++x) {
+      if (!same_cell(got.fb.row(y), want.fb.row(y), x)) {
+        const Cell& g = got.fb.row(y).cell(x);
+        const Cell& w = want.fb.row(y).cell(x);
+        char buf[200];
+        std::snprintf(buf, sizeof buf, "cell %d,%d: got U+%X fg %x bg %x attrs %x w%d, want U+%X fg %x bg %x attrs %x w%d",
+                      x, y, unsigned(g.ch), g.fg, g.bg, g.attrs, g.width, unsigned(w.ch), w.fg, w.bg, w.attrs, w.width);
+        return buf;
+      }
+    }
+  }
+  return "none";
+}
+
+void expect_shows(const Terminal& t, const ScreenState& want, const std::string& context) {
+  EXPECT_TRUE(same_display(t.state(), want)) << context << ": " << first_difference(t.state(), want);
+}
+
+TEST(Display, RandomFramesRoundTrip) {
+  Display display;
+  for (int seed = 0; seed < 300; ++seed) {
+    std::mt19937 rng(seed);
+    int cols = std::uniform_int_distribution<int>(1, 40)(rng);
+    int rows = std::uniform_int_distribution<int>(1, 12)(rng);
+    ScreenState a = random_frame(rng, cols, rows);
+    ScreenState b = random_frame(rng, cols, rows);
+    Terminal viewer(cols, rows);
+    viewer.write(display.initial(a));
+    expect_shows(viewer, a, "initial, seed " + std::to_string(seed));
+    viewer.write(display.diff(a, b));
+    expect_shows(viewer, b, "diff, seed " + std::to_string(seed));
+  }
+}
+
+TEST(Display, RandomProgramOutputRoundTrips) {
+  Display display;
+  for (int seed = 0; seed < 200; ++seed) {
+    std::mt19937 rng(seed);
+    int cols = std::uniform_int_distribution<int>(2, 50)(rng);
+    int rows = std::uniform_int_distribution<int>(2, 15)(rng);
+    Terminal host(cols, rows);
+    Terminal viewer(cols, rows);
+    ScreenState shown = host.state();
+    viewer.write(display.initial(shown));
+    for (int step = 0; step < 8; ++step) {
+      host.write(random_input(rng, 12, cols, rows));
+      viewer.write(display.diff(shown, host.state()));
+      shown = host.state();
+      expect_shows(viewer, shown, "seed " + std::to_string(seed) + " step " + std::to_string(step));
+      if (HasFailure()) return;
+    }
+  }
+}
+
+TEST(Display, ViewerInAnyStateIsResetByInitial) {
+  Display display;
+  std::mt19937 rng(7);
+  ScreenState want = random_frame(rng, 30, 8);
+  Terminal viewer(30, 8);
+  viewer.write("\x1b[4h\x1b[?6h\x1b[3;5r\x1b(0\x1b[31;1mgarbage\x1b[?7l\x1b[?2004h");
+  viewer.write(display.initial(want));
+  expect_shows(viewer, want, "after garbage");
+}
+
+ScreenState full_screen(Terminal& t) {
+  for (int y = 0; y < t.rows(); ++y) {
+    t.write("\x1b[" + std::to_string(y + 1) + "H\x1b[3" + std::to_string(y % 8) + "m");
+    for (int x = 0; x < t.cols(); ++x) t.write(std::string(1, char('a' + (x + y) % 26)));
+  }
+  t.write("\x1b[m\x1b[12;1H$ ");
+  return t.state();
+}
+
+TEST(Display, TypingOneCharacterCostsOneByte) {
+  Display display;
+  Terminal t(80, 24);
+  ScreenState before = full_screen(t);
+  t.write("x");
+  EXPECT_EQ(display.diff(before, t.state()), "x");
+}
+
+TEST(Display, TypingInColourCostsTheColourChange) {
+  Display display;
+  Terminal t(80, 24);
+  ScreenState before = full_screen(t);
+  t.write("\x1b[32mx\x1b[m");
+  EXPECT_EQ(display.diff(before, t.state()), "\x1b[32mx\x1b[m");
+}
+
+TEST(Display, MovingTheCursorUsesTheShortestForm) {
+  Display display;
+  Terminal t(80, 24);
+  ScreenState before = full_screen(t);  // cursor at column 2 of row 11
+  t.write("\x1b[D");
+  EXPECT_EQ(display.diff(before, t.state()), "\b");
+  ScreenState b2 = t.state();
+  t.write("\r");
+  EXPECT_EQ(display.diff(b2, t.state()), "\r");
+  ScreenState b3 = t.state();
+  t.write("\x1b[1;1H");
+  EXPECT_EQ(display.diff(b3, t.state()), "\x1b[H");
+}
+
+TEST(Display, ScrolledScreenIsReplayedAsAScroll) {
+  Display display;
+  Terminal t(80, 24);
+  for (int i = 0; i < 30; ++i) t.write("line " + std::to_string(i) + "\r\n");
+  ScreenState before = t.state();
+  t.write("line 30\r\n");
+  std::string bytes = display.diff(before, t.state());
+  // A line feed at the bottom, so the line also enters the viewer's scrollback.
+  EXPECT_EQ(bytes.substr(0, 2), "\r\n") << bytes;
+  EXPECT_LT(bytes.size(), 24u) << bytes;
+  Terminal viewer(80, 24);
+  viewer.write(display.initial(before));
+  viewer.write(bytes);
+  expect_shows(viewer, t.state(), "scrolled");
+}
+
+TEST(Display, ScrollInsideARegionUsesMargins) {
+  Display display;
+  Terminal t(40, 10);
+  for (int i = 0; i < 10; ++i) t.write("\x1b[" + std::to_string(i + 1) + "Hrow " + std::to_string(i));
+  ScreenState before = t.state();
+  t.write("\x1b[1;9r\x1b[9;1H\n\x1b[r\x1b[9;1Hnew");  // scrolls rows 1-9; the status line stays
+  std::string bytes = display.diff(before, t.state());
+  EXPECT_NE(bytes.find("\x1b[1;9r"), std::string::npos) << bytes;
+  Terminal viewer(40, 10);
+  viewer.write(display.initial(before));
+  viewer.write(bytes);
+  expect_shows(viewer, t.state(), "region scroll");
+  EXPECT_EQ(screen_text(viewer.state()).substr(0, 5), "row 1");
+}
+
+TEST(Display, ModesTitleAndCursorAreMirrored) {
+  Display display;
+  Terminal t(20, 5);
+  ScreenState before = t.state();
+  t.write("\x1b[?2004h\x1b[?1000;1006h\x1b[?1h\x1b=\x1b]2;hello\a\x1b[?25l\x1b[6 q");
+  std::string bytes = display.diff(before, t.state());
+  Terminal viewer(20, 5);
+  viewer.write(display.initial(before));
+  viewer.write(bytes);
+  expect_shows(viewer, t.state(), "modes");
+  EXPECT_NE(bytes.find("\x1b]2;hello\a"), std::string::npos);
+  ScreenState on = t.state();
+  t.write("\x1b[?2004l\x1b[?1000l\x1b>\x1b[?25h");
+  viewer.write(display.diff(on, t.state()));
+  expect_shows(viewer, t.state(), "modes off");
+}
+
+TEST(Display, ResizedFrameIsDrawnAfresh) {
+  Display display;
+  Terminal t(20, 5);
+  t.write("hello");
+  ScreenState small = t.state();
+  t.resize(30, 8);
+  t.write(" world");
+  Terminal viewer(30, 8);
+  viewer.write(display.diff(small, t.state()));
+  expect_shows(viewer, t.state(), "resized");
+}
+
+TEST(Display, ErasedTailUsesEraseToEndOfLine) {
+  Display display;
+  Terminal t(80, 3);
+  t.write("a long line of text that will be erased");
+  ScreenState before = t.state();
+  t.write("\x1b[3G\x1b[K");
+  EXPECT_EQ(display.diff(before, t.state()), "\x1b[3G\x1b[K");
+}
+
+}  // namespace
+}  // namespace tandem::screen

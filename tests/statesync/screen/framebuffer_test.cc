@@ -1,1 +1,137 @@
+// Rows, the framebuffer ring and the scrollback: sharing, generations, bounds.
+#include "statesync/screen/framebuffer.h"
+
 #include <gtest/gtest.h>
+
+namespace tandem::screen {
+namespace {
+
+void write_text(Framebuffer& fb, int y, std::string_view text) {
+  Row& row = fb.mut_row(y);
+  for (size_t i = 0; i < text.size(); ++i) row.at(int(i)) = Cell{char32_t(text[i])};
+}
+
+TEST(Framebuffer, CopiesShareRowsUntilWritten) {
+  Framebuffer a(10, 3);
+  write_text(a, 0, "abc");
+  Framebuffer b = a;
+  EXPECT_EQ(&a.row(0), &b.row(0));
+  write_text(b, 0, "X");
+  EXPECT_NE(&a.row(0), &b.row(0));
+  EXPECT_EQ(a.row(0).text(), "abc");
+  EXPECT_EQ(b.row(0).text(), "Xbc");
+  EXPECT_EQ(&a.row(1), &b.row(1));
+}
+
+TEST(Framebuffer, WritingChangesTheGeneration) {
+  Framebuffer fb(10, 2);
+  uint64_t before = fb.row(0).gen;
+  write_text(fb, 0, "a");
+  EXPECT_NE(fb.row(0).gen, before);
+}
+
+TEST(Framebuffer, FullScrollRotatesRowsAndFeedsScrollback) {
+  Framebuffer fb(5, 3);
+  Scrollback sb(10);
+  write_text(fb, 0, "one");
+  write_text(fb, 1, "two");
+  write_text(fb, 2, "three");
+  const Row* two = &fb.row(1);
+  fb.scroll_up(0, 2, 1, Cell::blank(), &sb);
+  EXPECT_EQ(&fb.row(0), two);  // moved, not copied
+  EXPECT_EQ(fb.row(1).text(), "three");
+  EXPECT_EQ(fb.row(2).text(), "");
+  ASSERT_EQ(sb.size(), 1u);
+  EXPECT_EQ(sb.line(0)->text(), "one");
+}
+
+TEST(Framebuffer, RegionScrollsLeaveTheRestAlone) {
+  Framebuffer fb(5, 4);
+  for (int y = 0; y < 4; ++y) write_text(fb, y, std::string(1, char('a' + y)));
+  fb.scroll_up(1, 2, 1, Cell::blank(), nullptr);
+  EXPECT_EQ(fb.row(0).text(), "a");
+  EXPECT_EQ(fb.row(1).text(), "c");
+  EXPECT_EQ(fb.row(2).text(), "");
+  EXPECT_EQ(fb.row(3).text(), "d");
+  fb.scroll_down(0, 3, 2, Cell::blank());
+  EXPECT_EQ(fb.row(2).text(), "a");
+  EXPECT_EQ(fb.row(3).text(), "c");
+}
+
+TEST(Framebuffer, FindScrollSeesMovedRows) {
+  Framebuffer a(5, 6);
+  for (int y = 0; y < 6; ++y) write_text(a, y, std::string(1, char('a' + y)));
+  Framebuffer b = a;
+  b.scroll_up(0, 4, 2, Cell::blank(), nullptr);
+  auto move = find_scroll(a, b);
+  ASSERT_TRUE(move);
+  EXPECT_EQ(move->top, 0);
+  EXPECT_EQ(move->bottom, 4);
+  EXPECT_EQ(move->count, 2);
+  Framebuffer c = a;
+  c.scroll_down(1, 5, 1, Cell::blank());
+  move = find_scroll(a, c);
+  ASSERT_TRUE(move);
+  EXPECT_EQ(move->top, 1);
+  EXPECT_EQ(move->bottom, 5);
+  EXPECT_EQ(move->count, -1);
+  EXPECT_FALSE(find_scroll(a, a));
+}
+
+TEST(Scrollback, CopiesAreCheapAndIndependent) {
+  Scrollback sb(1000);
+  for (int i = 0; i < 300; ++i) sb.push(std::make_shared<Row>(4));
+  Scrollback copy = sb;
+  EXPECT_TRUE(copy == sb);
+  copy.push(std::make_shared<Row>(4));
+  EXPECT_EQ(sb.size(), 300u);
+  EXPECT_EQ(copy.size(), 301u);
+  EXPECT_FALSE(copy == sb);
+  EXPECT_EQ(sb.line(299), copy.line(299));
+}
+
+TEST(Scrollback, DropsTheOldestBeyondTheLimit) {
+  Scrollback sb(3);
+  std::vector<RowRef> rows;
+  for (int i = 0; i < 5; ++i) {
+    rows.push_back(std::make_shared<Row>(4));
+    sb.push(rows.back());
+  }
+  EXPECT_EQ(sb.size(), 3u);
+  EXPECT_EQ(sb.total(), 5u);
+  EXPECT_EQ(sb.line(0), rows[2]);
+  sb.set_limit(1);
+  EXPECT_EQ(sb.line(0), rows[4]);
+  Scrollback none(0);
+  none.push(rows[0]);
+  EXPECT_EQ(none.size(), 0u);
+  EXPECT_EQ(none.total(), 1u);
+}
+
+TEST(Row, ErasingToTheEndStoresNothing) {
+  Row row(100);
+  row.at(3) = Cell{U'x'};
+  row.fill(2, 100, Cell::blank(indexed_color(4)));
+  EXPECT_EQ(row.cell(1), Cell::blank());
+  EXPECT_EQ(row.cell(2), Cell::blank(indexed_color(4)));
+  EXPECT_EQ(row.cell(99), Cell::blank(indexed_color(4)));
+  Row other(100);
+  other.fill(2, 100, Cell::blank(indexed_color(4)));
+  EXPECT_TRUE(row.same_content(other));
+}
+
+TEST(Row, ClustersCompareByText) {
+  Row a(4), b(4);
+  a.at(0) = Cell{U'e'};
+  a.add_mark(0, U'\u0301');
+  b.at(1) = Cell{U'x'};
+  b.add_mark(1, U'\u0308');  // a stale cluster in b's table shifts the indices
+  b.at(1) = Cell{U' '};
+  b.at(0) = Cell{U'e'};
+  b.add_mark(0, U'\u0301');
+  EXPECT_TRUE(a.same_content(b));
+  EXPECT_EQ(a.text(), "e\xcc\x81");
+}
+
+}  // namespace
+}  // namespace tandem::screen

@@ -1,1 +1,218 @@
+// ScreenState diffs: old.apply(new.diff_from(old)) == new, from any old, and apply
+// refuses malformed diffs without touching the state.
+#include "statesync/screen/screen_state.h"
+
 #include <gtest/gtest.h>
+
+#include "proto/screen.pb.h"
+#include "statesync/screen/terminal.h"
+#include "tests/statesync/screen/random_screen.h"
+#include "tests/statesync/screen/screen_text.h"
+
+namespace tandem::screen {
+namespace {
+
+using testing::random_frame;
+using testing::random_input;
+using testing::screen_text;
+
+// Sends the diff through its wire form, as the transport will.
+std::optional<Error> apply_over_wire(ScreenState& s, const proto::ScreenDiff& d) {
+  std::string bytes = d.SerializeAsString();
+  return s.apply_bytes(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+}
+
+TEST(ScreenState, RandomEditSequencesSurviveDiffAndApply) {
+  for (int seed = 0; seed < 150; ++seed) {
+    std::mt19937 rng(seed);
+    int cols = std::uniform_int_distribution<int>(2, 60)(rng);
+    int rows = std::uniform_int_distribution<int>(2, 20)(rng);
+    Terminal host(cols, rows, 40);
+    std::vector<ScreenState> history{host.state()};
+    ScreenState receiver = host.state();
+    for (int step = 0; step < 10; ++step) {
+      host.write(random_input(rng, 15, cols, rows));
+      if (step == 5 && seed % 3 == 0) host.resize(cols + 3, rows - 1);
+      const ScreenState& now = host.state();
+      // From the previous state, as a receiver that keeps up.
+      auto err = apply_over_wire(receiver, now.diff_from(receiver));
+      ASSERT_FALSE(err) << err->what;
+      ASSERT_TRUE(receiver == now) << "seed " << seed << " step " << step;
+      // From an older state, as a receiver that missed some diffs.
+      ScreenState stale = history[std::uniform_int_distribution<size_t>(0, history.size() - 1)(rng)];
+      err = apply_over_wire(stale, now.diff_from(stale));
+      ASSERT_FALSE(err) << err->what;
+      ASSERT_TRUE(stale == now) << "stale, seed " << seed << " step " << step;
+      history.push_back(now);
+    }
+  }
+}
+
+TEST(ScreenState, DiffFromAnEmptyOrUnrelatedStateIsAFullFrame) {
+  std::mt19937 rng(42);
+  ScreenState want = random_frame(rng, 30, 10);
+  ScreenState empty;
+  ASSERT_FALSE(empty.apply(want.diff_from(ScreenState())));
+  EXPECT_TRUE(empty == want);
+  ScreenState unrelated = random_frame(rng, 30, 10);
+  ScreenState copy = unrelated;
+  ASSERT_FALSE(copy.apply(want.diff_from(unrelated)));
+  EXPECT_TRUE(copy == want);
+}
+
+TEST(ScreenState, UnchangedStateGivesAnEmptyDiff) {
+  Terminal t(40, 10);
+  t.write("some text\r\nmore");
+  proto::ScreenDiff d = t.state().diff_from(t.state());
+  EXPECT_EQ(d.row_updates_size(), 0);
+  EXPECT_EQ(d.scrollback_size(), 0);
+  EXPECT_FALSE(d.has_scroll());
+  EXPECT_FALSE(d.has_title());
+}
+
+TEST(ScreenState, TypingOneCharacterSendsOneCell) {
+  Terminal t(80, 24);
+  for (int y = 0; y < 24; ++y) t.write("\x1b[" + std::to_string(y + 1) + "H" + std::string(80, 'x'));
+  t.write("\x1b[5;5H");
+  ScreenState before = t.state();
+  t.write("y");
+  proto::ScreenDiff d = t.state().diff_from(before);
+  ASSERT_EQ(d.row_updates_size(), 1);
+  ASSERT_EQ(d.row_updates(0).runs_size(), 1);
+  EXPECT_EQ(d.row_updates(0).runs(0).chars_size(), 1);
+  EXPECT_LT(d.ByteSizeLong(), 30u);
+}
+
+TEST(ScreenState, ScrollingIsSentAsAMoveAndScrollbackReusesRows) {
+  Terminal t(80, 24);
+  for (int i = 0; i < 40; ++i) t.write("line " + std::to_string(i) + "\r\n");
+  ScreenState before = t.state();
+  t.write("line 40\r\nline 41\r\n");
+  proto::ScreenDiff d = t.state().diff_from(before);
+  ASSERT_TRUE(d.has_scroll());
+  EXPECT_EQ(d.scroll().count(), 2);
+  EXPECT_LE(d.row_updates_size(), 2);
+  ASSERT_EQ(d.scrollback_size(), 2);
+  EXPECT_TRUE(d.scrollback(0).has_from_row());
+  ScreenState copy = before;
+  ASSERT_FALSE(copy.apply(d));
+  EXPECT_TRUE(copy == t.state());
+  EXPECT_EQ(copy.scrollback.line(copy.scrollback.size() - 1)->text(), "line 18");
+}
+
+// ---- malformed diffs ----------------------------------------------------------------
+
+class Malformed : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Terminal t(20, 5);
+    t.write("hello\r\nworld\x1b]2;title\a");
+    state = t.state();
+    valid = state.diff_from(ScreenState(20, 5));
+  }
+  // Applies a broken copy of `valid`; the state must not change.
+  void expect_rejected(const proto::ScreenDiff& d, const char* why) {
+    ScreenState before = state;
+    auto err = state.apply(d);
+    EXPECT_TRUE(err.has_value()) << why;
+    EXPECT_TRUE(state == before) << why;
+    EXPECT_EQ(screen_text(state), "hello\nworld") << why;
+  }
+  ScreenState state;
+  proto::ScreenDiff valid;
+};
+
+TEST_F(Malformed, BadSizes) {
+  proto::ScreenDiff d = valid;
+  d.set_cols(0);
+  expect_rejected(d, "zero columns");
+  d = valid;
+  d.set_cols(100000);
+  d.set_full(true);
+  expect_rejected(d, "huge");
+  d = valid;
+  d.set_cols(21);
+  d.set_full(false);
+  expect_rejected(d, "size mismatch without full");
+}
+
+TEST_F(Malformed, RowsAndRunsOutOfBounds) {
+  proto::ScreenDiff d = valid;
+  d.mutable_row_updates(0)->set_y(5);
+  expect_rejected(d, "row past the screen");
+  d = valid;
+  d.mutable_row_updates(0)->mutable_runs(0)->set_x(25);
+  expect_rejected(d, "run past the row");
+  d = valid;
+  for (int i = 0; i < 30; ++i) d.mutable_row_updates(0)->mutable_runs(0)->add_chars('x');
+  expect_rejected(d, "run overflows");
+  d = valid;
+  d.mutable_row_updates(0)->mutable_runs(0)->set_blanks(1000);
+  expect_rejected(d, "blanks overflow");
+  d = valid;
+  d.mutable_row_updates(0)->mutable_runs(0)->set_wide(true);
+  d.mutable_row_updates(0)->mutable_runs(0)->set_x(16);
+  expect_rejected(d, "wide run overflows");
+}
+
+TEST_F(Malformed, ControlCharactersAndBadValues) {
+  proto::ScreenDiff d = valid;
+  d.mutable_row_updates(0)->mutable_runs(0)->set_chars(0, 0x1b);
+  expect_rejected(d, "escape in a cell");
+  d = valid;
+  d.mutable_row_updates(0)->mutable_runs(0)->set_chars(0, 0x110000);
+  expect_rejected(d, "beyond unicode");
+  d = valid;
+  d.mutable_row_updates(0)->mutable_runs(0)->set_chars(0, (1u << 30) | 0x301);
+  expect_rejected(d, "mark with nothing to join");
+  d = valid;
+  d.mutable_row_updates(0)->mutable_runs(0)->set_fg(5u << 24);
+  expect_rejected(d, "colour kind");
+  d = valid;
+  d.mutable_row_updates(0)->mutable_runs(0)->set_attrs(1u << 15);
+  expect_rejected(d, "attribute bits");
+  d = valid;
+  d.set_title("evil\x1b]52;c;?\a");
+  expect_rejected(d, "control bytes in the title");
+  d = valid;
+  d.set_modes(1u << 31);
+  expect_rejected(d, "mode bits");
+  d = valid;
+  d.set_cursor_x(20);
+  expect_rejected(d, "cursor off screen");
+}
+
+TEST_F(Malformed, ScrollAndScrollback) {
+  proto::ScreenDiff d = state.diff_from(state);
+  d.mutable_scroll()->set_top(3);
+  d.mutable_scroll()->set_bottom(2);
+  d.mutable_scroll()->set_count(1);
+  expect_rejected(d, "inverted scroll region");
+  d = state.diff_from(state);
+  d.mutable_scroll()->set_bottom(4);
+  d.mutable_scroll()->set_count(-6);
+  expect_rejected(d, "scroll larger than the region");
+  d = state.diff_from(state);
+  d.add_scrollback()->set_from_row(9);
+  d.set_scrollback_total(1);
+  expect_rejected(d, "copy of a missing row");
+  d = state.diff_from(state);
+  d.add_scrollback()->set_cols(5);
+  d.set_scrollback_total(0);
+  expect_rejected(d, "total goes back");
+  d = state.diff_from(state);
+  d.set_history(d.history() + 1);
+  d.add_scrollback()->set_cols(5);
+  d.set_scrollback_total(1);
+  expect_rejected(d, "another history without reset");
+}
+
+TEST_F(Malformed, GarbageBytes) {
+  ScreenState before = state;
+  const uint8_t junk[] = {0xff, 0xff, 0xff, 0x01, 0x02};
+  EXPECT_TRUE(state.apply_bytes(junk).has_value());
+  EXPECT_TRUE(state == before);
+}
+
+}  // namespace
+}  // namespace tandem::screen
