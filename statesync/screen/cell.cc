@@ -1,6 +1,23 @@
 #include "statesync/screen/cell.h"
 
+#include <utf8proc.h>
+
 namespace tandem::screen {
+
+int char_width(char32_t cp) {
+  if (cp < 0x7F) return cp >= 0x20 ? 1 : 0;
+  int w = utf8proc_charwidth(utf8proc_int32_t(cp));
+  if (w <= 0) {
+    // Combining marks, format characters and joiners attach to the previous cell.
+    utf8proc_category_t cat = utf8proc_category(utf8proc_int32_t(cp));
+    if (cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_ME || cat == UTF8PROC_CATEGORY_MC ||
+        cat == UTF8PROC_CATEGORY_CF) {
+      return 0;
+    }
+    return 1;
+  }
+  return w > 2 ? 2 : w;
+}
 
 void append_utf8(std::string& out, char32_t cp) {
   if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = kReplacementChar;

@@ -85,6 +85,10 @@ inline void fill_cells(Cell* p, size_t n, const Cell& c) {
   }
 }
 
+// Display width of a code point from utf8proc (not the locale): 0 for marks that
+// join the previous cell, 1, or 2.
+int char_width(char32_t cp);
+
 // Appends the UTF-8 encoding of one code point (invalid ones become U+FFFD).
 void append_utf8(std::string& out, char32_t cp);
 

@@ -84,11 +84,12 @@ std::optional<Error> decode_cells(const google::protobuf::RepeatedPtrField<proto
     for (uint32_t v : run.chars()) {
       if (v & kMarkFlag) {
         uint32_t mark = v & ~kMarkFlag;
-        if (last < 0 || !valid_char(mark)) return Error{"bad combining mark"};
+        if (last < 0 || !valid_char(mark) || char_width(mark) != 0) return Error{"bad combining mark"};
         row.add_mark(last, mark);
         continue;
       }
-      if (!valid_char(v)) return Error{"bad character"};
+      // Widths must agree with ours, or a viewer would draw the line shifted.
+      if (!valid_char(v) || char_width(v) != width) return Error{"bad character or width"};
       if (x + width > cols) return Error{"cell run overflows the row"};
       row.break_wide(x, x + width);
       Cell c = templ;
@@ -284,6 +285,9 @@ std::optional<Error> ScreenState::apply(const proto::ScreenDiff& d) {
     return Error{"diff belongs to another scrollback history"};
   }
   if (d.scrollback_total() < next.scrollback.total() + lines.size()) return Error{"scrollback total goes back"};
+  // Lines that scrolled off between ours and the sent ones were never sent: what we
+  // hold is no longer the newest stretch, so it goes.
+  if (d.scrollback_total() > next.scrollback.total() + lines.size()) next.scrollback.clear();
   for (RowRef& line : lines) next.scrollback.push(std::move(line));
   next.scrollback.set_total(d.scrollback_total());
 

@@ -1,7 +1,5 @@
 #include "statesync/screen/terminal.h"
 
-#include <utf8proc.h>
-
 #include <algorithm>
 #include <charconv>
 
@@ -65,21 +63,6 @@ bool parse_extended_color(const CsiParams& p, int& i, Color& out) {
 }
 
 }  // namespace
-
-int char_width(char32_t cp) {
-  if (cp < 0x7F) return cp >= 0x20 ? 1 : 0;
-  int w = utf8proc_charwidth(utf8proc_int32_t(cp));
-  if (w <= 0) {
-    // Combining marks, format characters and joiners attach to the previous cell.
-    utf8proc_category_t cat = utf8proc_category(utf8proc_int32_t(cp));
-    if (cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_ME || cat == UTF8PROC_CATEGORY_MC ||
-        cat == UTF8PROC_CATEGORY_CF) {
-      return 0;
-    }
-    return 1;
-  }
-  return w > 2 ? 2 : w;
-}
 
 Terminal::Terminal(int cols, int rows, size_t scrollback_limit)
     : state_(1, 1, scrollback_limit), other_(1, 1), tabs_(1, false) {

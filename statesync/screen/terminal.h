@@ -107,7 +107,4 @@ class Terminal : private ParserListener {
   std::string answer_;
 };
 
-// Display width of a code point from utf8proc: 0 (combining), 1 or 2.
-int char_width(char32_t cp);
-
 }  // namespace tandem::screen
