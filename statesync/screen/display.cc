@@ -115,6 +115,7 @@ void append_sgr(std::string& out, const Pen& from, const Pen& to) {
   out.push_back('m');
 }
 
+// DECSET/DECRST for the DEC private modes among `bits` (the keypad mode is ESC = / >).
 void append_private_modes(std::string& out, uint32_t bits, char final) {
   static constexpr std::pair<uint32_t, int> kModes[] = {
       {mode::kAppCursor, 1},      {mode::kReverseVideo, 5}, {mode::kMouseX10, 9},     {mode::kCursorBlink, 12},
@@ -299,16 +300,14 @@ void Display::append(const ScreenState* from, const ScreenState& to, std::string
   if (from && (from->cols() != to.cols() || from->rows() != to.rows())) from = nullptr;
   Painter p(out, to.cols());
   Framebuffer base = from ? from->fb : Framebuffer(to.cols(), to.rows());
-  uint32_t old_modes = 0;
   if (!from) {
     // Known ground: default pen, no insert or origin mode, autowrap, ASCII, no margins, empty screen.
     out += "\x1b[m\x1b[4l\x1b[?6l\x1b[?7h\x1b(B\x1b[r\x1b[H\x1b[2J";
     p.set_position(0, 0);
-    old_modes = ~to.modes & mode::kDisplayed;  // every mode is stated explicitly
-    append_private_modes(out, old_modes, 'l');
+    // Every mode is stated, set or reset, since the terminal's are unknown.
+    append_private_modes(out, ~to.modes & mode::kDisplayed, 'l');
+    append_private_modes(out, to.modes & mode::kDisplayed, 'h');
     out += (to.modes & mode::kAppKeypad) ? "\x1b=" : "\x1b>";
-    old_modes = to.modes & mode::kDisplayed;
-    append_private_modes(out, old_modes & ~mode::kAppKeypad, 'h');
     out += to.cursor.visible ? "\x1b[?25h" : "\x1b[?25l";
     out += "\x1b[";
     append_num(out, to.cursor.shape);
@@ -322,8 +321,8 @@ void Display::append(const ScreenState* from, const ScreenState& to, std::string
     // A terminal in the pending-wrap state must not be moved relatively.
     if (from->cursor.x < to.cols() - 1) p.set_position(from->cursor.x, from->cursor.y);
     uint32_t was = from->modes & mode::kDisplayed, now = to.modes & mode::kDisplayed;
-    append_private_modes(out, was & ~now & ~mode::kAppKeypad, 'l');
-    append_private_modes(out, now & ~was & ~mode::kAppKeypad, 'h');
+    append_private_modes(out, was & ~now, 'l');
+    append_private_modes(out, now & ~was, 'h');
     if ((was ^ now) & mode::kAppKeypad) out += (now & mode::kAppKeypad) ? "\x1b=" : "\x1b>";
     if (from->cursor.visible != to.cursor.visible) out += to.cursor.visible ? "\x1b[?25h" : "\x1b[?25l";
     if (from->cursor.shape != to.cursor.shape) {

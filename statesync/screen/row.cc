@@ -40,6 +40,13 @@ void Row::reset(int cols, Cell fill) {
   gen = next_row_gen();
 }
 
+void Row::trim_storage() {
+  size_t n = cells_.size();
+  while (n > 0 && cells_[n - 1] == fill_) --n;
+  cells_.resize(n);
+  if (cells_.capacity() > 2 * n + 32) cells_.shrink_to_fit();
+}
+
 void Row::resize(int cols) {
   if (size_t(cols) < cells_.size()) cells_.resize(size_t(cols));
   if (cols > cols_ && !(fill_ == Cell::blank())) {

@@ -46,6 +46,9 @@ class Row {
   void fill(int x0, int x1, const Cell& c);
   // Blank line of `cols` cells of `fill`; keeps the storage for reuse.
   void reset(int cols, Cell fill);
+  // Drops stored cells equal to the fill and spare capacity: for rows kept long
+  // in the scrollback.
+  void trim_storage();
   // Truncates or pads with blanks; a wide character cut by the edge becomes a blank.
   void resize(int cols);
 

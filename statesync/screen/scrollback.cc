@@ -15,6 +15,7 @@ RowRef Scrollback::push(RowRef row) {
   } else if (chunks_.back().use_count() > 1) {
     chunks_.back() = std::make_shared<Chunk>(*chunks_.back());
   }
+  if (row.use_count() == 1) row->trim_storage();  // a shared row may be read elsewhere
   Chunk& last = *chunks_.back();
   last.rows[last.count++] = std::move(row);
   ++size_;

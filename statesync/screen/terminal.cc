@@ -315,9 +315,7 @@ void Terminal::execute(uint8_t c0) {
       ++state_.bell_count;
       break;
     case 0x08:
-      if (pending_wrap_) {
-        pending_wrap_ = false;
-      }
+      pending_wrap_ = false;  // as xterm: from the pending-wrap state, back to the column before the last
       if (cursor().x > 0) --cursor().x;
       break;
     case 0x09:
