@@ -97,15 +97,8 @@ TEST_P(RecordedProgram, DisplayAndDiffFollowTheProgram) {
   RecordProperty("screen_diff_bytes", std::to_string(wire_bytes));
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, RecordedProgram,
-                         ::testing::Values("bash", "vim", "less", "htop", "git-log-color", "ls-color"),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           for (char& c : name) {
-                             if (c == '-') c = '_';
-                           }
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Fixtures, RecordedProgram, ::testing::ValuesIn(testing::kRecordedPrograms),
+                         [](const auto& info) { return testing::test_name(info.param); });
 
 }  // namespace
 }  // namespace tandem::screen

@@ -25,4 +25,11 @@ Terminal run(int cols, int rows, std::string_view bytes) {
   return t;
 }
 
+std::string test_name(std::string program) {
+  for (char& c : program) {
+    if (c == '-') c = '_';
+  }
+  return program;
+}
+
 }  // namespace tandem::screen::testing

@@ -16,4 +16,8 @@ std::string screen_text(const ScreenState& s);
 // A fresh terminal fed `bytes`.
 Terminal run(int cols, int rows, std::string_view bytes);
 
+// The programs recorded in tests/fixtures, and a test-name-safe form of each.
+inline constexpr const char* kRecordedPrograms[] = {"bash", "vim", "less", "htop", "git-log-color", "ls-color"};
+std::string test_name(std::string program);
+
 }  // namespace tandem::screen::testing

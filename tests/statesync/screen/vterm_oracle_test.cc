@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "statesync/screen/terminal.h"
+#include "tests/statesync/screen/screen_text.h"
 
 namespace tandem::screen {
 namespace {
@@ -77,15 +78,8 @@ TEST_P(VtermOracle, AgreesOnEveryCell) {
   vterm_free(vt);
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, VtermOracle,
-                         ::testing::Values("bash", "vim", "less", "htop", "git-log-color", "ls-color"),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           for (char& c : name) {
-                             if (c == '-') c = '_';
-                           }
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Fixtures, VtermOracle, ::testing::ValuesIn(testing::kRecordedPrograms),
+                         [](const auto& info) { return testing::test_name(info.param); });
 
 }  // namespace
 }  // namespace tandem::screen
