@@ -1,0 +1,166 @@
+// Fragments back into messages: each message delivered once or reported lost once.
+#include "transport/reassembler.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+namespace tandem::transport {
+namespace {
+
+constexpr size_t kFragment = 10;
+
+struct Outcome {
+  std::map<uint32_t, std::string> delivered;
+  std::map<uint32_t, int> lost;
+  int deliveries = 0;
+};
+
+Reassembler make(Outcome& o) {
+  return Reassembler(
+      kFragment,
+      [&o](uint32_t id, std::span<const uint8_t> m) {
+        ++o.deliveries;
+        o.delivered[id] = std::string(m.begin(), m.end());
+      },
+      [&o](uint32_t first, uint32_t count) {
+        for (uint32_t i = 0; i < count; ++i) ++o.lost[first + i];
+      });
+}
+
+// The fragments of one message.
+std::vector<std::pair<FragmentHeader, std::string>> cut(uint32_t id, const std::string& m) {
+  std::vector<std::pair<FragmentHeader, std::string>> out;
+  size_t count = std::max<size_t>(1, (m.size() + kFragment - 1) / kFragment);
+  for (size_t i = 0; i < count; ++i) {
+    out.push_back({FragmentHeader{id, uint16_t(i), uint16_t(count)}, m.substr(i * kFragment, kFragment)});
+  }
+  return out;
+}
+
+bool add(Reassembler& r, const std::pair<FragmentHeader, std::string>& f) {
+  return r.add(f.first, std::span(reinterpret_cast<const uint8_t*>(f.second.data()), f.second.size()));
+}
+
+TEST(Reassembler, WholeMessagesInAnyOrder) {
+  Outcome o;
+  Reassembler r = make(o);
+  auto a = cut(0, "a message longer than one fragment");
+  auto b = cut(1, "short");
+  std::reverse(a.begin(), a.end());
+  for (auto& f : a) ASSERT_TRUE(add(r, f));
+  for (auto& f : b) ASSERT_TRUE(add(r, f));
+  EXPECT_EQ(o.delivered[0], "a message longer than one fragment");
+  EXPECT_EQ(o.delivered[1], "short");
+  EXPECT_EQ(r.pending(), 0u);
+}
+
+TEST(Reassembler, EmptyMessage) {
+  Outcome o;
+  Reassembler r = make(o);
+  for (auto& f : cut(0, "")) ASSERT_TRUE(add(r, f));
+  ASSERT_EQ(o.delivered.count(0), 1u);
+  EXPECT_EQ(o.delivered[0], "");
+}
+
+TEST(Reassembler, DuplicatesDeliverOnce) {
+  Outcome o;
+  Reassembler r = make(o);
+  auto a = cut(0, "twenty-five bytes message");
+  for (int round = 0; round < 3; ++round) {
+    for (auto& f : a) add(r, f);
+  }
+  EXPECT_EQ(o.deliveries, 1);
+}
+
+TEST(Reassembler, FarBehindMeansLostAndReportedOnce) {
+  Outcome o;
+  Reassembler r = make(o);
+  auto partial = cut(0, "this one loses a fragment");
+  add(r, partial[0]);
+  for (uint32_t id = 2; id < 2 + Reassembler::kReorderMessages + 10; ++id) add(r, cut(id, "x")[0]);
+  EXPECT_EQ(o.lost[0], 1);
+  EXPECT_EQ(o.lost[1], 1);  // never seen at all
+  // Its last fragments arrive too late: not delivered.
+  for (auto& f : partial) add(r, f);
+  EXPECT_EQ(o.delivered.count(0), 0u);
+  EXPECT_EQ(o.lost[0], 1);
+}
+
+TEST(Reassembler, AHugeJumpReportsOneRange) {
+  Outcome o;
+  std::vector<std::pair<uint32_t, uint32_t>> ranges;
+  Reassembler r(
+      kFragment, [&](uint32_t, std::span<const uint8_t>) { ++o.deliveries; },
+      [&](uint32_t first, uint32_t count) { ranges.push_back({first, count}); });
+  add(r, cut(3000000000u, "x")[0]);
+  ASSERT_EQ(ranges.size(), 1u);
+  EXPECT_EQ(ranges[0].first, 0u);
+  EXPECT_EQ(ranges[0].second, 3000000000u - Reassembler::kReorderMessages + 1);
+  EXPECT_EQ(o.deliveries, 1);
+}
+
+TEST(Reassembler, MemoryIsBounded) {
+  Outcome o;
+  Reassembler r = make(o);
+  // Many messages each missing their last fragment.
+  for (uint32_t id = 0; id < 40; ++id) add(r, cut(id, std::string(50, 'z'))[0]);
+  EXPECT_LE(r.pending(), Reassembler::kMaxPending);
+  EXPECT_GE(o.lost.size(), 40u - Reassembler::kMaxPending);
+}
+
+TEST(Reassembler, InconsistentFragmentsAreRefused) {
+  Outcome o;
+  Reassembler r = make(o);
+  const uint8_t data[kFragment + 1] = {};
+  EXPECT_FALSE(r.add(FragmentHeader{0, 0, 0}, std::span(data, 1)));                  // no fragments
+  EXPECT_FALSE(r.add(FragmentHeader{0, 2, 2}, std::span(data, 1)));                  // index past count
+  EXPECT_FALSE(r.add(FragmentHeader{0, 0, 2}, std::span(data, 3)));                  // short middle fragment
+  EXPECT_FALSE(r.add(FragmentHeader{0, 1, 2}, std::span(data, kFragment + 1)));      // oversize
+  EXPECT_TRUE(r.add(FragmentHeader{1, 0, 2}, std::span(data, kFragment)));
+  EXPECT_FALSE(r.add(FragmentHeader{1, 1, 3}, std::span(data, kFragment)));          // count changed
+}
+
+TEST(Reassembler, MessagesOverTheLimitAreRefused) {
+  Reassembler r(1000, [](uint32_t, std::span<const uint8_t>) {}, [](uint32_t, uint32_t) {});
+  const uint8_t data[1000] = {};
+  EXPECT_FALSE(r.add(FragmentHeader{0, 0, 60000}, std::span(data, 1000)));
+  EXPECT_EQ(r.pending(), 0u);
+}
+
+TEST(Reassembler, RandomLossAndReorderingAccountForEveryMessage) {
+  std::mt19937 rng(3);
+  Outcome o;
+  Reassembler r = make(o);
+  std::vector<std::pair<FragmentHeader, std::string>> wire;
+  std::map<uint32_t, std::string> sent;
+  for (uint32_t id = 0; id < 500; ++id) {
+    std::string m(std::uniform_int_distribution<size_t>(0, 60)(rng), char('a' + id % 26));
+    sent[id] = m;
+    for (auto& f : cut(id, m)) {
+      if (std::uniform_int_distribution<int>(0, 99)(rng) < 20) continue;  // lost
+      wire.push_back(f);
+      if (std::uniform_int_distribution<int>(0, 99)(rng) < 10) wire.push_back(f);  // duplicated
+    }
+  }
+  // Local reordering: swap neighbours now and then.
+  for (size_t i = 1; i < wire.size(); ++i) {
+    if (std::uniform_int_distribution<int>(0, 99)(rng) < 20) std::swap(wire[i - 1], wire[i]);
+  }
+  for (auto& f : wire) add(r, f);
+  for (uint32_t id = 500; id < 500 + Reassembler::kReorderMessages; ++id) add(r, cut(id, "")[0]);
+  for (uint32_t id = 0; id < 500; ++id) {
+    bool delivered = o.delivered.count(id) > 0;
+    int lost = o.lost.count(id) ? o.lost[id] : 0;
+    ASSERT_TRUE(delivered != (lost == 1)) << "message " << id;
+    if (delivered) {
+      ASSERT_EQ(o.delivered[id], sent[id]);
+    }
+  }
+  EXPECT_EQ(o.deliveries, int(o.delivered.size()));
+}
+
+}  // namespace
+}  // namespace tandem::transport

@@ -1,0 +1,126 @@
+#include "transport/reassembler.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace tandem::transport {
+
+void append_fragment(std::vector<uint8_t>& out, const FragmentHeader& h, std::span<const uint8_t> data) {
+  const uint8_t header[kFragmentHeaderBytes] = {
+      uint8_t(h.message_id >> 24), uint8_t(h.message_id >> 16), uint8_t(h.message_id >> 8), uint8_t(h.message_id),
+      uint8_t(h.index >> 8),       uint8_t(h.index),            uint8_t(h.count >> 8),      uint8_t(h.count),
+  };
+  out.insert(out.end(), header, header + kFragmentHeaderBytes);
+  out.insert(out.end(), data.begin(), data.end());
+}
+
+bool parse_fragment(std::span<const uint8_t> b, FragmentHeader& h, std::span<const uint8_t>& data) {
+  if (b.size() < kFragmentHeaderBytes) return false;
+  h.message_id = uint32_t(b[0]) << 24 | uint32_t(b[1]) << 16 | uint32_t(b[2]) << 8 | b[3];
+  h.index = uint16_t(b[4] << 8 | b[5]);
+  h.count = uint16_t(b[6] << 8 | b[7]);
+  data = b.subspan(kFragmentHeaderBytes);
+  return h.count > 0 && h.index < h.count;
+}
+
+bool Reassembler::resolved(uint32_t id) const {
+  return id < floor_ || (id - floor_ < above_floor_.size() && above_floor_[id - floor_]);
+}
+
+void Reassembler::resolve(uint32_t id) {
+  if (id < floor_) return;
+  size_t at = id - floor_;
+  if (at >= above_floor_.size()) above_floor_.resize(at + 1, false);
+  above_floor_[at] = true;
+  while (!above_floor_.empty() && above_floor_.front()) {
+    above_floor_.pop_front();
+    ++floor_;
+  }
+}
+
+void Reassembler::drop_pending(size_t i, bool report) {
+  uint32_t id = pending_[i].id;
+  pending_bytes_ -= pending_[i].bytes.size();
+  pending_.erase(pending_.begin() + long(i));
+  if (report) {
+    resolve(id);
+    lost_(id, 1);
+  }
+}
+
+// Everything below `limit` that is still open is lost: reported as runs of ids.
+void Reassembler::give_up_below(uint32_t limit) {
+  for (size_t i = pending_.size(); i-- > 0;) {
+    if (pending_[i].id < limit) drop_pending(i, false);
+  }
+  uint32_t id = floor_;
+  while (id < limit) {
+    if (resolved(id)) {
+      ++id;
+      continue;
+    }
+    uint32_t first = id;
+    // Past the tracked bits every id is open: one run to the limit.
+    if (id - floor_ >= above_floor_.size()) {
+      id = limit;
+    } else {
+      while (id < limit && !resolved(id)) ++id;
+    }
+    lost_(first, id - first);
+  }
+  size_t drop = std::min<size_t>(limit - floor_, above_floor_.size());
+  above_floor_.erase(above_floor_.begin(), above_floor_.begin() + long(drop));
+  floor_ = limit;
+  while (!above_floor_.empty() && above_floor_.front()) {
+    above_floor_.pop_front();
+    ++floor_;
+  }
+}
+
+bool Reassembler::add(const FragmentHeader& h, std::span<const uint8_t> data) {
+  const size_t max_count = (kMaxMessageBytes + fragment_bytes_ - 1) / fragment_bytes_;
+  if (h.count == 0 || h.index >= h.count || h.count > max_count || data.size() > fragment_bytes_) return false;
+  if (h.index + 1 < h.count && data.size() != fragment_bytes_) return false;
+  if (resolved(h.message_id)) return true;  // late or duplicate: already delivered or reported
+  if (h.message_id - floor_ >= kReorderMessages) give_up_below(h.message_id - kReorderMessages + 1);
+
+  if (h.count == 1) {
+    resolve(h.message_id);
+    deliver_(h.message_id, data);
+    return true;
+  }
+  auto it = std::find_if(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.id == h.message_id; });
+  if (it == pending_.end()) {
+    const size_t need = size_t(h.count) * fragment_bytes_;
+    while (!pending_.empty() && (pending_.size() >= kMaxPending || pending_bytes_ + need > kMaxPendingBytes)) {
+      auto oldest = std::min_element(pending_.begin(), pending_.end(),
+                                     [](const Pending& a, const Pending& b) { return a.id < b.id; });
+      drop_pending(size_t(oldest - pending_.begin()), true);
+    }
+    Pending p;
+    p.id = h.message_id;
+    p.count = h.count;
+    p.have.assign(h.count, false);
+    p.bytes.resize(need);
+    pending_bytes_ += need;
+    pending_.push_back(std::move(p));
+    it = pending_.end() - 1;
+  }
+  Pending& p = *it;
+  if (p.count != h.count) return false;
+  if (p.have[h.index]) return true;
+  p.have[h.index] = true;
+  ++p.received;
+  std::memcpy(p.bytes.data() + size_t(h.index) * fragment_bytes_, data.data(), data.size());
+  if (h.index + 1 == h.count) p.size = size_t(h.index) * fragment_bytes_ + data.size();
+  if (p.received < p.count) return true;
+
+  Pending done = std::move(p);
+  pending_bytes_ -= done.bytes.size();
+  pending_.erase(it);
+  resolve(done.id);
+  deliver_(done.id, std::span(done.bytes.data(), done.size));
+  return true;
+}
+
+}  // namespace tandem::transport

@@ -1,0 +1,67 @@
+#include "transport/server_endpoint.h"
+
+namespace tandem::transport {
+namespace {
+
+constexpr int kMaxDatagramsPerWakeup = 256;  // bound the work of one callback
+
+}  // namespace
+
+std::unique_ptr<ServerEndpoint> ServerEndpoint::open(event_base* base, const Address& bind, std::string* error) {
+  std::optional<UdpSocket> udp = UdpSocket::bind(bind, error);
+  if (!udp) return nullptr;
+  std::unique_ptr<ServerEndpoint> e(new ServerEndpoint(std::move(*udp)));
+  e->readable_.reset(event_new(base, e->udp_.fd(), EV_READ | EV_PERSIST, on_readable, e.get()));
+  event_add(e->readable_.get(), nullptr);
+  return e;
+}
+
+ServerEndpoint::~ServerEndpoint() = default;
+
+Link& ServerEndpoint::add_link(uint64_t link_id, const LinkKey& key, LinkCallbacks callbacks) {
+  auto link = std::make_unique<Link>(key, link_id, Side::kServer, std::move(callbacks));
+  Link& ref = *link;
+  links_[link_id] = std::move(link);
+  return ref;
+}
+
+void ServerEndpoint::remove_link(uint64_t link_id) { links_.erase(link_id); }
+
+Link* ServerEndpoint::find(uint64_t link_id) {
+  auto it = links_.find(link_id);
+  return it == links_.end() ? nullptr : it->second.get();
+}
+
+bool ServerEndpoint::send(uint64_t link_id, std::span<const uint8_t> message) {
+  Link* link = find(link_id);
+  if (!link || !link->peer().valid()) return false;
+  outgoing_.clear();
+  if (!link->seal_message(message, outgoing_, now_ms())) return false;
+  for (const auto& d : outgoing_) udp_.send_to(d, link->peer());
+  return true;
+}
+
+void ServerEndpoint::drain() {
+  Address from;
+  for (int i = 0; i < kMaxDatagramsPerWakeup; ++i) {
+    long n = udp_.receive(buffer_, from);
+    if (n < 0) break;
+    ++counters_.datagrams_in;
+    if (n == 0) {
+      ++counters_.dropped_oversize;
+      continue;
+    }
+    std::span<const uint8_t> datagram(buffer_.data(), size_t(n));
+    std::optional<DatagramHeader> h = parse_header(datagram);
+    auto it = h ? links_.find(h->link_id) : links_.end();
+    if (it == links_.end()) {
+      ++counters_.dropped_unknown_link;
+      continue;
+    }
+    it->second->receive(datagram, from, now_ms());
+  }
+}
+
+void ServerEndpoint::on_readable(evutil_socket_t, short, void* arg) { static_cast<ServerEndpoint*>(arg)->drain(); }
+
+}  // namespace tandem::transport

@@ -1,0 +1,57 @@
+// The server end: one UDP socket serving many links, told apart by link id.
+//
+// A datagram for an unknown link id costs one hash lookup and no allocation; one
+// that does not authenticate is dropped. Nothing is ever sent in answer to either.
+// Each link follows its client's address (roaming).
+#pragma once
+
+#include <event2/event.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "transport/link.h"
+#include "transport/udp_socket.h"
+
+namespace tandem::transport {
+
+struct EndpointCounters {
+  uint64_t datagrams_in = 0;
+  uint64_t dropped_unknown_link = 0;  // no such link id, or no header at all
+  uint64_t dropped_oversize = 0;
+};
+
+class ServerEndpoint {
+ public:
+  // nullptr (with `error`) when the address cannot be bound.
+  static std::unique_ptr<ServerEndpoint> open(event_base* base, const Address& bind, std::string* error);
+  ~ServerEndpoint();
+
+  Address local_address() const { return udp_.local_address(); }
+
+  // Adds a link; it has no peer address until its client's first datagram arrives.
+  Link& add_link(uint64_t link_id, const LinkKey& key, LinkCallbacks callbacks);
+  void remove_link(uint64_t link_id);
+  Link* find(uint64_t link_id);
+  size_t links() const { return links_.size(); }
+  // Sends a message on a link to its client's current address. False if the link is
+  // unknown, has not heard its client yet, or cannot seal.
+  bool send(uint64_t link_id, std::span<const uint8_t> message);
+
+  const EndpointCounters& counters() const { return counters_; }
+
+ private:
+  ServerEndpoint(UdpSocket udp) : udp_(std::move(udp)) {}
+  void drain();
+  static void on_readable(evutil_socket_t, short, void* arg);
+
+  UdpSocket udp_;
+  EventPtr readable_;
+  std::unordered_map<uint64_t, std::unique_ptr<Link>> links_;
+  EndpointCounters counters_;
+  std::vector<std::vector<uint8_t>> outgoing_;
+  std::array<uint8_t, 2048> buffer_;
+};
+
+}  // namespace tandem::transport
