@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   const char* usage =
       "usage: tandem-bench emulator --input FILE [--size COLSxROWS] [--scrollback LINES] [--repeat N]\n"
-      "       tandem-bench display [--size COLSxROWS]\n";
+      "       tandem-bench display [--size COLSxROWS]\n"
+      "       tandem-bench transport\n";
   if (args.empty()) {
     std::fputs(usage, stderr);
     return 2;
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (command == "emulator") return tandem::bench::emulator_main(args);
   if (command == "display") return tandem::bench::display_main(args);
+  if (command == "transport") return tandem::bench::transport_main(args);
   std::fprintf(stderr, "tandem-bench: unknown command '%s'\n%s", command.c_str(), usage);
   return 2;
 }

@@ -150,8 +150,9 @@ void exchange_under(double loss, uint64_t seed) {
   }
   if (loss == 0) {
     EXPECT_EQ(lost, 0);
+  } else if (loss >= 0.3) {
+    EXPECT_GT(lost, 0);  // the test did see loss (a 64 KiB message needs 57 datagrams)
   }
-  ::testing::Test::RecordProperty("messages_lost", lost);
   EXPECT_EQ(server.link().counters().dropped_unauthentic, 0u);
 }
 
