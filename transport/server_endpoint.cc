@@ -25,7 +25,12 @@ Link& ServerEndpoint::add_link(uint64_t link_id, const LinkKey& key, LinkCallbac
   return ref;
 }
 
-void ServerEndpoint::remove_link(uint64_t link_id) { links_.erase(link_id); }
+void ServerEndpoint::remove_link(uint64_t link_id) {
+  auto it = links_.find(link_id);
+  if (it == links_.end()) return;
+  removed_.push_back(std::move(it->second));
+  links_.erase(it);
+}
 
 Link* ServerEndpoint::find(uint64_t link_id) {
   auto it = links_.find(link_id);
@@ -60,6 +65,7 @@ void ServerEndpoint::drain() {
     }
     it->second->receive(datagram, from, now_ms());
   }
+  removed_.clear();
 }
 
 void ServerEndpoint::on_readable(evutil_socket_t, short, void* arg) { static_cast<ServerEndpoint*>(arg)->drain(); }

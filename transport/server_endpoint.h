@@ -32,6 +32,7 @@ class ServerEndpoint {
 
   // Adds a link; it has no peer address until its client's first datagram arrives.
   Link& add_link(uint64_t link_id, const LinkKey& key, LinkCallbacks callbacks);
+  // Safe from inside a link's own callbacks: the link is freed after the read finishes.
   void remove_link(uint64_t link_id);
   Link* find(uint64_t link_id);
   size_t links() const { return links_.size(); }
@@ -49,6 +50,7 @@ class ServerEndpoint {
   UdpSocket udp_;
   EventPtr readable_;
   std::unordered_map<uint64_t, std::unique_ptr<Link>> links_;
+  std::vector<std::unique_ptr<Link>> removed_;  // kept alive until the current read ends
   EndpointCounters counters_;
   std::vector<std::vector<uint8_t>> outgoing_;
   std::array<uint8_t, 2048> buffer_;
