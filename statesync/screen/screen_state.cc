@@ -221,6 +221,14 @@ proto::ScreenDiff ScreenState::diff_from(const ScreenState& old) const {
   return d;
 }
 
+std::string ScreenState::diff_bytes_from(const ScreenState& old) const { return diff_from(old).SerializeAsString(); }
+
+ScreenState ScreenState::with_scrollback(size_t lines) const {
+  ScreenState copy = *this;
+  copy.scrollback.keep_newest(lines);
+  return copy;
+}
+
 std::optional<Error> ScreenState::apply_bytes(std::span<const uint8_t> bytes) {
   proto::ScreenDiff diff;
   if (!diff.ParseFromArray(bytes.data(), int(bytes.size()))) return Error{"not a ScreenDiff message"};

@@ -85,6 +85,14 @@ class ScreenState {
   [[nodiscard]] std::optional<Error> apply_bytes(std::span<const uint8_t> bytes);
 
   bool operator==(const ScreenState& other) const;
+
+  // For state synchronisation (statesync/ssp.h): the diff serialized, and subtract,
+  // which a screen (not an append-only state) does not need.
+  std::string diff_bytes_from(const ScreenState& old) const;
+  void subtract(const ScreenState&) {}
+  // A copy that keeps only the newest `lines` of scrollback (and the count of all):
+  // what a host syncs when mates need no history.
+  ScreenState with_scrollback(size_t lines) const;
 };
 
 // Whether a and b look the same on a terminal: cells, cursor, displayed modes, title.

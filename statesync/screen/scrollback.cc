@@ -52,6 +52,14 @@ void Scrollback::set_limit(size_t limit) {
   while (size_ > limit_) drop_oldest();
 }
 
+void Scrollback::keep_newest(size_t n) {
+  if (n == 0) {
+    clear();
+    return;
+  }
+  while (size_ > n) drop_oldest();
+}
+
 void Scrollback::clear() {
   chunks_.clear();
   skip_ = 0;

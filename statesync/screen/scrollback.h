@@ -32,6 +32,8 @@ class Scrollback {
   // caller may reuse its storage when nobody else holds it.
   RowRef push(RowRef row);
   void set_limit(size_t limit);
+  // Drops all but the newest n lines (the limit stays; the total keeps counting).
+  void keep_newest(size_t n);
   void clear();
   // Forgets held lines but keeps counting: used when lines are known to be lost.
   void set_total(uint64_t total) { total_ = total; }

@@ -1,0 +1,73 @@
+#include "statesync/instruction.h"
+
+#include <zlib.h>
+
+namespace tandem::statesync {
+namespace {
+
+constexpr size_t kCompressAbove = 64;  // smaller diffs are not worth a zlib header
+
+}  // namespace
+
+std::string encode_instruction(proto::Instruction inst, std::string_view diff) {
+  inst.set_protocol_version(kSyncProtocolVersion);
+  inst.set_compressed(false);
+  if (diff.size() > kCompressAbove) {
+    uLongf bound = compressBound(uLong(diff.size()));
+    std::string packed(bound, '\0');
+    if (compress2(reinterpret_cast<Bytef*>(packed.data()), &bound, reinterpret_cast<const Bytef*>(diff.data()),
+                  uLong(diff.size()), Z_DEFAULT_COMPRESSION) == Z_OK &&
+        bound < diff.size()) {
+      packed.resize(bound);
+      inst.set_diff(std::move(packed));
+      inst.set_compressed(true);
+      return inst.SerializeAsString();
+    }
+  }
+  inst.set_diff(std::string(diff));
+  return inst.SerializeAsString();
+}
+
+std::optional<DecodedInstruction> decode_instruction(std::span<const uint8_t> message, screen::Error* error) {
+  DecodedInstruction d;
+  if (!d.inst.ParseFromArray(message.data(), int(message.size()))) {
+    if (error) *error = {"not an Instruction message"};
+    return std::nullopt;
+  }
+  if (d.inst.protocol_version() != kSyncProtocolVersion) {
+    if (error) *error = {"sync protocol version " + std::to_string(d.inst.protocol_version()) + " is not ours"};
+    return std::nullopt;
+  }
+  if (!d.inst.compressed()) {
+    d.diff = std::move(*d.inst.mutable_diff());
+  } else {
+    // Inflate in steps, never past kMaxDiffBytes.
+    z_stream z{};
+    if (inflateInit(&z) != Z_OK) {
+      if (error) *error = {"zlib init failed"};
+      return std::nullopt;
+    }
+    const std::string& packed = d.inst.diff();
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(packed.data()));
+    z.avail_in = uInt(packed.size());
+    int rc = Z_OK;
+    char chunk[16384];
+    while (rc == Z_OK) {
+      z.next_out = reinterpret_cast<Bytef*>(chunk);
+      z.avail_out = sizeof chunk;
+      rc = inflate(&z, Z_NO_FLUSH);
+      d.diff.append(chunk, sizeof chunk - z.avail_out);
+      if (d.diff.size() > kMaxDiffBytes) rc = Z_MEM_ERROR;
+      if (rc == Z_BUF_ERROR && z.avail_in == 0) break;
+    }
+    inflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+      if (error) *error = {"bad compressed diff"};
+      return std::nullopt;
+    }
+  }
+  d.inst.clear_diff();
+  return d;
+}
+
+}  // namespace tandem::statesync

@@ -1,0 +1,279 @@
+// The state synchronisation protocol (after mosh's SSP), generic over a State: the
+// sender keeps the states it has sent and diffs its newest state against the one
+// the receiver is assumed to have; the receiver keeps the states it may still be
+// asked to diff against. Intermediate states are skipped, so a flood of changes
+// costs a few frames, not the whole stream. Nothing here touches sockets or clocks:
+// time comes in as milliseconds, instructions go in and out as values.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <concepts>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "proto/sync.pb.h"
+#include "statesync/instruction.h"
+#include "statesync/screen/screen_state.h"
+
+namespace tandem::statesync {
+
+// What a synchronised state provides. Equality must be cheap; subtract drops what a
+// prefix state already holds (a no-op for states that are not append-only).
+template <class S>
+concept SyncState = std::copyable<S> && requires(S s, const S& c, std::span<const uint8_t> bytes) {
+  { c.diff_bytes_from(c) } -> std::convertible_to<std::string>;
+  { s.apply_bytes(bytes) } -> std::same_as<std::optional<screen::Error>>;
+  { c == c } -> std::convertible_to<bool>;
+  s.subtract(c);
+};
+
+// Timing, in milliseconds (mosh's values where they serve us).
+inline constexpr uint64_t kSendIntervalMinMs = 20;    // fastest frame rate: 50 Hz
+inline constexpr uint64_t kSendIntervalMaxMs = 250;   // slowest: 4 Hz
+inline constexpr uint64_t kSendMinDelayMs = 2;        // coalescing after the first change (mosh: 8)
+inline constexpr uint64_t kAckDelayMs = 100;          // a data ack waits this long for a ride
+inline constexpr uint64_t kHeartbeatMs = 3000;        // an idle link still says something
+inline constexpr uint64_t kActiveRetryMs = 10000;     // resend eagerly only while the peer was heard this recently
+inline constexpr int kShutdownRetries = 16;
+inline constexpr size_t kMaxSentStates = 32;
+inline constexpr size_t kMaxReceivedStates = 256;
+inline constexpr uint64_t kNever = UINT64_MAX;
+
+// What the transport knows about the link, as the sender needs it.
+struct LinkTiming {
+  double srtt_ms = 1000;
+  double rto_ms = 1000;
+  bool peer_heard_recently = true;  // within kActiveRetryMs
+};
+
+inline uint64_t send_interval_ms(const LinkTiming& t) {
+  return std::clamp<uint64_t>(uint64_t(std::ceil(t.srtt_ms / 2)), kSendIntervalMinMs, kSendIntervalMaxMs);
+}
+
+template <SyncState S>
+class Sender {
+ public:
+  explicit Sender(S initial) : current_(initial) { sent_.push_back(Sent{0, std::move(initial), 0}); }
+
+  // The state to send; change it in place or replace it, then tick.
+  S& current() { return current_; }
+  const S& current() const { return current_; }
+
+  // The receiver has state `ack_num`: older ones are forgotten.
+  void process_ack(uint64_t ack_num) {
+    if (ack_num == kShutdownNum) {
+      if (shutdown_) shutdown_acked_ = true;
+      return;
+    }
+    auto it = std::find_if(sent_.begin(), sent_.end(), [&](const Sent& s) { return s.num == ack_num; });
+    if (it == sent_.end()) return;
+    sent_.erase(sent_.begin(), it);
+    // Append-only states drop what the receiver is known to have.
+    for (size_t i = 1; i < sent_.size(); ++i) sent_[i].state.subtract(sent_.front().state);
+    current_.subtract(sent_.front().state);
+  }
+  // We received new data: an ack must go out within kAckDelayMs.
+  void ack_soon() { data_ack_pending_ = true; }
+  // Our receiver learnt the peer is leaving: acknowledge at once.
+  void ack_now() { ack_immediately_ = true; }
+
+  void start_shutdown(uint64_t now) {
+    if (shutdown_) return;
+    shutdown_ = true;
+    shutdown_started_ = now;
+  }
+  bool shutting_down() const { return shutdown_; }
+  bool shutdown_acknowledged() const { return shutdown_acked_; }
+  // Tried long enough without an answer.
+  bool shutdown_given_up(uint64_t now) const {
+    return shutdown_ && !shutdown_acked_ && shutdown_tries_ >= kShutdownRetries &&
+           now - shutdown_started_ >= kActiveRetryMs / 2;
+  }
+
+  // When tick() next has something to do (kNever: nothing until something changes).
+  uint64_t next_wakeup(uint64_t now, const LinkTiming& t) {
+    calculate_timers(now, t);
+    return std::min(next_send_, next_ack_);
+  }
+
+  // The instruction to send now, if any; `ack_num` is our receiver's newest state.
+  std::optional<std::string> tick(uint64_t now, const LinkTiming& t, uint64_t ack_num) {
+    calculate_timers(now, t);
+    if (now < next_send_ && now < next_ack_) return std::nullopt;
+    if (shutdown_) return send_shutdown(now, ack_num);
+
+    // Diff from the assumed receiver state, or from the acknowledged one when that is
+    // barely bigger: it survives the loss of the frames in between.
+    size_t base = assumed_;
+    const bool unchanged = current_ == sent_[base].state;
+    std::string diff;
+    if (!unchanged) {
+      diff = current_.diff_bytes_from(sent_[base].state);
+      if (base != 0 && !(current_ == sent_.front().state)) {
+        std::string from_acked = current_.diff_bytes_from(sent_.front().state);
+        if (from_acked.size() <= diff.size() || (from_acked.size() < 1000 && from_acked.size() <= diff.size() + 100)) {
+          diff = std::move(from_acked);
+          base = 0;
+        }
+      }
+    }
+    if (unchanged && now < next_ack_) return std::nullopt;
+
+    const uint64_t base_num = sent_[base].num;
+    uint64_t new_num;
+    if (!unchanged && current_ == sent_.back().state) {
+      new_num = sent_.back().num;  // the same state again
+      sent_.back().sent_at = now;
+    } else {
+      // A new state, or an empty ack, which gets a number too so heartbeats are acked.
+      new_num = sent_.back().num + 1;
+      add_sent(Sent{new_num, current_, now});
+    }
+    proto::Instruction inst;
+    inst.set_old_num(base_num);
+    inst.set_new_num(new_num);
+    inst.set_ack_num(ack_num);
+    inst.set_throwaway_num(sent_.front().num);
+    sent_once(now);
+    return encode_instruction(std::move(inst), diff);
+  }
+
+  size_t sent_states() const { return sent_.size(); }
+  uint64_t acked_num() const { return sent_.front().num; }
+
+ private:
+  struct Sent {
+    uint64_t num;
+    S state;
+    uint64_t sent_at;
+  };
+
+  void add_sent(Sent s) {
+    sent_.push_back(std::move(s));
+    // Too many in flight: forget one from the middle, keeping the acked and the newest.
+    if (sent_.size() > kMaxSentStates) sent_.erase(sent_.end() - 16);
+  }
+
+  void update_assumed(uint64_t now, const LinkTiming& t) {
+    assumed_ = 0;
+    const uint64_t doubt = uint64_t(t.rto_ms) + kAckDelayMs;
+    for (size_t i = 1; i < sent_.size(); ++i) {
+      if (now - sent_[i].sent_at >= doubt) break;  // something older is unacked: assume it was lost
+      assumed_ = i;
+    }
+  }
+
+  void calculate_timers(uint64_t now, const LinkTiming& t) {
+    update_assumed(now, t);
+    const uint64_t interval = send_interval_ms(t);
+    if (ack_immediately_) next_ack_ = now;
+    if (data_ack_pending_ && next_ack_ > now + kAckDelayMs) next_ack_ = now + kAckDelayMs;
+    if (shutdown_) {
+      next_send_ = last_send_ == 0 ? now : last_send_ + interval;
+      return;
+    }
+    if (!(current_ == sent_.back().state)) {
+      if (mindelay_since_ == kNever) mindelay_since_ = now;
+      next_send_ = std::max(mindelay_since_ + kSendMinDelayMs, last_send_ + interval);
+    } else if (!(current_ == sent_[assumed_].state) && t.peer_heard_recently) {
+      next_send_ = last_send_ + interval;
+    } else if (!(current_ == sent_.front().state) && t.peer_heard_recently) {
+      next_send_ = last_send_ + uint64_t(t.rto_ms) + kAckDelayMs;
+    } else {
+      next_send_ = kNever;
+    }
+  }
+
+  void sent_once(uint64_t now) {
+    last_send_ = now;
+    mindelay_since_ = kNever;
+    data_ack_pending_ = false;
+    ack_immediately_ = false;
+    next_ack_ = now + kHeartbeatMs;
+  }
+
+  std::optional<std::string> send_shutdown(uint64_t now, uint64_t ack_num) {
+    if (shutdown_acked_) return std::nullopt;
+    ++shutdown_tries_;
+    proto::Instruction inst;
+    inst.set_old_num(sent_.front().num);
+    inst.set_new_num(kShutdownNum);
+    inst.set_ack_num(ack_num);
+    inst.set_throwaway_num(sent_.front().num);
+    sent_once(now);
+    return encode_instruction(std::move(inst), {});
+  }
+
+  S current_;
+  std::deque<Sent> sent_;  // front: acknowledged by the receiver; back: sent last
+  size_t assumed_ = 0;
+  uint64_t next_send_ = kNever;
+  uint64_t next_ack_ = 0;  // the first tick says hello
+  uint64_t last_send_ = 0;
+  uint64_t mindelay_since_ = kNever;
+  bool data_ack_pending_ = false;
+  bool ack_immediately_ = false;
+  bool shutdown_ = false;
+  bool shutdown_acked_ = false;
+  int shutdown_tries_ = 0;
+  uint64_t shutdown_started_ = 0;
+};
+
+template <SyncState S>
+class Receiver {
+ public:
+  enum class Outcome { kNewest, kOlder, kDuplicate, kNoBase, kBad, kFull, kShutdown };
+
+  explicit Receiver(S initial) { states_.push_back(Received{0, std::move(initial)}); }
+
+  // Applies an instruction's diff; `error` says why one was refused as bad.
+  Outcome handle(const proto::Instruction& inst, std::span<const uint8_t> diff, screen::Error* error = nullptr) {
+    if (inst.new_num() == kShutdownNum) {
+      peer_shut_down_ = true;
+      return Outcome::kShutdown;
+    }
+    auto has = [&](uint64_t num) {
+      return std::any_of(states_.begin(), states_.end(), [&](const Received& r) { return r.num == num; });
+    };
+    if (has(inst.new_num())) return Outcome::kDuplicate;
+    auto base = std::find_if(states_.begin(), states_.end(), [&](const Received& r) { return r.num == inst.old_num(); });
+    if (base == states_.end()) return Outcome::kNoBase;
+    S next = base->state;
+    if (!diff.empty()) {
+      if (auto err = next.apply_bytes(diff)) {
+        if (error) *error = *err;
+        return Outcome::kBad;
+      }
+    }
+    // States the sender will never diff against again.
+    while (states_.size() > 1 && states_.front().num < inst.throwaway_num() &&
+           states_[1].num <= inst.throwaway_num()) {
+      states_.pop_front();
+    }
+    if (states_.size() >= kMaxReceivedStates) states_.erase(states_.begin() + 1);  // bounded, whatever the peer does
+    auto at = std::find_if(states_.begin(), states_.end(), [&](const Received& r) { return r.num > inst.new_num(); });
+    const bool newest = at == states_.end();
+    states_.insert(at, Received{inst.new_num(), std::move(next)});
+    return newest ? Outcome::kNewest : Outcome::kOlder;
+  }
+
+  const S& latest() const { return states_.back().state; }
+  S& latest() { return states_.back().state; }
+  uint64_t newest_num() const { return states_.back().num; }
+  bool peer_shut_down() const { return peer_shut_down_; }
+  size_t held_states() const { return states_.size(); }
+
+ private:
+  struct Received {
+    uint64_t num;
+    S state;
+  };
+  std::deque<Received> states_;  // ordered by number
+  bool peer_shut_down_ = false;
+};
+
+}  // namespace tandem::statesync

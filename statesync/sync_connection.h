@@ -1,0 +1,187 @@
+// Two parties synchronising one state each way over one transport link, on the
+// event loop: our outgoing state (a screen, or input) goes out as SSP instructions,
+// the peer's incoming state is rebuilt from theirs, and a callback says when it
+// changed. Shutdown is a handshake (both sides learn the other is gone), distinct
+// from silence (the peer has not been heard for a while), which is only reported.
+#pragma once
+
+#include <event2/event.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "statesync/channel.h"
+#include "statesync/ssp.h"
+
+namespace tandem::statesync {
+
+struct SyncCounters {
+  uint64_t instructions_out = 0;
+  uint64_t instructions_in = 0;
+  uint64_t bytes_out = 0;       // instruction bytes handed to the transport
+  uint64_t refused_in = 0;      // malformed, wrong version, or a diff that would not apply
+  uint64_t without_base_in = 0; // diffs from a state we no longer hold
+};
+
+enum class SyncStatus {
+  kOpen,
+  kClosing,     // we asked to close; waiting for the peer's acknowledgement
+  kClosed,      // we asked and the peer acknowledged (or never answered: see shutdown_acknowledged)
+  kPeerClosed,  // the peer asked to close and we acknowledged
+};
+
+template <SyncState Out, SyncState In>
+class SyncConnection {
+ public:
+  SyncConnection(event_base* base, Channel& channel, Out out, In in)
+      : channel_(channel), sender_(std::move(out)), receiver_(std::move(in)) {
+    timer_.reset(evtimer_new(base, on_timer, this));
+    schedule();
+  }
+  SyncConnection(const SyncConnection&) = delete;
+
+  // Every message the channel receives goes here.
+  void receive(std::span<const uint8_t> message) {
+    screen::Error error;
+    std::optional<DecodedInstruction> d = decode_instruction(message, &error);
+    if (!d) {
+      ++counters_.refused_in;
+      last_error_ = error.what;
+      return;
+    }
+    ++counters_.instructions_in;
+    sender_.process_ack(d->inst.ack_num());
+    auto outcome = receiver_.handle(d->inst, std::span(reinterpret_cast<const uint8_t*>(d->diff.data()), d->diff.size()),
+                                    &error);
+    switch (outcome) {
+      case Receiver<In>::Outcome::kNewest:
+        if (!d->diff.empty()) sender_.ack_soon();
+        if (on_incoming_) on_incoming_();
+        break;
+      case Receiver<In>::Outcome::kShutdown:
+        sender_.ack_now();
+        break;
+      case Receiver<In>::Outcome::kBad:
+        ++counters_.refused_in;
+        last_error_ = error.what;
+        break;
+      case Receiver<In>::Outcome::kNoBase:
+        ++counters_.without_base_in;
+        break;
+      default:
+        break;
+    }
+    update_status();
+    schedule();
+  }
+
+  // The state we send: change it, then call outgoing_changed().
+  Out& outgoing() { return sender_.current(); }
+  void set_outgoing(Out out) {
+    sender_.current() = std::move(out);
+    outgoing_changed();
+  }
+  void outgoing_changed() { schedule(); }
+  // Sends at once (after a wake-up from sleep, say) rather than waiting for a timer.
+  void poke() {
+    sender_.ack_now();
+    schedule();
+  }
+
+  const In& incoming() const { return receiver_.latest(); }
+  // For a consumer of an append-only state that drops what it has used.
+  In& incoming_mutable() { return receiver_.latest(); }
+  void set_on_incoming(std::function<void()> cb) { on_incoming_ = std::move(cb); }
+  void set_on_status(std::function<void(SyncStatus)> cb) { on_status_ = std::move(cb); }
+
+  void shutdown() {
+    sender_.start_shutdown(transport::now_ms());
+    update_status();
+    schedule();
+  }
+  SyncStatus status() const { return status_; }
+  bool shutdown_acknowledged() const { return sender_.shutdown_acknowledged(); }
+
+  uint64_t last_heard() const { return channel_.link().last_heard(); }
+  uint64_t silent_for_ms() const {
+    uint64_t heard = last_heard();
+    return heard == 0 ? transport::now_ms() - created_ : transport::now_ms() - heard;
+  }
+  double srtt_ms() const { return channel_.link().rtt().srtt_ms(); }
+  const SyncCounters& counters() const { return counters_; }
+  const std::string& last_error() const { return last_error_; }
+  const Sender<Out>& sender() const { return sender_; }
+  const Receiver<In>& receiver() const { return receiver_; }
+
+ private:
+  LinkTiming timing() const {
+    const transport::Link& link = channel_.link();
+    LinkTiming t;
+    t.srtt_ms = link.rtt().srtt_ms();
+    t.rto_ms = link.rtt().rto_ms();
+    uint64_t heard = link.last_heard();
+    t.peer_heard_recently = heard == 0 || transport::now_ms() - heard < kActiveRetryMs;
+    return t;
+  }
+
+  void tick() {
+    const uint64_t now = transport::now_ms();
+    if (status_ == SyncStatus::kClosed) return;
+    const uint64_t ack = receiver_.peer_shut_down() ? kShutdownNum : receiver_.newest_num();
+    if (std::optional<std::string> message = sender_.tick(now, timing(), ack)) {
+      channel_.send(std::span(reinterpret_cast<const uint8_t*>(message->data()), message->size()));
+      ++counters_.instructions_out;
+      counters_.bytes_out += message->size();
+      if (receiver_.peer_shut_down()) acked_peer_shutdown_ = true;
+    }
+    update_status();
+    schedule();
+  }
+
+  void update_status() {
+    SyncStatus next = status_;
+    if (sender_.shutting_down()) {
+      next = sender_.shutdown_acknowledged() || sender_.shutdown_given_up(transport::now_ms()) ? SyncStatus::kClosed
+                                                                                              : SyncStatus::kClosing;
+    } else if (receiver_.peer_shut_down() && acked_peer_shutdown_) {
+      next = SyncStatus::kPeerClosed;
+    }
+    if (next != status_) {
+      status_ = next;
+      if (on_status_) on_status_(status_);
+    }
+  }
+
+  void schedule() {
+    if (status_ == SyncStatus::kClosed) {
+      evtimer_del(timer_.get());
+      return;
+    }
+    const uint64_t now = transport::now_ms();
+    uint64_t at = sender_.next_wakeup(now, timing());
+    if (at == kNever) {
+      evtimer_del(timer_.get());
+      return;
+    }
+    uint64_t wait = at > now ? at - now : 0;
+    timeval tv{time_t(wait / 1000), suseconds_t((wait % 1000) * 1000)};
+    evtimer_add(timer_.get(), &tv);
+  }
+
+  static void on_timer(evutil_socket_t, short, void* arg) { static_cast<SyncConnection*>(arg)->tick(); }
+
+  Channel& channel_;
+  Sender<Out> sender_;
+  Receiver<In> receiver_;
+  transport::EventPtr timer_;
+  std::function<void()> on_incoming_;
+  std::function<void(SyncStatus)> on_status_;
+  SyncStatus status_ = SyncStatus::kOpen;
+  bool acked_peer_shutdown_ = false;
+  uint64_t created_ = transport::now_ms();
+  SyncCounters counters_;
+  std::string last_error_;
+};
+
+}  // namespace tandem::statesync

@@ -1,0 +1,80 @@
+// InputState: an append-only log whose diffs can be applied any number of times.
+#include "statesync/input_state.h"
+
+#include <gtest/gtest.h>
+
+namespace tandem::statesync {
+namespace {
+
+std::span<const uint8_t> as_bytes(const std::string& s) {
+  return std::span(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
+TEST(InputState, DiffCarriesTheEventsAfterThePrefix) {
+  InputState sender, receiver;
+  sender.push(Keys{"ls\r"});
+  sender.push(Resize{100, 30});
+  sender.push(Notice{"alice joined"});
+  ASSERT_FALSE(receiver.apply_bytes(as_bytes(sender.diff_bytes_from(receiver))));
+  ASSERT_EQ(receiver.end(), 3u);
+  EXPECT_EQ(receiver.at(0), InputEvent(Keys{"ls\r"}));
+  EXPECT_EQ(receiver.at(1), InputEvent(Resize{100, 30}));
+  EXPECT_EQ(receiver.at(2), InputEvent(Notice{"alice joined"}));
+  EXPECT_TRUE(receiver == sender);
+}
+
+TEST(InputState, ApplyingTwiceOrLateChangesNothing) {
+  InputState sender, receiver;
+  sender.push(Keys{"a"});
+  std::string first = sender.diff_bytes_from(InputState());
+  sender.push(Keys{"b"});
+  std::string both = sender.diff_bytes_from(InputState());
+  ASSERT_FALSE(receiver.apply_bytes(as_bytes(both)));
+  ASSERT_FALSE(receiver.apply_bytes(as_bytes(both)));
+  ASSERT_FALSE(receiver.apply_bytes(as_bytes(first)));
+  EXPECT_EQ(receiver.end(), 2u);
+}
+
+TEST(InputState, AGapIsRefused) {
+  InputState sender, partial, receiver;
+  sender.push(Keys{"a"});
+  partial = sender;
+  sender.push(Keys{"b"});
+  std::string from_partial = sender.diff_bytes_from(partial);
+  auto err = receiver.apply_bytes(as_bytes(from_partial));
+  ASSERT_TRUE(err);
+  EXPECT_EQ(receiver.end(), 0u);
+}
+
+TEST(InputState, SubtractDropsWhatThePrefixHas) {
+  InputState s;
+  for (int i = 0; i < 10; ++i) s.push(Keys{std::string(1, char('0' + i))});
+  InputState acked = s;
+  s.push(Keys{"x"});
+  s.subtract(acked);
+  EXPECT_EQ(s.begin(), 10u);
+  EXPECT_EQ(s.end(), 11u);
+  InputState receiver = acked;
+  ASSERT_FALSE(receiver.apply_bytes(as_bytes(s.diff_bytes_from(acked))));
+  EXPECT_EQ(receiver.at(10), InputEvent(Keys{"x"}));
+}
+
+TEST(InputState, MalformedDiffsAreRefused) {
+  InputState s;
+  s.push(Keys{"keep"});
+  InputState before = s;
+  const uint8_t junk[] = {0xff, 0x00, 0x13};
+  EXPECT_TRUE(s.apply_bytes(junk));
+  InputState big;
+  big.push(Keys{std::string(kMaxInputEventBytes + 1, 'x')});
+  InputState empty;
+  EXPECT_TRUE(empty.apply_bytes(as_bytes(big.diff_bytes_from(InputState()))));
+  InputState resize;
+  resize.push(Resize{0, 10});
+  EXPECT_TRUE(empty.apply_bytes(as_bytes(resize.diff_bytes_from(InputState()))));
+  EXPECT_EQ(empty.end(), 0u);
+  EXPECT_TRUE(s == before);
+}
+
+}  // namespace
+}  // namespace tandem::statesync
