@@ -10,6 +10,7 @@ namespace tandem::bench {
 int emulator_main(const std::vector<std::string>& args);
 int display_main(const std::vector<std::string>& args);
 int transport_main(const std::vector<std::string>& args);
+int sync_main(const std::vector<std::string>& args);
 
 bool parse_size(const std::string& text, int& cols, int& rows);
 

@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
   const char* usage =
       "usage: tandem-bench emulator --input FILE [--size COLSxROWS] [--scrollback LINES] [--repeat N]\n"
       "       tandem-bench display [--size COLSxROWS]\n"
-      "       tandem-bench transport\n";
+      "       tandem-bench transport\n"
+      "       tandem-bench sync --scenario flood|typing [--delay MS] [--loss P]\n";
   if (args.empty()) {
     std::fputs(usage, stderr);
     return 2;
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   if (command == "emulator") return tandem::bench::emulator_main(args);
   if (command == "display") return tandem::bench::display_main(args);
   if (command == "transport") return tandem::bench::transport_main(args);
+  if (command == "sync") return tandem::bench::sync_main(args);
   std::fprintf(stderr, "tandem-bench: unknown command '%s'\n%s", command.c_str(), usage);
   return 2;
 }

@@ -34,7 +34,8 @@ concept SyncState = std::copyable<S> && requires(S s, const S& c, std::span<cons
 // Timing, in milliseconds (mosh's values where they serve us).
 inline constexpr uint64_t kSendIntervalMinMs = 20;    // fastest frame rate: 50 Hz
 inline constexpr uint64_t kSendIntervalMaxMs = 250;   // slowest: 4 Hz
-inline constexpr uint64_t kSendMinDelayMs = 2;        // coalescing after the first change (mosh: 8)
+inline constexpr uint64_t kScreenSendDelayMs = 2;     // coalescing a screen's changes (mosh: 8)
+inline constexpr uint64_t kInputSendDelayMs = 0;      // a keystroke leaves at once (mosh: 1)
 inline constexpr uint64_t kAckDelayMs = 100;          // a data ack waits this long for a ride
 inline constexpr uint64_t kHeartbeatMs = 3000;        // an idle link still says something
 inline constexpr uint64_t kActiveRetryMs = 10000;     // resend eagerly only while the peer was heard this recently
@@ -47,17 +48,25 @@ inline constexpr uint64_t kNever = UINT64_MAX;
 struct LinkTiming {
   double srtt_ms = 1000;
   double rto_ms = 1000;
+  bool has_rtt_sample = false;
   bool peer_heard_recently = true;  // within kActiveRetryMs
 };
 
+// About two frames per round trip; as fast as allowed until the round trip is known,
+// so that the first keystrokes on a fresh link are not held back by a guess.
 inline uint64_t send_interval_ms(const LinkTiming& t) {
+  if (!t.has_rtt_sample) return kSendIntervalMinMs;
   return std::clamp<uint64_t>(uint64_t(std::ceil(t.srtt_ms / 2)), kSendIntervalMinMs, kSendIntervalMaxMs);
 }
 
 template <SyncState S>
 class Sender {
  public:
-  explicit Sender(S initial) : current_(initial) { sent_.push_back(Sent{0, std::move(initial), 0}); }
+  // `send_delay_ms`: how long changes are collected after the first one before a frame.
+  explicit Sender(S initial, uint64_t send_delay_ms = kScreenSendDelayMs)
+      : current_(initial), send_delay_ms_(send_delay_ms) {
+    sent_.push_back(Sent{0, std::move(initial), 0});
+  }
 
   // The state to send; change it in place or replace it, then tick.
   S& current() { return current_; }
@@ -139,6 +148,7 @@ class Sender {
     inst.set_ack_num(ack_num);
     inst.set_throwaway_num(sent_.front().num);
     sent_once(now);
+    if (!unchanged) last_data_send_ = now;
     return encode_instruction(std::move(inst), diff);
   }
 
@@ -176,13 +186,14 @@ class Sender {
       next_send_ = last_send_ == 0 ? now : last_send_ + interval;
       return;
     }
+    // Frames are paced by the last frame that carried data; acks in between do not count.
     if (!(current_ == sent_.back().state)) {
       if (mindelay_since_ == kNever) mindelay_since_ = now;
-      next_send_ = std::max(mindelay_since_ + kSendMinDelayMs, last_send_ + interval);
+      next_send_ = std::max(mindelay_since_ + send_delay_ms_, last_data_send_ + interval);
     } else if (!(current_ == sent_[assumed_].state) && t.peer_heard_recently) {
-      next_send_ = last_send_ + interval;
+      next_send_ = last_data_send_ + interval;
     } else if (!(current_ == sent_.front().state) && t.peer_heard_recently) {
-      next_send_ = last_send_ + uint64_t(t.rto_ms) + kAckDelayMs;
+      next_send_ = last_data_send_ + uint64_t(t.rto_ms) + kAckDelayMs;
     } else {
       next_send_ = kNever;
     }
@@ -209,11 +220,13 @@ class Sender {
   }
 
   S current_;
+  uint64_t send_delay_ms_;
   std::deque<Sent> sent_;  // front: acknowledged by the receiver; back: sent last
   size_t assumed_ = 0;
   uint64_t next_send_ = kNever;
   uint64_t next_ack_ = 0;  // the first tick says hello
   uint64_t last_send_ = 0;
+  uint64_t last_data_send_ = 0;
   uint64_t mindelay_since_ = kNever;
   bool data_ack_pending_ = false;
   bool ack_immediately_ = false;

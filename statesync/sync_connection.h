@@ -34,8 +34,9 @@ enum class SyncStatus {
 template <SyncState Out, SyncState In>
 class SyncConnection {
  public:
-  SyncConnection(event_base* base, Channel& channel, Out out, In in)
-      : channel_(channel), sender_(std::move(out)), receiver_(std::move(in)) {
+  // `send_delay_ms`: see Sender (kScreenSendDelayMs for screens, kInputSendDelayMs for input).
+  SyncConnection(event_base* base, Channel& channel, Out out, In in, uint64_t send_delay_ms)
+      : channel_(channel), sender_(std::move(out), send_delay_ms), receiver_(std::move(in)) {
     timer_.reset(evtimer_new(base, on_timer, this));
     schedule();
   }
@@ -56,7 +57,9 @@ class SyncConnection {
                                     &error);
     switch (outcome) {
       case Receiver<In>::Outcome::kNewest:
-        if (!d->diff.empty()) sender_.ack_soon();
+        // Data wants an ack; so does anything while the round trip is still unknown,
+        // which gives both ends their first RTT samples at once.
+        if (!d->diff.empty() || !channel_.link().rtt().has_sample()) sender_.ack_soon();
         if (on_incoming_) on_incoming_();
         break;
       case Receiver<In>::Outcome::kShutdown:
@@ -120,6 +123,7 @@ class SyncConnection {
     LinkTiming t;
     t.srtt_ms = link.rtt().srtt_ms();
     t.rto_ms = link.rtt().rto_ms();
+    t.has_rtt_sample = link.rtt().has_sample();
     uint64_t heard = link.last_heard();
     t.peer_heard_recently = heard == 0 || transport::now_ms() - heard < kActiveRetryMs;
     return t;

@@ -20,6 +20,15 @@ struct EventFree {
 };
 using EventPtr = std::unique_ptr<event, EventFree>;
 
+struct EventBaseFree {
+  void operator()(event_base* b) const { event_base_free(b); }
+};
+using EventBasePtr = std::unique_ptr<event_base, EventBaseFree>;
+
+// The process's event loop. Its timers use the precise monotonic clock: libevent's
+// default (the coarse clock, 4 ms steps here) would delay every frame by up to that.
+EventBasePtr make_event_base();
+
 class UdpSocket {
  public:
   // Binds a socket to `local` (port 0: any free port). nullopt with `error` set on failure.

@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return 2;
   }
-  event_base* base = event_base_new();
+  transport::EventBasePtr owned_base = transport::make_event_base();
+  event_base* base = owned_base.get();
   std::string error;
   auto sim = netsim::Netsim::open(base, *listen, *server, seed, &error);
   if (!sim) {
@@ -92,6 +93,5 @@ int main(int argc, char** argv) {
   event_free(sigint);
   event_free(sigterm);
   event_free(timeout);
-  event_base_free(base);
   return 0;
 }

@@ -11,6 +11,7 @@
 #include "statesync/input_state.h"
 #include "statesync/screen/terminal.h"
 #include "tests/netsim/netsim.h"
+#include "tests/statesync/sync_pair.h"
 #include "tests/statesync/screen/random_screen.h"
 #include "tests/transport/event_loop.h"
 
@@ -19,41 +20,23 @@ namespace {
 
 using namespace std::chrono_literals;
 using screen::ScreenState;
-using transport::Address;
 
-// Host (client) <-> netsim <-> relay (server).
+// Host (client) <-> netsim <-> relay (server), on a loop of its own.
 struct Rig {
   testing::EventLoop loop;
-  transport::LinkKey key = transport::random_link_key();
-  uint64_t link_id = transport::random_link_id();
-  std::unique_ptr<transport::ServerEndpoint> endpoint;
-  std::unique_ptr<netsim::Netsim> sim;
-  std::unique_ptr<transport::ClientLink> client_link;
-  std::unique_ptr<EndpointChannel> server_channel;
-  std::unique_ptr<ClientChannel> client_channel;
-  std::unique_ptr<SyncConnection<ScreenState, InputState>> host;   // sends the screen
-  std::unique_ptr<SyncConnection<InputState, ScreenState>> relay;  // sends input
+  SyncPair pair;
+  netsim::Netsim* sim;
+  SyncConnection<ScreenState, InputState>* host;
+  SyncConnection<InputState, ScreenState>* relay;
 
-  Rig(int cols, int rows, size_t scrollback, uint64_t seed) {
-    std::string error;
-    endpoint = transport::ServerEndpoint::open(loop.base(), *Address::parse("127.0.0.1:0"), &error);
-    endpoint->add_link(link_id, key,
-                       transport::LinkCallbacks{[this](std::span<const uint8_t> m) { relay->receive(m); }, {}});
-    sim = netsim::Netsim::open(loop.base(), *Address::parse("127.0.0.1:0"), endpoint->local_address(), seed, &error);
-    client_link = transport::ClientLink::open(
-        loop.base(), sim->address(), key, link_id,
-        transport::LinkCallbacks{[this](std::span<const uint8_t> m) { host->receive(m); }, {}}, {}, &error);
-    server_channel = std::make_unique<EndpointChannel>(*endpoint, link_id);
-    client_channel = std::make_unique<ClientChannel>(*client_link);
-    host = std::make_unique<SyncConnection<ScreenState, InputState>>(loop.base(), *client_channel,
-                                                                     ScreenState(cols, rows, scrollback), InputState());
-    relay = std::make_unique<SyncConnection<InputState, ScreenState>>(loop.base(), *server_channel, InputState(),
-                                                                      ScreenState(cols, rows, scrollback));
+  Rig(int cols, int rows, size_t scrollback, uint64_t seed)
+      : pair(loop.base(), cols, rows, scrollback, seed), sim(pair.sim.get()), host(pair.host.get()),
+        relay(pair.relay.get()) {
+    EXPECT_TRUE(pair.ok()) << pair.error;
   }
   // Let whatever is due happen, without blocking.
   void pump() { event_base_loop(loop.base(), EVLOOP_NONBLOCK); }
   uint64_t wire_up() const { return sim->upstream().bytes; }
-  uint64_t wire_down() const { return sim->downstream().bytes; }
 };
 
 netsim::Impairment impaired(double loss, std::chrono::milliseconds delay) {

@@ -6,12 +6,13 @@
 #include <chrono>
 #include <functional>
 
+#include "transport/udp_socket.h"
+
 namespace tandem::testing {
 
 class EventLoop {
  public:
-  EventLoop() : base_(event_base_new()) {}
-  ~EventLoop() { event_base_free(base_); }
+  EventLoop() : owned_(transport::make_event_base()), base_(owned_.get()) {}
   EventLoop(const EventLoop&) = delete;
 
   event_base* base() const { return base_; }
@@ -31,6 +32,7 @@ class EventLoop {
   }
 
  private:
+  transport::EventBasePtr owned_;
   event_base* base_;
 };
 

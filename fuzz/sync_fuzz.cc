@@ -1,0 +1,37 @@
+// State-sync decoding on any bytes: instruction parsing (with a bounded inflate) and
+// the receivers of both states applying whatever diff it carries. A refused diff
+// leaves the receiver's newest state as it was; an accepted screen stays drawable.
+#include "fuzz/check.h"
+#include "statesync/input_state.h"
+#include "statesync/screen/display.h"
+#include "statesync/screen/terminal.h"
+#include "statesync/ssp.h"
+
+using namespace tandem;
+using namespace tandem::statesync;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::optional<DecodedInstruction> d = decode_instruction(std::span(data, size), nullptr);
+  if (!d) return 0;
+  FUZZ_CHECK(d->diff.size() <= kMaxDiffBytes);
+  std::span<const uint8_t> diff(reinterpret_cast<const uint8_t*>(d->diff.data()), d->diff.size());
+
+  Receiver<InputState> input{InputState()};
+  const uint64_t before = input.latest().end();
+  auto outcome = input.handle(d->inst, diff);
+  if (outcome != Receiver<InputState>::Outcome::kNewest) FUZZ_CHECK(input.latest().end() == before);
+
+  screen::Terminal t(30, 8, 16);
+  t.write("hello\r\nworld\x1b[31m red\r\n");
+  Receiver<screen::ScreenState> screen_rx(t.state());
+  const screen::ScreenState base = t.state();
+  if (screen_rx.handle(d->inst, diff) == Receiver<screen::ScreenState>::Outcome::kNewest) {
+    const screen::ScreenState& s = screen_rx.latest();
+    screen::Terminal viewer(s.cols(), s.rows());
+    viewer.write(screen::Display().initial(s));
+    FUZZ_CHECK(screen::same_display(viewer.state(), s));
+  } else {
+    FUZZ_CHECK(screen_rx.latest() == base);
+  }
+  return 0;
+}
