@@ -7,7 +7,6 @@
 #pragma once
 
 #include <algorithm>
-#include <cmath>
 #include <concepts>
 #include <cstdint>
 #include <deque>
@@ -18,6 +17,7 @@
 #include "proto/sync.pb.h"
 #include "statesync/instruction.h"
 #include "statesync/screen/screen_state.h"
+#include "transport/link.h"
 
 namespace tandem::statesync {
 
@@ -32,8 +32,6 @@ concept SyncState = std::copyable<S> && requires(S s, const S& c, std::span<cons
 };
 
 // Timing, in milliseconds (mosh's values where they serve us).
-inline constexpr uint64_t kSendIntervalMinMs = 20;    // fastest frame rate: 50 Hz
-inline constexpr uint64_t kSendIntervalMaxMs = 250;   // slowest: 4 Hz
 inline constexpr uint64_t kScreenSendDelayMs = 2;     // coalescing a screen's changes (mosh: 8)
 inline constexpr uint64_t kInputSendDelayMs = 0;      // a keystroke leaves at once (mosh: 1)
 inline constexpr uint64_t kAckDelayMs = 100;          // a data ack waits this long for a ride
@@ -46,18 +44,10 @@ inline constexpr uint64_t kNever = UINT64_MAX;
 
 // What the transport knows about the link, as the sender needs it.
 struct LinkTiming {
-  double srtt_ms = 1000;
+  uint64_t send_interval_ms = transport::kSendIntervalMaxMs;  // the link's pacing hint
   double rto_ms = 1000;
-  bool has_rtt_sample = false;
   bool peer_heard_recently = true;  // within kActiveRetryMs
 };
-
-// About two frames per round trip; as fast as allowed until the round trip is known,
-// so that the first keystrokes on a fresh link are not held back by a guess.
-inline uint64_t send_interval_ms(const LinkTiming& t) {
-  if (!t.has_rtt_sample) return kSendIntervalMinMs;
-  return std::clamp<uint64_t>(uint64_t(std::ceil(t.srtt_ms / 2)), kSendIntervalMinMs, kSendIntervalMaxMs);
-}
 
 template <SyncState S>
 class Sender {
@@ -179,7 +169,7 @@ class Sender {
 
   void calculate_timers(uint64_t now, const LinkTiming& t) {
     update_assumed(now, t);
-    const uint64_t interval = send_interval_ms(t);
+    const uint64_t interval = t.send_interval_ms;
     if (ack_immediately_) next_ack_ = now;
     if (data_ack_pending_ && next_ack_ > now + kAckDelayMs) next_ack_ = now + kAckDelayMs;
     if (shutdown_) {

@@ -121,9 +121,8 @@ class SyncConnection {
   LinkTiming timing() const {
     const transport::Link& link = channel_.link();
     LinkTiming t;
-    t.srtt_ms = link.rtt().srtt_ms();
+    t.send_interval_ms = uint64_t(link.send_interval().count());
     t.rto_ms = link.rtt().rto_ms();
-    t.has_rtt_sample = link.rtt().has_sample();
     uint64_t heard = link.last_heard();
     t.peer_heard_recently = heard == 0 || transport::now_ms() - heard < kActiveRetryMs;
     return t;

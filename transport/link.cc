@@ -7,9 +7,6 @@
 namespace tandem::transport {
 namespace {
 
-constexpr double kSendIntervalMinMs = 20;
-constexpr double kSendIntervalMaxMs = 250;
-
 uint16_t timestamp16(uint64_t now) {
   uint16_t ts = uint16_t(now);
   return ts == kNoTimestamp ? 0 : ts;
@@ -39,7 +36,8 @@ Link::Link(const LinkKey& key, uint64_t link_id, Side side, LinkCallbacks callba
           }) {}
 
 std::chrono::milliseconds Link::send_interval() const {
-  double ms = std::clamp(std::ceil(rtt_.srtt_ms() / 2), kSendIntervalMinMs, kSendIntervalMaxMs);
+  if (!rtt_.has_sample()) return std::chrono::milliseconds(kSendIntervalMinMs);
+  double ms = std::clamp(std::ceil(rtt_.srtt_ms() / 2), double(kSendIntervalMinMs), double(kSendIntervalMaxMs));
   return std::chrono::milliseconds(int64_t(ms));
 }
 

@@ -24,6 +24,8 @@ inline constexpr size_t kTimestampBytes = 4;  // sender's time and the echo of t
 inline constexpr size_t kMaxFragmentBytes = kMaxPayloadBytes - kTimestampBytes - kFragmentHeaderBytes;
 inline constexpr uint16_t kNoTimestamp = 0xFFFF;
 inline constexpr uint64_t kTimestampEchoMs = 1000;  // echo a peer's timestamp only this long after it arrived
+inline constexpr uint64_t kSendIntervalMinMs = 20;   // pacing: fastest frame rate, 50 Hz
+inline constexpr uint64_t kSendIntervalMaxMs = 250;  // slowest, 4 Hz
 
 // Milliseconds on the monotonic clock.
 uint64_t now_ms();
@@ -64,7 +66,9 @@ class Link {
   // Monotonic ms of the last authenticated datagram, 0 if none yet.
   uint64_t last_heard() const { return last_heard_; }
   const RttEstimator& rtt() const { return rtt_; }
-  // The pacing hint for the layer above: about two frames per round trip, as mosh.
+  // The pacing hint for the layer above: about two frames per round trip, as mosh;
+  // the fastest rate until the round trip is known, so that the first keystrokes on a
+  // fresh link are not held back by a guess.
   std::chrono::milliseconds send_interval() const;
   const LinkCounters& counters() const { return counters_; }
   LinkCounters& counters() { return counters_; }

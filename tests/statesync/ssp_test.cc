@@ -54,7 +54,7 @@ TEST(Ssp, ScreenConvergesUnderHeavyLoss) {
     Sender<InputState> acker{InputState()};  // the receiver's side only acknowledges
     Receiver<InputState> ack_sink{InputState()};
     Pipe forward(seed, 0.5), back(seed + 100, 0.5);
-    LinkTiming timing{40, 100, true};
+    LinkTiming timing{20, 100, true};
     uint64_t now = 1000;
     for (int step = 0; step < 600; ++step) {
       now += 7;
@@ -83,7 +83,7 @@ TEST(Ssp, InputArrivesExactlyOnceInOrder) {
   Sender<InputState> acker{InputState()};
   Receiver<InputState> ack_sink{InputState()};
   Pipe forward(7, 0.3), back(8, 0.3);
-  LinkTiming timing{40, 100, true};
+  LinkTiming timing{20, 100, true};
   uint64_t now = 1000, consumed = 0;
   std::string typed, seen;
   for (int step = 0; step < 3000; ++step) {
@@ -111,7 +111,7 @@ TEST(Ssp, InputArrivesExactlyOnceInOrder) {
 TEST(Ssp, IdleSenderSendsHeartbeatsThatGetAcknowledged) {
   Sender<InputState> sender{InputState()};
   Receiver<InputState> receiver{InputState()};
-  LinkTiming timing{40, 100, true};
+  LinkTiming timing{20, 100, true};
   int sent = 0;
   for (uint64_t now = 1000; now < 1000 + 4 * kHeartbeatMs; now += 10) {
     if (auto m = sender.tick(now, timing, 0)) {
@@ -129,7 +129,7 @@ TEST(Ssp, ShutdownIsAHandshake) {
   Sender<InputState> a{InputState()};
   Receiver<InputState> b_in{InputState()};
   Sender<InputState> b{InputState()};
-  LinkTiming timing{40, 100, true};
+  LinkTiming timing{20, 100, true};
   a.start_shutdown(1000);
   auto m = a.tick(1000, timing, 0);
   ASSERT_TRUE(m);
