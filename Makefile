@@ -8,7 +8,7 @@ JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 30
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test asan fuzz bench clean
+.PHONY: all deps build run test asan fuzz bench clean
 
 all: build
 
@@ -20,6 +20,10 @@ $(BUILD_DIR)/CMakeCache.txt: | deps
 
 build: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Runs your shell as a tandem session in this terminal.
+run: build
+	$(BUILD_DIR)/src/tandem
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)

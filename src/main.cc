@@ -1,35 +1,39 @@
 // tandem: instant terminal sharing that survives bad networks.
-//
-// Sharing (`tandem`), joining (`tandem join`) and the relay (`tandem relay`) arrive
-// with their issues; this entry point already parses the command line the same way.
 #include <cstdio>
-#include <cstring>
+#include <string>
 #include <string_view>
+
+#include "src/commands.h"
 
 namespace {
 
 constexpr const char* kUsage =
-    "usage: tandem [--version] [--help]\n"
+    "usage: tandem [share] [-- COMMAND [ARGS...]]\n"
+    "       tandem --version | --help\n"
     "\n"
-    "tandem shares a terminal through a relay; mates join with ssh or `tandem join`.\n"
-    "This build has the screen model only: sharing, joining and the relay are not in it yet.\n";
+    "tandem runs your shell (or COMMAND) as a session: on a PTY, through tandem's own\n"
+    "terminal emulator, drawn on this terminal. Sharing it through a relay, and\n"
+    "`tandem join` and `tandem relay`, are not in this build yet.\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "--version" || arg == "-V") {
+  tandem::Args args(argv + 1, argv + argc);
+  if (!args.empty()) {
+    const std::string& first = args.front();
+    if (first == "--version" || first == "-V") {
       std::printf("tandem %s\n", TANDEM_VERSION);
       return 0;
     }
-    if (arg == "--help" || arg == "-h") {
+    if (first == "--help" || first == "-h" || first == "help") {
       std::fputs(kUsage, stdout);
       return 0;
     }
-    std::fprintf(stderr, "tandem: unknown argument '%s'\n\n%s", argv[i], kUsage);
-    return 2;
+    if (first == "share") args.erase(args.begin());
+    else if (first != "--") {
+      std::fprintf(stderr, "tandem: unknown command '%s'\n\n%s", first.c_str(), kUsage);
+      return 2;
+    }
   }
-  std::fputs(kUsage, stderr);
-  return 2;
+  return tandem::cmd_share(args);
 }

@@ -1,0 +1,14 @@
+// tandem's sub-commands, one file each (cmd_NAME.cc), all of the same shape: they
+// take the arguments after their name and return the process's exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace tandem {
+
+using Args = std::vector<std::string>;
+
+int cmd_share(const Args& args);  // the default: run a shell (or `-- CMD`) as a session
+
+}  // namespace tandem

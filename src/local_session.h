@@ -1,0 +1,55 @@
+// The host's own view of its session: the program's PTY output goes through our
+// emulator, and the user's terminal is drawn from the framebuffer by the display
+// (so notices can later be overlaid without corrupting the program's screen). The
+// user's keystrokes go to the PTY; a resize reaches both.
+#pragma once
+
+#include <event2/event.h>
+
+#include <memory>
+#include <string>
+
+#include "src/local_terminal.h"
+#include "src/pty.h"
+#include "statesync/screen/display.h"
+#include "statesync/screen/terminal.h"
+#include "transport/udp_socket.h"
+
+namespace tandem {
+
+class LocalSession {
+ public:
+  LocalSession(event_base* base, LocalTerminal& tty, std::unique_ptr<Pty> pty, int cols, int rows);
+  ~LocalSession();
+
+  // Runs until the program's side of the PTY closes; returns its wait status (or -1).
+  int run();
+  const screen::ScreenState& screen() const { return terminal_.state(); }
+
+ private:
+  void read_pty();
+  void read_stdin();
+  void resized();
+  void schedule_draw();
+  void draw();
+  void finish();
+
+  static void on_pty(evutil_socket_t, short, void* arg);
+  static void on_stdin(evutil_socket_t, short, void* arg);
+  static void on_winch(evutil_socket_t, short, void* arg);
+  static void on_draw(evutil_socket_t, short, void* arg);
+  static void on_quit_signal(evutil_socket_t, short, void* arg);
+
+  event_base* base_;
+  LocalTerminal& tty_;
+  std::unique_ptr<Pty> pty_;
+  screen::Terminal terminal_;
+  screen::Display display_;
+  std::unique_ptr<screen::ScreenState> shown_;  // what the user's terminal shows; null before the first frame
+  transport::EventPtr pty_event_, stdin_event_, winch_event_, draw_event_, term_event_, hup_event_;
+  uint64_t last_draw_ms_ = 0;
+  int status_ = -1;
+  std::string buffer_;
+};
+
+}  // namespace tandem

@@ -1,0 +1,117 @@
+#include "src/local_terminal.h"
+
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+// From tinfo. Declared here rather than through <term.h>, whose capability macros
+// (erase_chars, ...) would rewrite ordinary names.
+extern "C" int setupterm(const char* term, int fd, int* errret);
+extern "C" char* tigetstr(const char* capname);
+
+namespace tandem {
+namespace {
+
+// Restores for a signal handler: only async-signal-safe calls, from fixed buffers.
+termios g_saved;
+bool g_active = false;
+char g_leave[512];
+size_t g_leave_len = 0;
+
+void restore_raw() {
+  if (!g_active) return;
+  ssize_t ignored = ::write(STDOUT_FILENO, g_leave, g_leave_len);
+  (void)ignored;
+  tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_saved);
+  g_active = false;
+}
+
+void on_fatal_signal(int sig) {
+  restore_raw();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+// Every mode a session can turn on in the user's terminal, turned off again.
+constexpr const char* kResetModes =
+    "\x1b[?1l\x1b>\x1b[?2004l\x1b[?9l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1004l\x1b[?1005l\x1b[?1006l"
+    "\x1b[?1015l\x1b[?5l\x1b[?12l\x1b[0 q\x1b[m\x1b[r\x1b[?25h";
+
+}  // namespace
+
+bool LocalTerminal::open(std::string* error) {
+  if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+    if (error) *error = "stdin and stdout must be a terminal";
+    return false;
+  }
+  int errret = 0;
+  std::string enter, leave = kResetModes;
+  if (setupterm(nullptr, STDOUT_FILENO, &errret) == 0) {
+    const char* smcup = tigetstr("smcup");
+    const char* rmcup = tigetstr("rmcup");
+    const char* ech = tigetstr("ech");
+    if (smcup && smcup != reinterpret_cast<char*>(-1)) enter = smcup;
+    if (rmcup && rmcup != reinterpret_cast<char*>(-1)) leave += rmcup;
+    // tmux and screen lack `ech` in terminfo but implement it; others may not.
+    const char* term = std::getenv("TERM");
+    bool known = term && (std::strncmp(term, "xterm", 5) == 0 || std::strncmp(term, "tmux", 4) == 0 ||
+                          std::strncmp(term, "screen", 6) == 0 || std::strncmp(term, "rxvt", 4) == 0 ||
+                          std::strncmp(term, "alacritty", 9) == 0);
+    options_.erase_chars = known || (ech && ech != reinterpret_cast<char*>(-1));
+    options_.title = known;
+  } else {
+    options_.erase_chars = false;
+    options_.title = false;
+  }
+  if (tcgetattr(STDIN_FILENO, &saved_) != 0) {
+    if (error) *error = std::string("tcgetattr: ") + std::strerror(errno);
+    return false;
+  }
+  g_saved = saved_;
+  g_leave_len = std::min(leave.size(), sizeof g_leave);
+  std::memcpy(g_leave, leave.data(), g_leave_len);
+  termios raw = saved_;
+  cfmakeraw(&raw);
+  tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
+  active_ = g_active = true;
+  for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL}) signal(sig, on_fatal_signal);
+  write(enter);
+  return true;
+}
+
+void LocalTerminal::size(int& cols, int& rows) const {
+  winsize ws{};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) {
+    cols = ws.ws_col;
+    rows = ws.ws_row;
+  } else {
+    cols = 80;
+    rows = 24;
+  }
+}
+
+void LocalTerminal::write(std::string_view bytes) const {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(STDOUT_FILENO, bytes.data(), bytes.size());
+    if (n > 0) {
+      bytes.remove_prefix(size_t(n));
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      return;
+    }
+  }
+}
+
+void LocalTerminal::restore() {
+  if (!active_) return;
+  active_ = false;
+  restore_raw();
+}
+
+}  // namespace tandem

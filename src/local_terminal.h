@@ -1,0 +1,35 @@
+// The user's own terminal, where the host draws its session: raw mode, the
+// alternate screen, its size, and a guaranteed restore on every way out.
+#pragma once
+
+#include <termios.h>
+
+#include <string>
+
+#include "statesync/screen/display.h"
+
+namespace tandem {
+
+class LocalTerminal {
+ public:
+  // Takes over stdin/stdout; false with `error` if stdin is not a terminal.
+  bool open(std::string* error);
+  ~LocalTerminal() { restore(); }
+
+  // Columns and rows of the terminal now.
+  void size(int& cols, int& rows) const;
+  // What the display may use on this terminal (from terminfo).
+  screen::DisplayOptions display_options() const { return options_; }
+  // Writes all of `bytes` to stdout.
+  void write(std::string_view bytes) const;
+  // Leaves raw mode and the alternate screen, resetting every mode a session may
+  // have turned on. Safe to call more than once, and from a signal handler.
+  void restore();
+
+ private:
+  bool active_ = false;
+  termios saved_{};
+  screen::DisplayOptions options_;
+};
+
+}  // namespace tandem

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# End to end: `tandem` runs a real shell on a PTY and draws it, inside a real tmux
+# whose screen we read. What a user sees is what is asserted.
+# usage: local_session_test.sh PATH/TO/tandem
+set -euo pipefail
+tandem=$(realpath "$1")
+sock="tandem-e2e-$$"
+work=$(mktemp -d)
+tmux_() { tmux -L "$sock" -f /dev/null "$@"; }
+cleanup() { tmux_ kill-server 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*"; echo "--- screen ---"; tmux_ capture-pane -p 2>/dev/null || true; exit 1; }
+# Waits (bounded) until the pane shows text matching a pattern.
+wait_for() {
+  local pattern=$1 what=$2
+  for _ in $(seq 1 200); do
+    if tmux_ capture-pane -p -e | grep -qE -- "$pattern"; then return 0; fi
+    sleep 0.05
+  done
+  fail "$what: never saw /$pattern/"
+}
+
+# Waits (bounded) until the top lines of the pane are exactly these (joined by |).
+wait_for_top() {
+  local want=$1 what=$2 n
+  n=$(awk -F'|' '{print NF}' <<<"$want")
+  for _ in $(seq 1 200); do
+    if [ "$(tmux_ capture-pane -p | head -n "$n" | paste -sd'|')" = "$want" ]; then return 0; fi
+    sleep 0.05
+  done
+  fail "$what: top lines never became '$want'"
+}
+
+start() {  # start a fresh 80x24 tmux running $1
+  tmux_ kill-server 2>/dev/null || true
+  tmux_ new-session -d -x 80 -y 24 "cd $work; env -u TANDEM PS1='$ ' HOME=$work $1; echo \"tmux-saw-exit=\$?\"; sleep 60"
+}
+
+# 1. A shell: a command runs and its output is drawn.
+start "$tandem -- bash --norc --noprofile"
+wait_for '^\$ ?$' "first prompt"
+tmux_ send-keys 'echo hi-$((6*7))' Enter
+wait_for '^hi-42$' "command output"
+
+# 2. Colours reach the outer terminal.
+tmux_ send-keys "printf '\\e[31mRED\\e[0m plain\\n'" Enter
+wait_for $'\e\\[31mRED' "red text"
+
+# 3. Scrolling output, then the screen is the last lines.
+tmux_ send-keys 'seq 1 500' Enter
+wait_for '^500$' "seq output"
+
+# 4. A full-screen program draws, edits and leaves.
+printf 'alpha\nbeta\n' > "$work/f.txt"
+tmux_ send-keys 'vim -u NONE -N f.txt' Enter
+wait_for '"f.txt" 2L' "vim status line"
+wait_for_top 'alpha|beta' "vim draws the file"
+tmux_ send-keys 'ddp'
+wait_for_top 'beta|alpha' "vim edit"
+tmux_ send-keys ':q!' Enter
+wait_for '^\$ ?$' "prompt after vim"
+
+# 5. The shell exits: a clear message and its status.
+tmux_ send-keys 'exit 3' Enter
+wait_for 'session ended; bash exited with status 3' "exit message"
+wait_for 'tmux-saw-exit=3' "exit status"
+
+# 6. No nesting, and no session without a terminal.
+if TANDEM=1 "$tandem" -- true 2>"$work/err"; then fail "nested tandem started"; fi
+grep -q "already inside a tandem session" "$work/err" || fail "no nesting message: $(cat "$work/err")"
+if env -u TANDEM "$tandem" -- true </dev/null >"$work/out" 2>"$work/err"; then fail "ran without a terminal"; fi
+grep -q "must be a terminal" "$work/err" || fail "no terminal message: $(cat "$work/err")"
+
+echo "local session: 6 checks passed"
