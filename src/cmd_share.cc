@@ -1,43 +1,137 @@
-// `tandem [share] [-- CMD ARGS...]`: runs $SHELL (or CMD) in a session.
+// `tandem [share] [--listen ADDR:PORT] [--links-file PATH] [-- CMD ARGS...]`: runs
+// $SHELL (or CMD) as a shared session.
 //
-// For now the session is the host's own view: the program runs on a PTY, through
-// tandem's emulator, and is drawn on this terminal by the display. Sharing it
-// through a relay is the next step.
+// The program runs on a PTY, through tandem's emulator, and is drawn on this
+// terminal by the display. An embedded relay serves plain-ssh mates: read-write and
+// read-only links are printed at start, shown for a while at the bottom of the
+// screen, and given to the program as $TANDEM_LINKS.
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 
+#include "relay/ssh_server.h"
+#include "relay/token.h"
 #include "src/commands.h"
 #include "src/local_session.h"
 
 namespace tandem {
+namespace {
+
+constexpr const char* kDefaultListen = "0.0.0.0:2222";
+constexpr auto kLinksNotice = std::chrono::seconds(15);
+constexpr auto kMateNotice = std::chrono::seconds(5);
+
+// The address mates should dial: the one we listen on, or this machine's first
+// non-loopback IPv4 address when listening on all of them.
+std::string link_host(const transport::Address& listen) {
+  std::string text = listen.to_string();
+  std::string host = text.substr(0, text.rfind(':'));
+  if (host != "0.0.0.0" && host != "[::]") return host;
+  ifaddrs* list = nullptr;
+  std::string found = "127.0.0.1";
+  if (getifaddrs(&list) == 0) {
+    for (ifaddrs* i = list; i; i = i->ifa_next) {
+      if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+      transport::Address a(i->ifa_addr, sizeof(sockaddr_in));
+      std::string s = a.to_string();
+      if (s.rfind("127.", 0) == 0) continue;
+      found = s.substr(0, s.rfind(':'));
+      break;
+    }
+    freeifaddrs(list);
+  }
+  return found;
+}
+
+}  // namespace
 
 int cmd_share(const Args& args) {
   std::vector<std::string> command;
+  std::string listen_text = kDefaultListen, links_file;
+  bool listen_given = false;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--") {
       command.assign(args.begin() + long(i) + 1, args.end());
       break;
     }
-    std::fprintf(stderr, "tandem: unknown option '%s' (a command goes after --)\n", args[i].c_str());
-    return 2;
+    if (args[i] == "--listen" && i + 1 < args.size()) {
+      listen_text = args[++i];
+      listen_given = true;
+    } else if (args[i] == "--links-file" && i + 1 < args.size()) {
+      links_file = args[++i];
+    } else {
+      std::fprintf(stderr, "tandem: unknown option '%s' (a command goes after --)\n", args[i].c_str());
+      return 2;
+    }
   }
   if (const char* nested = std::getenv("TANDEM"); nested && *nested) {
     std::fprintf(stderr, "tandem: already inside a tandem session (TANDEM is set); unset TANDEM to nest anyway\n");
     return 1;
   }
+  std::optional<transport::Address> listen = transport::Address::parse(listen_text);
+  if (!listen) {
+    std::fprintf(stderr, "tandem: --listen wants ADDR:PORT, e.g. 127.0.0.1:2222, not '%s'\n", listen_text.c_str());
+    return 2;
+  }
   if (command.empty()) {
     const char* shell = std::getenv("SHELL");
     command.push_back(shell && *shell ? shell : "/bin/sh");
+  }
+  if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+    std::fprintf(stderr, "tandem: stdin and stdout must be a terminal\n");
+    return 1;
+  }
+
+  transport::EventBasePtr base = transport::make_event_base();
+  const std::string rw_token = relay::new_token(), ro_token = relay::new_token();
+  LocalSession* session_ptr = nullptr;
+  relay::SshServerCallbacks callbacks;
+  callbacks.authorize = [&](std::string_view token) {
+    if (relay::same_token(token, rw_token)) return relay::Role::kReadWrite;
+    if (relay::same_token(token, ro_token)) return relay::Role::kReadOnly;
+    return relay::Role::kNone;
+  };
+  callbacks.on_input = [&](std::string_view bytes) {
+    if (session_ptr) session_ptr->type(bytes);
+  };
+  callbacks.on_mate = [&](const std::string& who, relay::Role role, bool joined) {
+    if (!session_ptr) return;
+    const char* kind = role == relay::Role::kReadWrite ? "read-write" : "read-only";
+    session_ptr->show_notice("tandem: " + std::string(kind) + " mate " + who + (joined ? " joined" : " left"),
+                             kMateNotice);
+  };
+  std::string error;
+  auto server = relay::SshServer::open(base.get(), *listen, callbacks, &error);
+  if (!server && !listen_given) {
+    listen = listen->with_port(0);  // the default port is taken: any port will do
+    server = relay::SshServer::open(base.get(), *listen, callbacks, &error);
+  }
+  if (!server) {
+    std::fprintf(stderr, "tandem: %s\n", error.c_str());
+    return 1;
+  }
+  const std::string host = link_host(*listen), port = std::to_string(server->port());
+  const std::string rw_link = "ssh -p " + port + " " + rw_token + "@" + host;
+  const std::string ro_link = "ssh -p " + port + " " + ro_token + "@" + host;
+  std::fprintf(stderr,
+               "tandem: sharing this session\n  read-write: %s\n  read-only:  %s\n  relay key:  %s\n",
+               rw_link.c_str(), ro_link.c_str(), server->fingerprint().c_str());
+  if (!links_file.empty()) {
+    std::ofstream(links_file) << "rw " << rw_link << "\nro " << ro_link << "\nfingerprint " << server->fingerprint()
+                              << "\n";
   }
 
   LocalTerminal tty;
   int cols, rows;
   tty.size(cols, rows);
-  std::string error;
-  std::unique_ptr<Pty> pty = Pty::spawn(command, {"TERM=xterm-256color", "TANDEM=1"}, cols, rows, &error);
+  std::unique_ptr<Pty> pty = Pty::spawn(
+      command, {"TERM=xterm-256color", "TANDEM=1", "TANDEM_LINKS=rw: " + rw_link + " | ro: " + ro_link}, cols, rows,
+      &error);
   if (!pty) {
     std::fprintf(stderr, "tandem: %s\n", error.c_str());
     return 1;
@@ -46,22 +140,33 @@ int cmd_share(const Args& args) {
     std::fprintf(stderr, "tandem: %s\n", error.c_str());
     return 1;
   }
-  transport::EventBasePtr base = transport::make_event_base();
   int status;
   {
     LocalSession session(base.get(), tty, std::move(pty), cols, rows);
+    session_ptr = &session;
+    session.set_on_frame([&](const screen::ScreenState& s) { server->publish(s); });
+    session.show_notice("tandem: rw " + rw_link + "  ro " + ro_link, kLinksNotice);
     status = session.run();
+    session_ptr = nullptr;
   }
   tty.restore();
+
+  std::string ended = "[tandem: session ended]";
   if (status >= 0 && WIFEXITED(status)) {
-    std::printf("[tandem: session ended; %s exited with status %d]\n", command[0].c_str(), WEXITSTATUS(status));
-    return WEXITSTATUS(status);
+    ended = "[tandem: session ended; " + command[0] + " exited with status " + std::to_string(WEXITSTATUS(status)) + "]";
+  } else if (status >= 0 && WIFSIGNALED(status)) {
+    ended = "[tandem: session ended; " + command[0] + " was killed by signal " + std::to_string(WTERMSIG(status)) + "]";
   }
-  if (status >= 0 && WIFSIGNALED(status)) {
-    std::printf("[tandem: session ended; %s was killed by signal %d]\n", command[0].c_str(), WTERMSIG(status));
-    return 128 + WTERMSIG(status);
+  // Tell the mates, and give their channels a moment to carry it.
+  server->end_session(ended);
+  for (int i = 0; i < 50 && server->mates() > 0; ++i) {
+    timeval tv{0, 10000};
+    event_base_loopexit(base.get(), &tv);
+    event_base_dispatch(base.get());
   }
-  std::printf("[tandem: session ended]\n");
+  std::printf("%s\n", ended.c_str());
+  if (status >= 0 && WIFEXITED(status)) return WEXITSTATUS(status);
+  if (status >= 0 && WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return 0;
 }
 

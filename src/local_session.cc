@@ -25,6 +25,7 @@ LocalSession::LocalSession(event_base* base, LocalTerminal& tty, std::unique_ptr
   term_event_.reset(evsignal_new(base, SIGTERM, on_quit_signal, this));
   hup_event_.reset(evsignal_new(base, SIGHUP, on_quit_signal, this));
   draw_event_.reset(evtimer_new(base, on_draw, this));
+  notice_event_.reset(evtimer_new(base, on_notice_expired, this));
   for (event* e : {pty_event_.get(), stdin_event_.get(), winch_event_.get(), term_event_.get(), hup_event_.get()}) {
     event_add(e, nullptr);
   }
@@ -61,6 +62,11 @@ void LocalSession::read_stdin() {
   char buf[4096];
   ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
   if (n > 0) {
+    if (!notice_.empty()) {
+      notice_.clear();  // the user is typing: give them the whole screen back
+      evtimer_del(notice_event_.get());
+      schedule_draw();
+    }
     pty_->write(std::string_view(buf, size_t(n)));
   } else if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
     event_del(stdin_event_.get());  // the user's terminal went away; the program decides
@@ -85,11 +91,36 @@ void LocalSession::schedule_draw() {
 }
 
 void LocalSession::draw() {
+  screen::ScreenState frame = terminal_.state();
+  if (!notice_.empty()) {
+    // The notice takes the bottom row of this frame only, in reverse video.
+    const int y = frame.rows() - 1;
+    auto row = std::make_shared<screen::Row>(frame.cols(), screen::Cell{U' ', 0, 0, screen::attr::kInverse, 1, 0});
+    for (size_t i = 0; i < notice_.size() && int(i) < frame.cols(); ++i) {
+      unsigned char ch = static_cast<unsigned char>(notice_[i]);
+      row->at(int(i)).ch = ch >= 0x20 && ch < 0x7F ? ch : U'?';
+    }
+    frame.fb.set_row(y, std::move(row));
+  }
   std::string out;
-  display_.append(shown_.get(), terminal_.state(), out);
+  display_.append(shown_.get(), frame, out);
   tty_.write(out);
-  shown_ = std::make_unique<screen::ScreenState>(terminal_.state());
+  shown_ = std::make_unique<screen::ScreenState>(std::move(frame));
   last_draw_ms_ = transport::now_ms();
+  if (on_frame_) on_frame_(terminal_.state());
+}
+
+void LocalSession::show_notice(const std::string& text, std::chrono::milliseconds how_long) {
+  notice_ = " " + text;
+  timeval tv{time_t(how_long.count() / 1000), suseconds_t((how_long.count() % 1000) * 1000)};
+  evtimer_add(notice_event_.get(), &tv);
+  schedule_draw();
+}
+
+void LocalSession::on_notice_expired(evutil_socket_t, short, void* arg) {
+  auto* s = static_cast<LocalSession*>(arg);
+  s->notice_.clear();
+  s->draw();
 }
 
 void LocalSession::finish() {

@@ -6,6 +6,8 @@
 
 #include <event2/event.h>
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -25,6 +27,14 @@ class LocalSession {
   // Runs until the program's side of the PTY closes; returns its wait status (or -1).
   int run();
   const screen::ScreenState& screen() const { return terminal_.state(); }
+
+  // Called with the program's screen after each change is drawn (for mates).
+  void set_on_frame(std::function<void(const screen::ScreenState&)> cb) { on_frame_ = std::move(cb); }
+  // Input from elsewhere (a read-write mate), to the program.
+  void type(std::string_view bytes) { pty_->write(bytes); }
+  // A one-line notice over the bottom row of our own view (never the mates'), for a
+  // while, or until the user's next keystroke.
+  void show_notice(const std::string& text, std::chrono::milliseconds how_long);
 
  private:
   void read_pty();
@@ -46,7 +56,10 @@ class LocalSession {
   screen::Terminal terminal_;
   screen::Display display_;
   std::unique_ptr<screen::ScreenState> shown_;  // what the user's terminal shows; null before the first frame
-  transport::EventPtr pty_event_, stdin_event_, winch_event_, draw_event_, term_event_, hup_event_;
+  transport::EventPtr pty_event_, stdin_event_, winch_event_, draw_event_, term_event_, hup_event_, notice_event_;
+  std::function<void(const screen::ScreenState&)> on_frame_;
+  std::string notice_;
+  static void on_notice_expired(evutil_socket_t, short, void* arg);
   uint64_t last_draw_ms_ = 0;
   int status_ = -1;
   std::string buffer_;

@@ -8,12 +8,19 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: tandem [share] [-- COMMAND [ARGS...]]\n"
+    "usage: tandem [share] [--listen ADDR:PORT] [--links-file PATH] [-- COMMAND [ARGS...]]\n"
     "       tandem --version | --help\n"
     "\n"
-    "tandem runs your shell (or COMMAND) as a session: on a PTY, through tandem's own\n"
-    "terminal emulator, drawn on this terminal. Sharing it through a relay, and\n"
-    "`tandem join` and `tandem relay`, are not in this build yet.\n";
+    "tandem shares your shell (or COMMAND): it runs on a PTY through tandem's own\n"
+    "terminal emulator, drawn on this terminal, and an embedded relay lets mates\n"
+    "watch or type with plain ssh, read-write or read-only, using the links it\n"
+    "prints (also in $TANDEM_LINKS inside the session).\n"
+    "  --listen ADDR:PORT   where the embedded relay listens (default 0.0.0.0:2222,\n"
+    "                       or any free port if 2222 is taken)\n"
+    "  --links-file PATH    also write the links to PATH\n"
+    "\n"
+    "Not in this build yet: `tandem relay`, `tandem join` and the UDP state sync\n"
+    "between them.\n";
 
 }  // namespace
 
@@ -29,8 +36,9 @@ int main(int argc, char** argv) {
       std::fputs(kUsage, stdout);
       return 0;
     }
-    if (first == "share") args.erase(args.begin());
-    else if (first != "--") {
+    if (first == "share") {
+      args.erase(args.begin());
+    } else if (first.empty() || first[0] != '-') {
       std::fprintf(stderr, "tandem: unknown command '%s'\n\n%s", first.c_str(), kUsage);
       return 2;
     }

@@ -38,7 +38,7 @@ start() {  # start a fresh 80x24 tmux running $1
 }
 
 # 1. A shell: a command runs and its output is drawn.
-start "$tandem -- bash --norc --noprofile"
+start "$tandem --listen 127.0.0.1:0 -- bash --norc --noprofile"
 wait_for '^\$ ?$' "first prompt"
 tmux_ send-keys 'echo hi-$((6*7))' Enter
 wait_for '^hi-42$' "command output"
@@ -67,9 +67,9 @@ wait_for 'session ended; bash exited with status 3' "exit message"
 wait_for 'tmux-saw-exit=3' "exit status"
 
 # 6. No nesting, and no session without a terminal.
-if TANDEM=1 "$tandem" -- true 2>"$work/err"; then fail "nested tandem started"; fi
+if TANDEM=1 "$tandem" --listen 127.0.0.1:0 -- true 2>"$work/err"; then fail "nested tandem started"; fi
 grep -q "already inside a tandem session" "$work/err" || fail "no nesting message: $(cat "$work/err")"
-if env -u TANDEM "$tandem" -- true </dev/null >"$work/out" 2>"$work/err"; then fail "ran without a terminal"; fi
+if env -u TANDEM "$tandem" --listen 127.0.0.1:0 -- true </dev/null >"$work/out" 2>"$work/err"; then fail "ran without a terminal"; fi
 grep -q "must be a terminal" "$work/err" || fail "no terminal message: $(cat "$work/err")"
 
 echo "local session: 6 checks passed"

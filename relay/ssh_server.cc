@@ -1,0 +1,342 @@
+#include "relay/ssh_server.h"
+
+#include <arpa/inet.h>
+#include <libssh/callbacks.h>
+#include <libssh/server.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace tandem::relay {
+
+struct SshServer::Connection {
+  SshServer* server = nullptr;
+  ssh_session session = nullptr;
+  ssh_event poll = nullptr;
+  int fd = -1;
+  transport::EventPtr readable, writable;
+  bool kex_done = false;
+  ssh_channel channel = nullptr;
+  ssh_server_callbacks_struct server_cb{};
+  ssh_channel_callbacks_struct channel_cb{};
+  std::string user;
+  std::string peer;
+  Role role = Role::kNone;
+  int cols = 80, rows = 24;
+  bool ready = false;      // a shell was requested: the mate is watching
+  bool announced = false;  // on_mate(joined) was called
+  bool dirty = false;      // a frame is waiting for the channel to drain
+  bool closing = false;    // close once the pending bytes are out
+  bool dead = false;
+  std::string pending;     // display bytes the channel window has not taken yet
+  std::unique_ptr<screen::ScreenState> shown;  // what the mate's terminal shows
+
+  ~Connection() {
+    if (channel) ssh_channel_free(channel);
+    if (poll) {
+      ssh_event_remove_session(poll, session);
+      ssh_event_free(poll);
+    }
+    if (session) {
+      ssh_disconnect(session);
+      ssh_free(session);
+    }
+  }
+  std::string who() const { return peer; }
+};
+
+namespace {
+
+using Connection = SshServer::Connection;
+
+// The session's screen in a mate's terminal size: cropped or padded from the top left.
+screen::ScreenState fit(const screen::ScreenState& s, int cols, int rows) {
+  if (s.cols() == cols && s.rows() == rows) return s;
+  screen::ScreenState out(cols, rows, 0);
+  for (int y = 0; y < std::min(rows, s.rows()); ++y) {
+    auto row = std::make_shared<screen::Row>(s.fb.row(y));
+    row->resize(cols);
+    out.fb.set_row(y, std::move(row));
+  }
+  out.cursor = s.cursor;
+  out.cursor.x = std::min(out.cursor.x, cols - 1);
+  out.cursor.y = std::min(out.cursor.y, rows - 1);
+  out.modes = s.modes;
+  out.title = s.title;
+  return out;
+}
+
+}  // namespace
+
+// libssh's callbacks, all forwarding to the connection named by `userdata`.
+struct ConnectionCallbacks {
+  static int auth_none(ssh_session, const char* user, void* userdata) {
+    auto* c = static_cast<Connection*>(userdata);
+    c->user = user ? user : "";
+    c->role = c->server->callbacks_.authorize ? c->server->callbacks_.authorize(c->user) : Role::kNone;
+    // Accepted either way: an unknown token is told so in plain words on its channel.
+    return SSH_AUTH_SUCCESS;
+  }
+
+  static ssh_channel open_session(ssh_session session, void* userdata) {
+    auto* c = static_cast<Connection*>(userdata);
+    if (c->channel) return nullptr;  // one view per connection
+    c->channel = ssh_channel_new(session);
+    ssh_callbacks_init(&c->channel_cb);
+    c->channel_cb.userdata = c;
+    c->channel_cb.channel_data_function = data;
+    c->channel_cb.channel_eof_function = gone;
+    c->channel_cb.channel_close_function = gone;
+    c->channel_cb.channel_pty_request_function = pty_request;
+    c->channel_cb.channel_shell_request_function = shell_request;
+    c->channel_cb.channel_pty_window_change_function = window_change;
+    c->channel_cb.channel_exec_request_function = exec_request;
+    ssh_set_channel_callbacks(c->channel, &c->channel_cb);
+    return c->channel;
+  }
+
+  static int pty_request(ssh_session, ssh_channel, const char*, int width, int height, int, int, void* userdata) {
+    auto* c = static_cast<Connection*>(userdata);
+    c->cols = std::clamp(width, 1, screen::kMaxDimension);
+    c->rows = std::clamp(height, 1, screen::kMaxDimension);
+    return 0;
+  }
+
+  static int shell_request(ssh_session, ssh_channel, void* userdata) {
+    auto* c = static_cast<Connection*>(userdata);
+    c->ready = true;
+    SshServer* s = c->server;
+    if (c->role == Role::kNone || s->ended_) {
+      c->pending += s->ended_ ? s->end_message_ + "\r\n"
+                              : "tandem: there is no session with this token; check the link you were given.\r\n";
+      c->closing = true;
+      return 0;
+    }
+    c->announced = true;
+    if (s->callbacks_.on_mate) s->callbacks_.on_mate(c->who(), c->role, true);
+    s->render(*c);
+    return 0;
+  }
+
+  static int window_change(ssh_session, ssh_channel, int width, int height, int, int, void* userdata) {
+    auto* c = static_cast<Connection*>(userdata);
+    c->cols = std::clamp(width, 1, screen::kMaxDimension);
+    c->rows = std::clamp(height, 1, screen::kMaxDimension);
+    c->shown.reset();  // another size: draw afresh
+    c->server->render(*c);
+    return 0;
+  }
+
+  static int exec_request(ssh_session, ssh_channel, const char*, void*) { return 1; }  // a view, not a shell
+
+  static int data(ssh_session, ssh_channel, void* bytes, uint32_t len, int is_stderr, void* userdata) {
+    auto* c = static_cast<Connection*>(userdata);
+    if (!is_stderr && c->role == Role::kReadWrite && c->server->callbacks_.on_input && !c->server->ended_) {
+      c->server->callbacks_.on_input(std::string_view(static_cast<const char*>(bytes), len));
+    }
+    return int(len);  // a read-only mate's keystrokes are consumed and dropped here
+  }
+
+  static void gone(ssh_session, ssh_channel, void* userdata) { static_cast<Connection*>(userdata)->dead = true; }
+};
+
+SshServer::SshServer(event_base* base, SshServerCallbacks callbacks) : base_(base), callbacks_(std::move(callbacks)) {}
+
+std::unique_ptr<SshServer> SshServer::open(event_base* base, const transport::Address& listen,
+                                           SshServerCallbacks callbacks, std::string* error) {
+  std::unique_ptr<SshServer> s(new SshServer(base, std::move(callbacks)));
+  s->listen_fd_ = socket(listen.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(s->listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (s->listen_fd_ < 0 || bind(s->listen_fd_, listen.sockaddr_ptr(), listen.length()) != 0 ||
+      ::listen(s->listen_fd_, 64) != 0) {
+    if (error) *error = "cannot listen on " + listen.to_string() + ": " + std::strerror(errno);
+    return nullptr;
+  }
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  getsockname(s->listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len);
+  s->port_ = transport::Address(reinterpret_cast<sockaddr*>(&ss), len).port();
+
+  ssh_key key = nullptr;
+  if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key) != SSH_OK) {
+    if (error) *error = "cannot generate a host key";
+    return nullptr;
+  }
+  unsigned char* hash = nullptr;
+  size_t hash_len = 0;
+  if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hash_len) == 0) {
+    char* fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hash_len);
+    s->fingerprint_ = fp ? fp : "";
+    ssh_string_free_char(fp);
+    ssh_clean_pubkey_hash(&hash);
+  }
+  s->bind_ = ssh_bind_new();
+  bool no = false;
+  ssh_bind_options_set(s->bind_, SSH_BIND_OPTIONS_PROCESS_CONFIG, &no);
+  if (ssh_bind_options_set(s->bind_, SSH_BIND_OPTIONS_IMPORT_KEY, key) != SSH_OK) {
+    ssh_key_free(key);
+    if (error) *error = "cannot use the host key";
+    return nullptr;
+  }
+  s->listen_event_.reset(event_new(base, s->listen_fd_, EV_READ | EV_PERSIST, on_listen, s.get()));
+  event_add(s->listen_event_.get(), nullptr);
+  s->reap_event_.reset(evtimer_new(base, on_reap, s.get()));
+  return s;
+}
+
+SshServer::~SshServer() {
+  connections_.clear();
+  listen_event_.reset();
+  if (listen_fd_ >= 0) close(listen_fd_);
+  if (bind_) ssh_bind_free(bind_);
+}
+
+size_t SshServer::mates() const {
+  return size_t(std::count_if(connections_.begin(), connections_.end(),
+                              [](const auto& c) { return c->announced && !c->dead; }));
+}
+
+void SshServer::accept_all() {
+  for (int i = 0; i < 64; ++i) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    auto c = std::make_unique<Connection>();
+    c->server = this;
+    c->fd = fd;
+    c->peer = transport::Address(reinterpret_cast<sockaddr*>(&ss), len).to_string();
+    c->session = ssh_new();
+    if (ssh_bind_accept_fd(bind_, c->session, fd) != SSH_OK) {
+      close(fd);
+      continue;
+    }
+    ssh_set_blocking(c->session, 0);
+    ssh_callbacks_init(&c->server_cb);
+    c->server_cb.userdata = c.get();
+    c->server_cb.auth_none_function = ConnectionCallbacks::auth_none;
+    c->server_cb.channel_open_request_session_function = ConnectionCallbacks::open_session;
+    ssh_set_server_callbacks(c->session, &c->server_cb);
+    ssh_set_auth_methods(c->session, SSH_AUTH_METHOD_NONE);
+    // libssh creates the session's poll context in the first key-exchange call; only
+    // then can the session join an ssh_event.
+    if (ssh_handle_key_exchange(c->session) == SSH_ERROR) continue;
+    c->poll = ssh_event_new();
+    if (ssh_event_add_session(c->poll, c->session) != SSH_OK) continue;
+    c->readable.reset(event_new(base_, fd, EV_READ | EV_PERSIST, on_socket, c.get()));
+    c->writable.reset(event_new(base_, fd, EV_WRITE | EV_PERSIST, on_socket, c.get()));
+    event_add(c->readable.get(), nullptr);
+    Connection& ref = *c;
+    connections_.push_back(std::move(c));
+    service(ref);
+  }
+}
+
+void SshServer::service(Connection& c) {
+  if (c.dead) return;
+  if (!c.kex_done) {
+    int rc = ssh_handle_key_exchange(c.session);
+    if (rc == SSH_OK) {
+      c.kex_done = true;
+    } else if (rc == SSH_ERROR) {
+      c.dead = true;
+    }
+  }
+  if (c.kex_done && !c.dead && ssh_event_dopoll(c.poll, 0) == SSH_ERROR) c.dead = true;
+  if (!c.dead) {
+    // libssh 0.10 does not say when the peer's window reopens: try after every poll.
+    flush(c);
+    if (c.dirty && c.pending.empty()) render(c);
+    if (c.closing && c.pending.empty() && c.channel && !ssh_channel_is_closed(c.channel)) {
+      ssh_channel_request_send_exit_status(c.channel, 0);
+      ssh_channel_send_eof(c.channel);
+      ssh_channel_close(c.channel);
+    }
+    if (ssh_get_poll_flags(c.session) & SSH_WRITE_PENDING) {
+      event_add(c.writable.get(), nullptr);
+    } else {
+      event_del(c.writable.get());
+    }
+  }
+  if (c.dead) {
+    timeval now{0, 0};
+    evtimer_add(reap_event_.get(), &now);
+  }
+}
+
+void SshServer::render(Connection& c) {
+  if (!c.ready || c.role == Role::kNone || !screen_ || c.closing) return;
+  if (!c.pending.empty()) {
+    c.dirty = true;  // draw the newest frame once this one is out, skipping those between
+    return;
+  }
+  screen::ScreenState frame = fit(*screen_, c.cols, c.rows);
+  display_.append(c.shown.get(), frame, c.pending);
+  c.shown = std::make_unique<screen::ScreenState>(std::move(frame));
+  c.dirty = false;
+  flush(c);
+}
+
+void SshServer::flush(Connection& c) {
+  while (!c.pending.empty() && c.channel && !c.dead) {
+    uint32_t window = ssh_channel_window_size(c.channel);
+    if (window == 0) return;
+    size_t n = std::min<size_t>({c.pending.size(), window, 32768});
+    int written = ssh_channel_write(c.channel, c.pending.data(), uint32_t(n));
+    if (written == SSH_ERROR) {
+      c.dead = true;
+      return;
+    }
+    if (written <= 0) return;
+    c.pending.erase(0, size_t(written));
+  }
+}
+
+void SshServer::publish(const screen::ScreenState& screen) {
+  screen_ = std::make_unique<screen::ScreenState>(screen);
+  for (auto& c : connections_) {
+    render(*c);
+    if (!c->dead && c->session) {
+      if (ssh_get_poll_flags(c->session) & SSH_WRITE_PENDING) event_add(c->writable.get(), nullptr);
+    }
+  }
+}
+
+void SshServer::end_session(const std::string& message) {
+  ended_ = true;
+  end_message_ = message;
+  for (auto& c : connections_) {
+    if (!c->ready || c->dead || c->closing) continue;
+    c->pending += "\x1b[m\x1b[" + std::to_string(c->rows) + ";1H\r\n" + message + "\r\n";
+    c->closing = true;
+    service(*c);
+  }
+}
+
+void SshServer::reap() {
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    Connection& c = **it;
+    if (!c.dead) {
+      ++it;
+      continue;
+    }
+    if (c.announced && callbacks_.on_mate) callbacks_.on_mate(c.who(), c.role, false);
+    it = connections_.erase(it);
+  }
+}
+
+void SshServer::on_listen(evutil_socket_t, short, void* arg) { static_cast<SshServer*>(arg)->accept_all(); }
+
+void SshServer::on_socket(evutil_socket_t, short, void* arg) {
+  auto* c = static_cast<Connection*>(arg);
+  c->server->service(*c);
+}
+
+void SshServer::on_reap(evutil_socket_t, short, void* arg) { static_cast<SshServer*>(arg)->reap(); }
+
+}  // namespace tandem::relay

@@ -1,0 +1,83 @@
+// Plain-ssh mates: an SSH server (libssh, non-blocking, on the event loop) where the
+// user name is a session token. A mate's terminal is drawn from the session's
+// screen with the display (frame diffs, never a replay of the byte stream), within
+// the channel's window: a slow mate gets fewer, fresher frames and never holds up
+// the others. A read-write mate's keystrokes go to the host; a read-only mate's go
+// nowhere.
+#pragma once
+
+#include <event2/event.h>
+#include <libssh/libssh.h>
+#include <libssh/server.h>
+
+#include <functional>
+#include <list>
+#include <memory>
+#include <string>
+
+#include "statesync/screen/display.h"
+#include "statesync/screen/screen_state.h"
+#include "transport/address.h"
+#include "transport/udp_socket.h"
+
+namespace tandem::relay {
+
+enum class Role { kNone, kReadWrite, kReadOnly };
+
+struct SshServerCallbacks {
+  // Which role a token grants (kNone: unknown token).
+  std::function<Role(std::string_view token)> authorize;
+  // Keystrokes from a read-write mate.
+  std::function<void(std::string_view bytes)> on_input;
+  // A mate joined (true) or left (false); `who` describes them.
+  std::function<void(const std::string& who, Role role, bool joined)> on_mate;
+};
+
+class SshServer {
+ public:
+  // Listens on `listen` with a fresh ed25519 host key. nullptr with `error` on failure.
+  static std::unique_ptr<SshServer> open(event_base* base, const transport::Address& listen,
+                                         SshServerCallbacks callbacks, std::string* error);
+  ~SshServer();
+
+  uint16_t port() const { return port_; }
+  // The host key's fingerprint, as `ssh-keygen -l` prints it ("SHA256:...").
+  const std::string& fingerprint() const { return fingerprint_; }
+  size_t mates() const;
+
+  // The session's screen changed: every mate is redrawn when its channel allows.
+  void publish(const screen::ScreenState& screen);
+  // The session is over: mates are told `message` and disconnected.
+  void end_session(const std::string& message);
+
+  struct Connection;
+
+ private:
+  SshServer(event_base* base, SshServerCallbacks callbacks);
+  void accept_all();
+  void service(Connection& c);
+  void render(Connection& c);
+  void flush(Connection& c);
+  void reap();
+  static void on_listen(evutil_socket_t, short, void* arg);
+  static void on_socket(evutil_socket_t, short, void* arg);
+  static void on_reap(evutil_socket_t, short, void* arg);
+
+  friend struct ConnectionCallbacks;
+
+  event_base* base_;
+  SshServerCallbacks callbacks_;
+  int listen_fd_ = -1;
+  uint16_t port_ = 0;
+  ssh_bind bind_ = nullptr;
+  std::string fingerprint_;
+  transport::EventPtr listen_event_;
+  transport::EventPtr reap_event_;
+  std::list<std::unique_ptr<Connection>> connections_;
+  std::unique_ptr<screen::ScreenState> screen_;
+  screen::Display display_;
+  bool ended_ = false;
+  std::string end_message_;
+};
+
+}  // namespace tandem::relay

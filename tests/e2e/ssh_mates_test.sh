@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# End to end with the real OpenSSH client: `tandem` shares a shell on its embedded
+# relay; a read-write and a read-only mate join with plain ssh, each in its own tmux
+# whose screen we read. Loopback only.
+# usage: ssh_mates_test.sh PATH/TO/tandem
+set -euo pipefail
+tandem=$(realpath "$1")
+work=$(mktemp -d)
+host="tandem-host-$$" rw="tandem-rw-$$" ro="tandem-ro-$$" bad="tandem-bad-$$"
+t() { local s=$1; shift; tmux -L "$s" -f /dev/null "$@"; }
+cleanup() { for s in "$host" "$rw" "$ro" "$bad"; do t "$s" kill-server 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*"
+  for s in "$host" "$rw" "$ro" "$bad"; do echo "--- $s"; t "$s" capture-pane -p 2>/dev/null | grep -v '^$' || true; done
+  exit 1
+}
+wait_for() {  # SOCKET PATTERN WHAT
+  for _ in $(seq 1 300); do
+    if t "$1" capture-pane -p | grep -qE -- "$2"; then return 0; fi
+    sleep 0.05
+  done
+  fail "$3: never saw /$2/ on $1"
+}
+ssh_opts="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes"
+mate() {  # SOCKET LINK COLS ROWS
+  t "$1" new-session -d -x "$3" -y "$4" "$2 $ssh_opts; echo ssh-exit=\$?; sleep 60"
+}
+
+# The host shares a shell on loopback and writes its links to a file.
+t "$host" new-session -d -x 80 -y 24 \
+  "cd $work; env -u TANDEM PS1='$ ' HOME=$work $tandem --listen 127.0.0.1:0 --links-file $work/links -- bash --norc --noprofile; sleep 60"
+for _ in $(seq 1 200); do [ -s "$work/links" ] && break; sleep 0.05; done
+[ -s "$work/links" ] || fail "no links file"
+rw_link=$(sed -n 's/^rw //p' "$work/links")
+ro_link=$(sed -n 's/^ro //p' "$work/links")
+grep -q '^fingerprint SHA256:' "$work/links" || fail "no fingerprint"
+wait_for "$host" '^\$ ?$' "host prompt"
+
+# 1. A read-write mate sees the host's screen and types into it.
+mate "$rw" "$rw_link" 70 20
+wait_for "$rw" '^\$ ?$' "rw mate sees the prompt"
+wait_for "$host" 'read-write mate .* joined' "host told of the rw mate"
+t "$rw" send-keys 'echo hi-$((6*7))' Enter
+wait_for "$host" '^hi-42$' "host runs what the rw mate typed"
+wait_for "$rw" '^hi-42$' "rw mate sees the result"
+
+# 2. The host types; the mate sees it.
+t "$host" send-keys 'echo from-$((1+1))-host' Enter
+wait_for "$rw" '^from-2-host$' "rw mate sees the host's typing"
+
+# 3. A read-only mate sees everything and changes nothing.
+mate "$ro" "$ro_link" 100 30
+wait_for "$ro" '^from-2-host$' "ro mate sees the screen"
+t "$ro" send-keys "touch $work/ro-was-here" Enter
+t "$rw" send-keys 'echo after-ro' Enter
+wait_for "$host" '^after-ro$' "later input still works"
+[ ! -e "$work/ro-was-here" ] || fail "a read-only mate's keystrokes reached the shell"
+t "$host" capture-pane -p | grep -q 'ro-was-here' && fail "read-only keystrokes were echoed on the host"
+
+# 4. An unknown token gets a clear message and no session.
+bad_link=$(sed 's/ [a-z2-7]\{32\}@/ nosuchtoken@/' <<<"$rw_link")
+mate "$bad" "$bad_link" 80 24
+wait_for "$bad" 'no session with this token' "unknown token message"
+wait_for "$bad" 'ssh-exit=' "unknown token disconnects"
+
+# 5. The shell exits: every mate is told, and their ssh ends cleanly.
+t "$host" send-keys 'exit 7' Enter
+wait_for "$host" 'session ended; bash exited with status 7' "host exit message"
+wait_for "$rw" 'session ended; bash exited with status 7' "rw mate told"
+wait_for "$ro" 'session ended; bash exited with status 7' "ro mate told"
+wait_for "$rw" 'ssh-exit=0' "rw ssh ends cleanly"
+
+echo "ssh mates: 5 checks passed"
