@@ -53,23 +53,6 @@ namespace {
 
 using Connection = SshServer::Connection;
 
-// The session's screen in a mate's terminal size: cropped or padded from the top left.
-screen::ScreenState fit(const screen::ScreenState& s, int cols, int rows) {
-  if (s.cols() == cols && s.rows() == rows) return s;
-  screen::ScreenState out(cols, rows, 0);
-  for (int y = 0; y < std::min(rows, s.rows()); ++y) {
-    auto row = std::make_shared<screen::Row>(s.fb.row(y));
-    row->resize(cols);
-    out.fb.set_row(y, std::move(row));
-  }
-  out.cursor = s.cursor;
-  out.cursor.x = std::min(out.cursor.x, cols - 1);
-  out.cursor.y = std::min(out.cursor.y, rows - 1);
-  out.modes = s.modes;
-  out.title = s.title;
-  return out;
-}
-
 }  // namespace
 
 // libssh's callbacks, all forwarding to the connection named by `userdata`.
@@ -95,6 +78,7 @@ struct ConnectionCallbacks {
     c->channel_cb.channel_shell_request_function = shell_request;
     c->channel_cb.channel_pty_window_change_function = window_change;
     c->channel_cb.channel_exec_request_function = exec_request;
+    c->channel_cb.channel_subsystem_request_function = subsystem_request;
     ssh_set_channel_callbacks(c->channel, &c->channel_cb);
     return c->channel;
   }
@@ -132,6 +116,21 @@ struct ConnectionCallbacks {
   }
 
   static int exec_request(ssh_session, ssh_channel, const char*, void*) { return 1; }  // a view, not a shell
+
+  // `tandem join`: hands over a UDP link for this mate, then closes.
+  static int subsystem_request(ssh_session, ssh_channel, const char* name, void* userdata) {
+    auto* c = static_cast<Connection*>(userdata);
+    SshServer* s = c->server;
+    if (!name || std::string_view(name) != "tandem" || c->role == Role::kNone || s->ended_ ||
+        !s->callbacks_.on_bootstrap) {
+      return 1;
+    }
+    std::optional<std::string> reply = s->callbacks_.on_bootstrap(c->role, c->who());
+    if (!reply) return 1;
+    c->pending += *reply;
+    c->closing = true;
+    return 0;
+  }
 
   static int data(ssh_session, ssh_channel, void* bytes, uint32_t len, int is_stderr, void* userdata) {
     auto* c = static_cast<Connection*>(userdata);
@@ -275,7 +274,7 @@ void SshServer::render(Connection& c) {
     c.dirty = true;  // draw the newest frame once this one is out, skipping those between
     return;
   }
-  screen::ScreenState frame = fit(*screen_, c.cols, c.rows);
+  screen::ScreenState frame = screen_->fitted(c.cols, c.rows);
   display_.append(c.shown.get(), frame, c.pending);
   c.shown = std::make_unique<screen::ScreenState>(std::move(frame));
   c.dirty = false;

@@ -13,6 +13,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "statesync/screen/display.h"
@@ -31,6 +32,9 @@ struct SshServerCallbacks {
   std::function<void(std::string_view bytes)> on_input;
   // A mate joined (true) or left (false); `who` describes them.
   std::function<void(const std::string& who, Role role, bool joined)> on_mate;
+  // A native mate asked for the "tandem" subsystem: the bytes to answer with (the
+  // bootstrap reply), or nothing to refuse.
+  std::function<std::optional<std::string>(Role role, const std::string& who)> on_bootstrap;
 };
 
 class SshServer {

@@ -14,9 +14,11 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "relay/native_mates.h"
 #include "relay/ssh_server.h"
 #include "relay/token.h"
 #include "src/commands.h"
+#include "src/join_link.h"
 #include "src/local_session.h"
 
 namespace tandem {
@@ -90,6 +92,7 @@ int cmd_share(const Args& args) {
   transport::EventBasePtr base = transport::make_event_base();
   const std::string rw_token = relay::new_token(), ro_token = relay::new_token();
   LocalSession* session_ptr = nullptr;
+  relay::NativeMates* natives_ptr = nullptr;
   relay::SshServerCallbacks callbacks;
   callbacks.authorize = [&](std::string_view token) {
     if (relay::same_token(token, rw_token)) return relay::Role::kReadWrite;
@@ -105,6 +108,10 @@ int cmd_share(const Args& args) {
     session_ptr->show_notice("tandem: " + std::string(kind) + " mate " + who + (joined ? " joined" : " left"),
                              kMateNotice);
   };
+  callbacks.on_bootstrap = [&](relay::Role role, const std::string& who) -> std::optional<std::string> {
+    if (!natives_ptr) return std::nullopt;
+    return natives_ptr->admit(role, who, command[0]);
+  };
   std::string error;
   auto server = relay::SshServer::open(base.get(), *listen, callbacks, &error);
   if (!server && !listen_given) {
@@ -115,15 +122,31 @@ int cmd_share(const Args& args) {
     std::fprintf(stderr, "tandem: %s\n", error.c_str());
     return 1;
   }
+  // Native mates' UDP: the SSH port number when it is free, any other otherwise.
+  auto natives = relay::NativeMates::open(base.get(), listen->with_port(server->port()), &error);
+  if (!natives) natives = relay::NativeMates::open(base.get(), listen->with_port(0), &error);
+  if (!natives) {
+    std::fprintf(stderr, "tandem: %s\n", error.c_str());
+    return 1;
+  }
+  natives_ptr = natives.get();
+  natives->set_on_input(callbacks.on_input);
+  natives->set_on_mate(callbacks.on_mate);
+
   const std::string host = link_host(*listen), port = std::to_string(server->port());
   const std::string rw_link = "ssh -p " + port + " " + rw_token + "@" + host;
   const std::string ro_link = "ssh -p " + port + " " + ro_token + "@" + host;
+  const std::string rw_join = JoinLink{rw_token, host, server->port(), server->fingerprint()}.to_string();
+  const std::string ro_join = JoinLink{ro_token, host, server->port(), server->fingerprint()}.to_string();
   std::fprintf(stderr,
-               "tandem: sharing this session\n  read-write: %s\n  read-only:  %s\n  relay key:  %s\n",
-               rw_link.c_str(), ro_link.c_str(), server->fingerprint().c_str());
+               "tandem: sharing this session\n"
+               "  read-write: %s\n              tandem join %s\n"
+               "  read-only:  %s\n              tandem join %s\n",
+               rw_link.c_str(), rw_join.c_str(), ro_link.c_str(), ro_join.c_str());
   if (!links_file.empty()) {
-    std::ofstream(links_file) << "rw " << rw_link << "\nro " << ro_link << "\nfingerprint " << server->fingerprint()
-                              << "\n";
+    std::ofstream(links_file) << "rw " << rw_link << "\nro " << ro_link << "\njoin-rw " << rw_join << "\njoin-ro "
+                              << ro_join << "\nudp " << natives->port() << "\nfingerprint "
+                              << server->fingerprint() << "\n";
   }
 
   LocalTerminal tty;
@@ -144,7 +167,10 @@ int cmd_share(const Args& args) {
   {
     LocalSession session(base.get(), tty, std::move(pty), cols, rows);
     session_ptr = &session;
-    session.set_on_frame([&](const screen::ScreenState& s) { server->publish(s); });
+    session.set_on_frame([&](const screen::ScreenState& s) {
+      server->publish(s);
+      natives->publish(s);
+    });
     session.show_notice("tandem: rw " + rw_link + "  ro " + ro_link, kLinksNotice);
     status = session.run();
     session_ptr = nullptr;
@@ -159,7 +185,8 @@ int cmd_share(const Args& args) {
   }
   // Tell the mates, and give their channels a moment to carry it.
   server->end_session(ended);
-  for (int i = 0; i < 50 && server->mates() > 0; ++i) {
+  natives->end_session();
+  for (int i = 0; i < 100 && (server->mates() > 0 || natives->open_mates() > 0); ++i) {
     timeval tv{0, 10000};
     event_base_loopexit(base.get(), &tv);
     event_base_dispatch(base.get());

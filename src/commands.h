@@ -10,5 +10,6 @@ namespace tandem {
 using Args = std::vector<std::string>;
 
 int cmd_share(const Args& args);  // the default: run a shell (or `-- CMD`) as a session
+int cmd_join(const Args& args);   // join a session as a native mate
 
 }  // namespace tandem

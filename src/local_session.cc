@@ -17,7 +17,7 @@ constexpr size_t kMaxReadPerWakeup = 1024 * 1024;  // then let the loop breathe 
 }  // namespace
 
 LocalSession::LocalSession(event_base* base, LocalTerminal& tty, std::unique_ptr<Pty> pty, int cols, int rows)
-    : base_(base), tty_(tty), pty_(std::move(pty)), terminal_(cols, rows), display_(tty.display_options()) {
+    : base_(base), tty_(tty), pty_(std::move(pty)), terminal_(cols, rows), view_(tty) {
   buffer_.resize(kReadChunk);
   pty_event_.reset(event_new(base, pty_->fd(), EV_READ | EV_PERSIST, on_pty, this));
   stdin_event_.reset(event_new(base, STDIN_FILENO, EV_READ | EV_PERSIST, on_stdin, this));
@@ -62,8 +62,8 @@ void LocalSession::read_stdin() {
   char buf[4096];
   ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
   if (n > 0) {
-    if (!notice_.empty()) {
-      notice_.clear();  // the user is typing: give them the whole screen back
+    if (!view_.notice().empty()) {
+      view_.set_notice({});  // the user is typing: give them the whole screen back
       evtimer_del(notice_event_.get());
       schedule_draw();
     }
@@ -78,7 +78,7 @@ void LocalSession::resized() {
   tty_.size(cols, rows);
   terminal_.resize(cols, rows);
   pty_->resize(terminal_.cols(), terminal_.rows());
-  shown_.reset();  // a new size: draw afresh
+  view_.forget();  // a new size: draw afresh
   draw();
 }
 
@@ -91,27 +91,13 @@ void LocalSession::schedule_draw() {
 }
 
 void LocalSession::draw() {
-  screen::ScreenState frame = terminal_.state();
-  if (!notice_.empty()) {
-    // The notice takes the bottom row of this frame only, in reverse video.
-    const int y = frame.rows() - 1;
-    auto row = std::make_shared<screen::Row>(frame.cols(), screen::Cell{U' ', 0, 0, screen::attr::kInverse, 1, 0});
-    for (size_t i = 0; i < notice_.size() && int(i) < frame.cols(); ++i) {
-      unsigned char ch = static_cast<unsigned char>(notice_[i]);
-      row->at(int(i)).ch = ch >= 0x20 && ch < 0x7F ? ch : U'?';
-    }
-    frame.fb.set_row(y, std::move(row));
-  }
-  std::string out;
-  display_.append(shown_.get(), frame, out);
-  tty_.write(out);
-  shown_ = std::make_unique<screen::ScreenState>(std::move(frame));
+  view_.draw(terminal_.state());
   last_draw_ms_ = transport::now_ms();
   if (on_frame_) on_frame_(terminal_.state());
 }
 
 void LocalSession::show_notice(const std::string& text, std::chrono::milliseconds how_long) {
-  notice_ = " " + text;
+  view_.set_notice(text);
   timeval tv{time_t(how_long.count() / 1000), suseconds_t((how_long.count() % 1000) * 1000)};
   evtimer_add(notice_event_.get(), &tv);
   schedule_draw();
@@ -119,7 +105,7 @@ void LocalSession::show_notice(const std::string& text, std::chrono::millisecond
 
 void LocalSession::on_notice_expired(evutil_socket_t, short, void* arg) {
   auto* s = static_cast<LocalSession*>(arg);
-  s->notice_.clear();
+  s->view_.set_notice({});
   s->draw();
 }
 

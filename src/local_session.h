@@ -13,6 +13,7 @@
 
 #include "src/local_terminal.h"
 #include "src/pty.h"
+#include "src/screen_view.h"
 #include "statesync/screen/display.h"
 #include "statesync/screen/terminal.h"
 #include "transport/udp_socket.h"
@@ -54,11 +55,9 @@ class LocalSession {
   LocalTerminal& tty_;
   std::unique_ptr<Pty> pty_;
   screen::Terminal terminal_;
-  screen::Display display_;
-  std::unique_ptr<screen::ScreenState> shown_;  // what the user's terminal shows; null before the first frame
+  ScreenView view_;
   transport::EventPtr pty_event_, stdin_event_, winch_event_, draw_event_, term_event_, hup_event_, notice_event_;
   std::function<void(const screen::ScreenState&)> on_frame_;
-  std::string notice_;
   static void on_notice_expired(evutil_socket_t, short, void* arg);
   uint64_t last_draw_ms_ = 0;
   int status_ = -1;

@@ -9,18 +9,20 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: tandem [share] [--listen ADDR:PORT] [--links-file PATH] [-- COMMAND [ARGS...]]\n"
+    "       tandem join LINK\n"
     "       tandem --version | --help\n"
     "\n"
     "tandem shares your shell (or COMMAND): it runs on a PTY through tandem's own\n"
     "terminal emulator, drawn on this terminal, and an embedded relay lets mates\n"
-    "watch or type with plain ssh, read-write or read-only, using the links it\n"
-    "prints (also in $TANDEM_LINKS inside the session).\n"
+    "watch or type with plain ssh or `tandem join`, read-write or read-only, using\n"
+    "the links it prints (also in $TANDEM_LINKS inside the session).\n"
+    "`tandem join` syncs the screen over encrypted UDP that survives roaming and\n"
+    "sleep; Ctrl-^ then . leaves.\n"
     "  --listen ADDR:PORT   where the embedded relay listens (default 0.0.0.0:2222,\n"
     "                       or any free port if 2222 is taken)\n"
     "  --links-file PATH    also write the links to PATH\n"
     "\n"
-    "Not in this build yet: `tandem relay`, `tandem join` and the UDP state sync\n"
-    "between them.\n";
+    "Not in this build yet: `tandem relay` (a relay of its own) and the tmate mode.\n";
 
 }  // namespace
 
@@ -35,6 +37,10 @@ int main(int argc, char** argv) {
     if (first == "--help" || first == "-h" || first == "help") {
       std::fputs(kUsage, stdout);
       return 0;
+    }
+    if (first == "join") {
+      args.erase(args.begin());
+      return tandem::cmd_join(args);
     }
     if (first == "share") {
       args.erase(args.begin());

@@ -229,6 +229,26 @@ ScreenState ScreenState::with_scrollback(size_t lines) const {
   return copy;
 }
 
+ScreenState ScreenState::fitted(int cols, int rows) const {
+  if (this->cols() == cols && this->rows() == rows) return *this;
+  ScreenState out(cols, rows, 0);
+  for (int y = 0; y < std::min(rows, this->rows()); ++y) {
+    if (cols == this->cols()) {
+      out.fb.set_row(y, fb.row_ref(y));
+      continue;
+    }
+    auto row = std::make_shared<Row>(fb.row(y));
+    row->resize(cols);
+    out.fb.set_row(y, std::move(row));
+  }
+  out.cursor = cursor;
+  out.cursor.x = std::min(cursor.x, cols - 1);
+  out.cursor.y = std::min(cursor.y, rows - 1);
+  out.modes = modes;
+  out.title = title;
+  return out;
+}
+
 std::optional<Error> ScreenState::apply_bytes(std::span<const uint8_t> bytes) {
   proto::ScreenDiff diff;
   if (!diff.ParseFromArray(bytes.data(), int(bytes.size()))) return Error{"not a ScreenDiff message"};

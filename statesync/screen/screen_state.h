@@ -93,6 +93,9 @@ class ScreenState {
   // A copy that keeps only the newest `lines` of scrollback (and the count of all):
   // what a host syncs when mates need no history.
   ScreenState with_scrollback(size_t lines) const;
+  // This screen in a terminal of another size: cropped or padded from the top left,
+  // the cursor kept inside (a viewer whose window differs from the session's).
+  ScreenState fitted(int cols, int rows) const;
 };
 
 // Whether a and b look the same on a terminal: cells, cursor, displayed modes, title.

@@ -16,9 +16,16 @@ namespace {
 const char* kUsage =
     "usage: netsim --listen ADDR:PORT --server ADDR:PORT [--delay MS] [--jitter MS] [--loss P]\n"
     "              [--duplicate P] [--reorder P] [--rate BITS_PER_S] [--seed N] [--seconds N]\n"
-    "Impairments apply to both directions. Loopback addresses only.\n";
+    "Impairments apply to both directions. Loopback addresses only.\n"
+    "SIGUSR1 roams (a new address towards the server); SIGUSR2 blacks out for 3 s.\n";
 
 void stop(evutil_socket_t, short, void* base) { event_base_loopbreak(static_cast<event_base*>(base)); }
+void roam(evutil_socket_t, short, void* sim) {
+  static_cast<netsim::Netsim*>(sim)->roam();
+  std::printf("netsim: now %s towards the server\n", static_cast<netsim::Netsim*>(sim)->server_facing_address().to_string().c_str());
+  std::fflush(stdout);
+}
+void blackout(evutil_socket_t, short, void* sim) { static_cast<netsim::Netsim*>(sim)->blackout(std::chrono::seconds(3)); }
 
 }  // namespace
 
@@ -77,8 +84,12 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   event* sigint = evsignal_new(base, SIGINT, stop, base);
   event* sigterm = evsignal_new(base, SIGTERM, stop, base);
+  event* sigusr1 = evsignal_new(base, SIGUSR1, roam, sim.get());
+  event* sigusr2 = evsignal_new(base, SIGUSR2, blackout, sim.get());
   event_add(sigint, nullptr);
   event_add(sigterm, nullptr);
+  event_add(sigusr1, nullptr);
+  event_add(sigusr2, nullptr);
   event* timeout = evtimer_new(base, stop, base);
   if (seconds > 0) {
     timeval tv{seconds, 0};
@@ -92,6 +103,8 @@ int main(int argc, char** argv) {
   sim.reset();
   event_free(sigint);
   event_free(sigterm);
+  event_free(sigusr1);
+  event_free(sigusr2);
   event_free(timeout);
   return 0;
 }
