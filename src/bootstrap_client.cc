@@ -88,13 +88,22 @@ std::optional<proto::JoinAccept> bootstrap(const JoinLink& link, std::string* er
     return std::nullopt;
   }
   std::string body(size, '\0');
-  proto::JoinAccept accept;
-  if (!read_exactly(ch.get(), body.data(), size) || !accept.ParseFromString(body) || accept.link_key().size() != 32 ||
-      accept.udp_port() == 0 || accept.udp_port() > 65535) {
+  std::optional<proto::JoinAccept> accept;
+  if (!read_exactly(ch.get(), body.data(), size) || !(accept = parse_join_accept(body))) {
     *error = "the relay's answer is malformed";
     return std::nullopt;
   }
   ssh_channel_close(ch.get());
+  return accept;
+}
+
+std::optional<proto::JoinAccept> parse_join_accept(std::string_view body) {
+  proto::JoinAccept accept;
+  if (!accept.ParseFromArray(body.data(), int(body.size())) || accept.version() != 1 ||
+      accept.link_key().size() != 32 || accept.udp_port() == 0 || accept.udp_port() > 65535 ||
+      accept.session_name().size() > 4096) {
+    return std::nullopt;
+  }
   return accept;
 }
 

@@ -13,4 +13,7 @@ namespace tandem {
 
 std::optional<proto::JoinAccept> bootstrap(const JoinLink& link, std::string* error);
 
+// Checks a JoinAccept received from the relay: nullopt if anything is off.
+std::optional<proto::JoinAccept> parse_join_accept(std::string_view body);
+
 }  // namespace tandem
