@@ -6,19 +6,19 @@ set -euo pipefail
 tandem=$(realpath "$1")
 sock="tandem-e2e-$$"
 work=$(mktemp -d)
-tmux_() { tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() { tmux_ kill-server 2>/dev/null || true; rm -rf "$work"; }
+SOCKETS=("$sock")
+source "$(dirname "$0")/lib.sh"
+tmux_() { t "$sock" "$@"; }
+cleanup() { kill_servers; rm -rf "$work"; }
 trap cleanup EXIT
 
-fail() { echo "FAIL: $*"; echo "--- screen ---"; tmux_ capture-pane -p 2>/dev/null || true; exit 1; }
-# Waits (bounded) until the pane shows text matching a pattern.
-wait_for() {
-  local pattern=$1 what=$2
+# wait_for on the one pane, with colours kept (-e) so that SGR can be matched.
+wait_for_here() {
   for _ in $(seq 1 200); do
-    if tmux_ capture-pane -p -e | grep -qE -- "$pattern"; then return 0; fi
+    if tmux_ capture-pane -p -e | grep -qE -- "$1"; then return 0; fi
     sleep 0.05
   done
-  fail "$what: never saw /$pattern/"
+  fail "$2: never saw /$1/"
 }
 
 # Waits (bounded) until the top lines of the pane are exactly these (joined by |).
@@ -39,32 +39,32 @@ start() {  # start a fresh 80x24 tmux running $1
 
 # 1. A shell: a command runs and its output is drawn.
 start "$tandem --listen 127.0.0.1:0 -- bash --norc --noprofile"
-wait_for '^\$ ?$' "first prompt"
+wait_for_here '^\$ ?$' "first prompt"
 tmux_ send-keys 'echo hi-$((6*7))' Enter
-wait_for '^hi-42$' "command output"
+wait_for_here '^hi-42$' "command output"
 
 # 2. Colours reach the outer terminal.
 tmux_ send-keys "printf '\\e[31mRED\\e[0m plain\\n'" Enter
-wait_for $'\e\\[31mRED' "red text"
+wait_for_here $'\e\\[31mRED' "red text"
 
 # 3. Scrolling output, then the screen is the last lines.
 tmux_ send-keys 'seq 1 500' Enter
-wait_for '^500$' "seq output"
+wait_for_here '^500$' "seq output"
 
 # 4. A full-screen program draws, edits and leaves.
 printf 'alpha\nbeta\n' > "$work/f.txt"
 tmux_ send-keys 'vim -u NONE -N f.txt' Enter
-wait_for '"f.txt" 2L' "vim status line"
+wait_for_here '"f.txt" 2L' "vim status line"
 wait_for_top 'alpha|beta' "vim draws the file"
 tmux_ send-keys 'ddp'
 wait_for_top 'beta|alpha' "vim edit"
 tmux_ send-keys ':q!' Enter
-wait_for '^\$ ?$' "prompt after vim"
+wait_for_here '^\$ ?$' "prompt after vim"
 
 # 5. The shell exits: a clear message and its status.
 tmux_ send-keys 'exit 3' Enter
-wait_for 'session ended; bash exited with status 3' "exit message"
-wait_for 'tmux-saw-exit=3' "exit status"
+wait_for_here 'session ended; bash exited with status 3' "exit message"
+wait_for_here 'tmux-saw-exit=3' "exit status"
 
 # 6. No nesting, and no session without a terminal.
 if TANDEM=1 "$tandem" --listen 127.0.0.1:0 -- true 2>"$work/err"; then fail "nested tandem started"; fi

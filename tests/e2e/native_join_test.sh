@@ -8,27 +8,15 @@ tandem=$(realpath "$1")
 netsim=$(realpath "$2")
 work=$(mktemp -d)
 host="tj-host-$$" rw="tj-rw-$$" ro="tj-ro-$$"
-t() { local s=$1; shift; tmux -L "$s" -f /dev/null "$@"; }
+SOCKETS=("$host" "$rw" "$ro")
+source "$(dirname "$0")/lib.sh"
 netsim_pid=
 cleanup() {
-  for s in "$host" "$rw" "$ro"; do t "$s" kill-server 2>/dev/null || true; done
+  kill_servers
   [ -n "$netsim_pid" ] && kill "$netsim_pid" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
-fail() {
-  echo "FAIL: $*"
-  for s in "$host" "$rw" "$ro"; do echo "--- $s"; t "$s" capture-pane -p 2>/dev/null | grep -v '^$' || true; done
-  exit 1
-}
-wait_for() {  # SOCKET PATTERN WHAT
-  for _ in $(seq 1 400); do
-    if t "$1" capture-pane -p | grep -qE -- "$2"; then return 0; fi
-    sleep 0.05
-  done
-  fail "$3: never saw /$2/ on $1"
-}
-count() { t "$1" capture-pane -p | grep -cxE -- "$2" || true; }
 
 t "$host" new-session -d -x 80 -y 24 \
   "cd $work; env -u TANDEM PS1='$ ' HOME=$work $tandem --listen 127.0.0.1:0 --links-file $work/links -- bash --norc --noprofile; sleep 60"

@@ -7,22 +7,10 @@ set -euo pipefail
 tandem=$(realpath "$1")
 work=$(mktemp -d)
 host="tandem-host-$$" rw="tandem-rw-$$" ro="tandem-ro-$$" bad="tandem-bad-$$"
-t() { local s=$1; shift; tmux -L "$s" -f /dev/null "$@"; }
-cleanup() { for s in "$host" "$rw" "$ro" "$bad"; do t "$s" kill-server 2>/dev/null || true; done; rm -rf "$work"; }
+SOCKETS=("$host" "$rw" "$ro" "$bad")
+source "$(dirname "$0")/lib.sh"
+cleanup() { kill_servers; rm -rf "$work"; }
 trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*"
-  for s in "$host" "$rw" "$ro" "$bad"; do echo "--- $s"; t "$s" capture-pane -p 2>/dev/null | grep -v '^$' || true; done
-  exit 1
-}
-wait_for() {  # SOCKET PATTERN WHAT
-  for _ in $(seq 1 300); do
-    if t "$1" capture-pane -p | grep -qE -- "$2"; then return 0; fi
-    sleep 0.05
-  done
-  fail "$3: never saw /$2/ on $1"
-}
 ssh_opts="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes"
 mate() {  # SOCKET LINK COLS ROWS
   t "$1" new-session -d -x "$3" -y "$4" "$2 $ssh_opts; echo ssh-exit=\$?; sleep 60"
