@@ -1,5 +1,5 @@
-// `tandem [share] [--listen ADDR:PORT] [--links-file PATH] [-- CMD ARGS...]`: runs
-// $SHELL (or CMD) as a shared session.
+// `tandem [share] [--read-only] [--listen ADDR:PORT] [--links-file PATH] [-- CMD ARGS...]`:
+// runs $SHELL (or CMD) as a shared session.
 //
 // The program runs on a PTY, through tandem's emulator, and is drawn on this
 // terminal by the display. An embedded relay serves plain-ssh mates: read-write and
@@ -55,7 +55,7 @@ std::string link_host(const transport::Address& listen) {
 int cmd_share(const Args& args) {
   std::vector<std::string> command;
   std::string listen_text = kDefaultListen, links_file;
-  bool listen_given = false;
+  bool listen_given = false, read_only_only = false;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--") {
       command.assign(args.begin() + long(i) + 1, args.end());
@@ -64,6 +64,8 @@ int cmd_share(const Args& args) {
     if (args[i] == "--listen" && i + 1 < args.size()) {
       listen_text = args[++i];
       listen_given = true;
+    } else if (args[i] == "--read-only") {
+      read_only_only = true;  // no read-write link exists at all
     } else if (args[i] == "--links-file" && i + 1 < args.size()) {
       links_file = args[++i];
     } else {
@@ -90,12 +92,12 @@ int cmd_share(const Args& args) {
   }
 
   transport::EventBasePtr base = transport::make_event_base();
-  const std::string rw_token = relay::new_token(), ro_token = relay::new_token();
+  const std::string rw_token = read_only_only ? std::string() : relay::new_token(), ro_token = relay::new_token();
   LocalSession* session_ptr = nullptr;
   relay::NativeMates* natives_ptr = nullptr;
   relay::SshServerCallbacks callbacks;
   callbacks.authorize = [&](std::string_view token) {
-    if (relay::same_token(token, rw_token)) return relay::Role::kReadWrite;
+    if (!rw_token.empty() && relay::same_token(token, rw_token)) return relay::Role::kReadWrite;
     if (relay::same_token(token, ro_token)) return relay::Role::kReadOnly;
     return relay::Role::kNone;
   };
@@ -134,26 +136,29 @@ int cmd_share(const Args& args) {
   natives->set_on_mate(callbacks.on_mate);
 
   const std::string host = link_host(*listen), port = std::to_string(server->port());
-  const std::string rw_link = "ssh -p " + port + " " + rw_token + "@" + host;
   const std::string ro_link = "ssh -p " + port + " " + ro_token + "@" + host;
-  const std::string rw_join = JoinLink{rw_token, host, server->port(), server->fingerprint()}.to_string();
   const std::string ro_join = JoinLink{ro_token, host, server->port(), server->fingerprint()}.to_string();
-  std::fprintf(stderr,
-               "tandem: sharing this session\n"
-               "  read-write: %s\n              tandem join %s\n"
-               "  read-only:  %s\n              tandem join %s\n",
-               rw_link.c_str(), rw_join.c_str(), ro_link.c_str(), ro_join.c_str());
-  if (!links_file.empty()) {
-    std::ofstream(links_file) << "rw " << rw_link << "\nro " << ro_link << "\njoin-rw " << rw_join << "\njoin-ro "
-                              << ro_join << "\nudp " << natives->port() << "\nfingerprint "
-                              << server->fingerprint() << "\n";
+  std::string rw_link, rw_join, printed = "tandem: sharing this session\n";
+  if (!read_only_only) {
+    rw_link = "ssh -p " + port + " " + rw_token + "@" + host;
+    rw_join = JoinLink{rw_token, host, server->port(), server->fingerprint()}.to_string();
+    printed += "  read-write: " + rw_link + "\n              tandem join " + rw_join + "\n";
   }
+  printed += "  read-only:  " + ro_link + "\n              tandem join " + ro_join + "\n";
+  std::fputs(printed.c_str(), stderr);
+  if (!links_file.empty()) {
+    std::ofstream out(links_file);
+    if (!read_only_only) out << "rw " << rw_link << "\njoin-rw " << rw_join << "\n";
+    out << "ro " << ro_link << "\njoin-ro " << ro_join << "\nudp " << natives->port() << "\nfingerprint "
+        << server->fingerprint() << "\n";
+  }
+  const std::string links_line = read_only_only ? "ro " + ro_link : "rw " + rw_link + "  ro " + ro_link;
 
   LocalTerminal tty;
   int cols, rows;
   tty.size(cols, rows);
   std::unique_ptr<Pty> pty = Pty::spawn(
-      command, {"TERM=xterm-256color", "TANDEM=1", "TANDEM_LINKS=rw: " + rw_link + " | ro: " + ro_link}, cols, rows,
+      command, {"TERM=xterm-256color", "TANDEM=1", "TANDEM_LINKS=" + links_line}, cols, rows,
       &error);
   if (!pty) {
     std::fprintf(stderr, "tandem: %s\n", error.c_str());
@@ -171,7 +176,7 @@ int cmd_share(const Args& args) {
       server->publish(s);
       natives->publish(s);
     });
-    session.show_notice("tandem: rw " + rw_link + "  ro " + ro_link, kLinksNotice);
+    session.show_notice("tandem: " + links_line, kLinksNotice);
     status = session.run();
     session_ptr = nullptr;
   }

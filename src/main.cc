@@ -8,7 +8,7 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: tandem [share] [--listen ADDR:PORT] [--links-file PATH] [-- COMMAND [ARGS...]]\n"
+    "usage: tandem [share] [--read-only] [--listen ADDR:PORT] [--links-file PATH] [-- COMMAND [ARGS...]]\n"
     "       tandem join LINK\n"
     "       tandem --version | --help\n"
     "\n"
@@ -21,6 +21,7 @@ constexpr const char* kUsage =
     "  --listen ADDR:PORT   where the embedded relay listens (default 0.0.0.0:2222,\n"
     "                       or any free port if 2222 is taken)\n"
     "  --links-file PATH    also write the links to PATH\n"
+    "  --read-only          make no read-write link at all: mates can only watch\n"
     "\n"
     "Not in this build yet: `tandem relay` (a relay of its own) and the tmate mode.\n";
 

@@ -60,4 +60,13 @@ wait_for "$rw" 'session ended; bash exited with status 7' "rw mate told"
 wait_for "$ro" 'session ended; bash exited with status 7' "ro mate told"
 wait_for "$rw" 'ssh-exit=0' "rw ssh ends cleanly"
 
-echo "ssh mates: 5 checks passed"
+# 6. A read-only-only session has no read-write link at all.
+t "$host" kill-server 2>/dev/null || true
+rm -f "$work/links"
+t "$host" new-session -d -x 80 -y 24 \
+  "cd $work; env -u TANDEM HOME=$work $tandem --read-only --listen 127.0.0.1:0 --links-file $work/links -- bash --norc --noprofile; sleep 60"
+for _ in $(seq 1 200); do [ -s "$work/links" ] && break; sleep 0.05; done
+grep -q '^ro ssh ' "$work/links" || fail "read-only session has no ro link"
+if grep -qE '^(rw|join-rw) ' "$work/links"; then fail "read-only session has a rw link"; fi
+
+echo "ssh mates: 6 checks passed"
