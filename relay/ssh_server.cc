@@ -7,11 +7,27 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 
+#include "transport/link.h"
+
 namespace tandem::relay {
+namespace {
+
+constexpr uint32_t kRefusalDelayMinMs = 50;    // an unknown token waits this long, plus up to
+constexpr uint32_t kRefusalDelaySpreadMs = 150;
+constexpr int kMaxFailuresPerWindow = 10;       // unknown tokens from one address...
+constexpr uint64_t kFailureWindowMs = 60000;    // ...in this long, then it is shut out for the rest
+constexpr size_t kMaxTrackedAddresses = 4096;
+constexpr auto kJoinNotice = std::chrono::seconds(5);
+
+std::string ip_of(const std::string& address) { return address.substr(0, address.rfind(':')); }
+
+}  // namespace
 
 struct SshServer::Connection {
   SshServer* server = nullptr;
@@ -34,6 +50,8 @@ struct SshServer::Connection {
   bool dead = false;
   std::string pending;     // display bytes the channel window has not taken yet
   std::unique_ptr<screen::ScreenState> shown;  // what the mate's terminal shows
+  std::string notice;      // over the bottom row of this mate's view, for a while
+  transport::EventPtr timer;  // a delayed refusal, or the end of the notice
 
   ~Connection() {
     if (channel) ssh_channel_free(channel);
@@ -72,7 +90,7 @@ struct ConnectionCallbacks {
     ssh_callbacks_init(&c->channel_cb);
     c->channel_cb.userdata = c;
     c->channel_cb.channel_data_function = data;
-    c->channel_cb.channel_eof_function = gone;
+    c->channel_cb.channel_eof_function = no_more_input;
     c->channel_cb.channel_close_function = gone;
     c->channel_cb.channel_pty_request_function = pty_request;
     c->channel_cb.channel_shell_request_function = shell_request;
@@ -94,14 +112,27 @@ struct ConnectionCallbacks {
     auto* c = static_cast<Connection*>(userdata);
     c->ready = true;
     SshServer* s = c->server;
-    if (c->role == Role::kNone || s->ended_) {
-      c->pending += s->ended_ ? s->end_message_ + "\r\n"
-                              : "tandem: there is no session with this token; check the link you were given.\r\n";
+    if (s->ended_) {
+      c->pending += s->end_message_ + "\r\n";
       c->closing = true;
+      return 0;
+    }
+    if (c->role == Role::kNone) {
+      // Told in plain words, but only after a random pause: guessing is slow.
+      s->note_failure(ip_of(c->peer));
+      uint32_t delay = kRefusalDelayMinMs + randombytes_uniform(kRefusalDelaySpreadMs + 1);
+      c->timer.reset(evtimer_new(s->base_, SshServer::on_delayed_refusal, c));
+      timeval tv{0, suseconds_t(delay * 1000)};
+      evtimer_add(c->timer.get(), &tv);
       return 0;
     }
     c->announced = true;
     if (s->callbacks_.on_mate) s->callbacks_.on_mate(c->who(), c->role, true);
+    c->notice = c->role == Role::kReadOnly ? "tandem: read-only view of " + s->session_name_ + "'s session"
+                                           : "tandem: you are in " + s->session_name_ + "'s session (read-write)";
+    c->timer.reset(evtimer_new(s->base_, SshServer::on_notice_expired, c));
+    timeval tv{time_t(kJoinNotice.count()), 0};
+    evtimer_add(c->timer.get(), &tv);
     s->render(*c);
     return 0;
   }
@@ -121,8 +152,9 @@ struct ConnectionCallbacks {
   static int subsystem_request(ssh_session, ssh_channel, const char* name, void* userdata) {
     auto* c = static_cast<Connection*>(userdata);
     SshServer* s = c->server;
-    if (!name || std::string_view(name) != "tandem" || c->role == Role::kNone || s->ended_ ||
-        !s->callbacks_.on_bootstrap) {
+    if (!name || std::string_view(name) != "tandem" || s->ended_ || !s->callbacks_.on_bootstrap) return 1;
+    if (c->role == Role::kNone) {
+      s->note_failure(ip_of(c->peer));
       return 1;
     }
     std::optional<std::string> reply = s->callbacks_.on_bootstrap(c->role, c->who());
@@ -141,12 +173,18 @@ struct ConnectionCallbacks {
   }
 
   static void gone(ssh_session, ssh_channel, void* userdata) { static_cast<Connection*>(userdata)->dead = true; }
+  // The mate sends no more (its stdin ended); it may still be watching.
+  static void no_more_input(ssh_session, ssh_channel, void*) {}
 };
 
 SshServer::SshServer(event_base* base, SshServerCallbacks callbacks) : base_(base), callbacks_(std::move(callbacks)) {}
 
 std::unique_ptr<SshServer> SshServer::open(event_base* base, const transport::Address& listen,
                                            SshServerCallbacks callbacks, std::string* error) {
+  if (sodium_init() < 0) {
+    if (error) *error = "libsodium cannot start";
+    return nullptr;
+  }
   std::unique_ptr<SshServer> s(new SshServer(base, std::move(callbacks)));
   s->listen_fd_ = socket(listen.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   int one = 1;
@@ -206,10 +244,15 @@ void SshServer::accept_all() {
     socklen_t len = sizeof ss;
     int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
+    std::string peer = transport::Address(reinterpret_cast<sockaddr*>(&ss), len).to_string();
+    if (blocked(ip_of(peer))) {
+      close(fd);
+      continue;
+    }
     auto c = std::make_unique<Connection>();
     c->server = this;
     c->fd = fd;
-    c->peer = transport::Address(reinterpret_cast<sockaddr*>(&ss), len).to_string();
+    c->peer = std::move(peer);
     c->session = ssh_new();
     if (ssh_bind_accept_fd(bind_, c->session, fd) != SSH_OK) {
       close(fd);
@@ -275,6 +318,7 @@ void SshServer::render(Connection& c) {
     return;
   }
   screen::ScreenState frame = screen_->fitted(c.cols, c.rows);
+  if (!c.notice.empty()) screen::overlay_notice(frame, c.notice);
   display_.append(c.shown.get(), frame, c.pending);
   c.shown = std::make_unique<screen::ScreenState>(std::move(frame));
   c.dirty = false;
@@ -327,6 +371,41 @@ void SshServer::reap() {
     if (c.announced && callbacks_.on_mate) callbacks_.on_mate(c.who(), c.role, false);
     it = connections_.erase(it);
   }
+}
+
+void SshServer::note_failure(const std::string& ip) {
+  const uint64_t now = transport::now_ms();
+  if (failures_.size() >= kMaxTrackedAddresses) {
+    std::erase_if(failures_, [&](const auto& kv) { return now - kv.second.since_ms >= kFailureWindowMs; });
+    if (failures_.size() >= kMaxTrackedAddresses) failures_.clear();
+  }
+  Failures& f = failures_[ip];
+  if (f.count == 0 || now - f.since_ms >= kFailureWindowMs) f = Failures{0, now};
+  ++f.count;
+}
+
+bool SshServer::blocked(const std::string& ip) {
+  auto it = failures_.find(ip);
+  if (it == failures_.end()) return false;
+  if (transport::now_ms() - it->second.since_ms >= kFailureWindowMs) {
+    failures_.erase(it);
+    return false;
+  }
+  return it->second.count >= kMaxFailuresPerWindow;
+}
+
+void SshServer::on_delayed_refusal(evutil_socket_t, short, void* arg) {
+  auto* c = static_cast<Connection*>(arg);
+  c->pending += "tandem: there is no session with this token; check the link you were given.\r\n";
+  c->closing = true;
+  c->server->service(*c);
+}
+
+void SshServer::on_notice_expired(evutil_socket_t, short, void* arg) {
+  auto* c = static_cast<Connection*>(arg);
+  c->notice.clear();
+  c->server->render(*c);
+  c->server->service(*c);
 }
 
 void SshServer::on_listen(evutil_socket_t, short, void* arg) { static_cast<SshServer*>(arg)->accept_all(); }

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "statesync/screen/display.h"
 #include "statesync/screen/screen_state.h"
@@ -53,12 +54,20 @@ class SshServer {
   void publish(const screen::ScreenState& screen);
   // The session is over: mates are told `message` and disconnected.
   void end_session(const std::string& message);
+  // How mates' join notices name the session ("read-only view of NAME").
+  void set_session_name(std::string name) { session_name_ = std::move(name); }
 
   struct Connection;
 
  private:
   SshServer(event_base* base, SshServerCallbacks callbacks);
   void accept_all();
+  // Unknown tokens: each answered after a random delay; too many from one address
+  // and its connections are closed on sight for a while.
+  void note_failure(const std::string& ip);
+  bool blocked(const std::string& ip);
+  static void on_delayed_refusal(evutil_socket_t, short, void* arg);
+  static void on_notice_expired(evutil_socket_t, short, void* arg);
   void service(Connection& c);
   void render(Connection& c);
   void flush(Connection& c);
@@ -82,6 +91,12 @@ class SshServer {
   screen::Display display_;
   bool ended_ = false;
   std::string end_message_;
+  std::string session_name_ = "the host";
+  struct Failures {
+    int count = 0;
+    uint64_t since_ms = 0;
+  };
+  std::unordered_map<std::string, Failures> failures_;
 };
 
 }  // namespace tandem::relay

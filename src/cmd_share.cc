@@ -124,6 +124,12 @@ int cmd_share(const Args& args) {
     std::fprintf(stderr, "tandem: %s\n", error.c_str());
     return 1;
   }
+  {
+    const char* user = std::getenv("USER");
+    char hostname[256] = "";
+    gethostname(hostname, sizeof hostname - 1);
+    server->set_session_name(std::string(user && *user ? user : "someone") + "@" + hostname);
+  }
   // Native mates' UDP: the SSH port number when it is free, any other otherwise.
   auto natives = relay::NativeMates::open(base.get(), listen->with_port(server->port()), &error);
   if (!natives) natives = relay::NativeMates::open(base.get(), listen->with_port(0), &error);

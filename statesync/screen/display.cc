@@ -375,4 +375,16 @@ void Display::append(const ScreenState* from, const ScreenState& to, std::string
   p.set_pen(Pen{});
 }
 
+void overlay_notice(ScreenState& frame, std::string_view text) {
+  const int cols = frame.cols();
+  auto row = std::make_shared<Row>(cols, Cell{U' ', kDefaultColor, kDefaultColor, attr::kInverse, 1, 0});
+  // Printable ASCII only: a notice is ours, but may quote what others chose (names).
+  int x = 1;
+  for (size_t i = 0; i < text.size() && x < cols; ++i, ++x) {
+    unsigned char ch = static_cast<unsigned char>(text[i]);
+    row->at(x).ch = ch >= 0x20 && ch < 0x7F ? ch : U'?';
+  }
+  frame.fb.set_row(frame.rows() - 1, std::move(row));
+}
+
 }  // namespace tandem::screen

@@ -36,4 +36,8 @@ class Display {
   DisplayOptions options_;
 };
 
+// Lays a one-line notice over the bottom row of `frame`, in reverse video: for
+// messages to one viewer that must not touch the session's own screen.
+void overlay_notice(ScreenState& frame, std::string_view text);
+
 }  // namespace tandem::screen

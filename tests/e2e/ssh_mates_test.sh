@@ -41,6 +41,7 @@ wait_for "$rw" '^from-2-host$' "rw mate sees the host's typing"
 # 3. A read-only mate sees everything and changes nothing.
 mate "$ro" "$ro_link" 100 30
 wait_for "$ro" '^from-2-host$' "ro mate sees the screen"
+wait_for "$ro" "read-only view of .*'s session" "ro mate's join notice"
 t "$ro" send-keys "touch $work/ro-was-here" Enter
 t "$rw" send-keys 'echo after-ro' Enter
 wait_for "$host" '^after-ro$' "later input still works"
@@ -53,14 +54,31 @@ mate "$bad" "$bad_link" 80 24
 wait_for "$bad" 'no session with this token' "unknown token message"
 wait_for "$bad" 'ssh-exit=' "unknown token disconnects"
 
-# 5. The shell exits: every mate is told, and their ssh ends cleanly.
+# 5. Guessing tokens gets slow, then shut out (per address), while mates carry on.
+port=$(sed -n 's/.*-p \([0-9]*\) .*/\1/p' <<<"$rw_link" | head -1)
+told=0 shut_out=0
+for i in $(seq 1 12); do
+  ssh $ssh_opts -p "$port" "guess$i@127.0.0.1" </dev/null >"$work/guess.out" 2>&1 || true
+  if grep -q 'no session with this token' "$work/guess.out"; then
+    told=$((told + 1))
+  else
+    shut_out=$i
+    break
+  fi
+done
+[ "$told" -ge 1 ] || fail "a wrong token was not told so"
+[ "$shut_out" -gt 0 ] && [ "$shut_out" -le 11 ] || fail "guessing was never shut out ($told guesses answered)"
+t "$rw" send-keys 'echo still-$((2+2))' Enter
+wait_for "$host" '^still-4$' "mates unaffected by the guessing"
+
+# 6. The shell exits: every mate is told, and their ssh ends cleanly.
 t "$host" send-keys 'exit 7' Enter
 wait_for "$host" 'session ended; bash exited with status 7' "host exit message"
 wait_for "$rw" 'session ended; bash exited with status 7' "rw mate told"
 wait_for "$ro" 'session ended; bash exited with status 7' "ro mate told"
 wait_for "$rw" 'ssh-exit=0' "rw ssh ends cleanly"
 
-# 6. A read-only-only session has no read-write link at all.
+# 7. A read-only-only session has no read-write link at all.
 t "$host" kill-server 2>/dev/null || true
 rm -f "$work/links"
 t "$host" new-session -d -x 80 -y 24 \
@@ -69,4 +87,4 @@ for _ in $(seq 1 200); do [ -s "$work/links" ] && break; sleep 0.05; done
 grep -q '^ro ssh ' "$work/links" || fail "read-only session has no ro link"
 if grep -qE '^(rw|join-rw) ' "$work/links"; then fail "read-only session has a rw link"; fi
 
-echo "ssh mates: 6 checks passed"
+echo "ssh mates: 7 checks passed"
