@@ -48,6 +48,18 @@ wait_for "$host" '^after-ro$' "later input still works"
 [ ! -e "$work/ro-was-here" ] || fail "a read-only mate's keystrokes reached the shell"
 t "$host" capture-pane -p | grep -q 'ro-was-here' && fail "read-only keystrokes were echoed on the host"
 
+# 3b. Garbage on the SSH port and on the UDP port disturbs nobody.
+udp=$(sed -n 's/^udp //p' "$work/links")
+sshport=$(sed -n 's/.*-p \([0-9]*\) .*/\1/p' <<<"$rw_link" | head -1)
+for _ in 1 2 3; do
+  (exec 3<>"/dev/tcp/127.0.0.1/$sshport" && head -c 4000 /dev/urandom >&3 && exec 3>&-) 2>/dev/null || true
+  (exec 3<>"/dev/tcp/127.0.0.1/$sshport" && printf 'SSH-2.0-junk\r\n%s' "$(head -c 3000 /dev/urandom | base64)" >&3 && exec 3>&-) 2>/dev/null || true
+  head -c 1200 /dev/urandom >"/dev/udp/127.0.0.1/$udp" 2>/dev/null || true
+done
+t "$rw" send-keys 'echo after-$((5*5))-junk' Enter
+wait_for "$host" '^after-25-junk$' "rw mate still served after garbage"
+wait_for "$ro" '^after-25-junk$' "ro mate still served after garbage"
+
 # 4. An unknown token gets a clear message and no session.
 bad_link=$(sed 's/ [a-z2-7]\{32\}@/ nosuchtoken@/' <<<"$rw_link")
 mate "$bad" "$bad_link" 80 24
