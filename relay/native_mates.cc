@@ -71,9 +71,13 @@ void NativeMates::consume(Mate& m) {
   statesync::InputState& in = m.sync->incoming_mutable();
   for (; m.consumed < in.end(); ++m.consumed) {
     if (m.consumed < in.begin()) continue;
-    const auto* keys = std::get_if<statesync::Keys>(&in.at(m.consumed));
+    const statesync::InputEvent& e = in.at(m.consumed);
     // A read-only mate's input stops here, whatever it sends.
-    if (keys && m.role == Role::kReadWrite && on_input_) on_input_(keys->bytes);
+    if (const auto* keys = std::get_if<statesync::Keys>(&e); keys && m.role == Role::kReadWrite && on_input_) {
+      on_input_(keys->bytes);
+    } else if (const auto* size = std::get_if<statesync::Resize>(&e); size && on_mate_size_) {
+      on_mate_size_(m.who, m.role, size->cols, size->rows);
+    }
   }
   in.drop_before(m.consumed);
 }

@@ -28,6 +28,7 @@ class NativeMates {
   // Callbacks as for plain-ssh mates.
   void set_on_input(std::function<void(std::string_view)> cb) { on_input_ = std::move(cb); }
   void set_on_mate(std::function<void(const std::string&, Role, bool)> cb) { on_mate_ = std::move(cb); }
+  void set_on_mate_size(std::function<void(const std::string&, Role, int, int)> cb) { on_mate_size_ = std::move(cb); }
 
   // Makes a link for a new mate; returns the length-prefixed JoinAccept to send it.
   std::string admit(Role role, const std::string& who, const std::string& session_name);
@@ -48,6 +49,7 @@ class NativeMates {
   std::map<uint64_t, std::unique_ptr<Mate>> mates_;
   std::function<void(std::string_view)> on_input_;
   std::function<void(const std::string&, Role, bool)> on_mate_;
+  std::function<void(const std::string&, Role, int, int)> on_mate_size_;
   screen::ScreenState latest_;
   transport::EventPtr sweep_event_;
 };

@@ -128,6 +128,7 @@ struct ConnectionCallbacks {
     }
     c->announced = true;
     if (s->callbacks_.on_mate) s->callbacks_.on_mate(c->who(), c->role, true);
+    if (s->callbacks_.on_mate_size) s->callbacks_.on_mate_size(c->who(), c->role, c->cols, c->rows);
     c->notice = c->role == Role::kReadOnly ? "tandem: read-only view of " + s->session_name_ + "'s session"
                                            : "tandem: you are in " + s->session_name_ + "'s session (read-write)";
     c->timer.reset(evtimer_new(s->base_, SshServer::on_notice_expired, c));
@@ -142,7 +143,9 @@ struct ConnectionCallbacks {
     c->cols = std::clamp(width, 1, screen::kMaxDimension);
     c->rows = std::clamp(height, 1, screen::kMaxDimension);
     c->shown.reset();  // another size: draw afresh
-    c->server->render(*c);
+    SshServer* s = c->server;
+    if (c->announced && s->callbacks_.on_mate_size) s->callbacks_.on_mate_size(c->who(), c->role, c->cols, c->rows);
+    s->render(*c);
     return 0;
   }
 
@@ -290,6 +293,8 @@ void SshServer::service(Connection& c) {
     }
   }
   if (c.kex_done && !c.dead && ssh_event_dopoll(c.poll, 0) == SSH_ERROR) c.dead = true;
+  // The peer hung up (its TCP connection closed): libssh notes it in the status.
+  if (!c.dead && (ssh_get_status(c.session) & (SSH_CLOSED | SSH_CLOSED_ERROR))) c.dead = true;
   if (!c.dead) {
     // libssh 0.10 does not say when the peer's window reopens: try after every poll.
     flush(c);

@@ -33,6 +33,8 @@ struct SshServerCallbacks {
   std::function<void(std::string_view bytes)> on_input;
   // A mate joined (true) or left (false); `who` describes them.
   std::function<void(const std::string& who, Role role, bool joined)> on_mate;
+  // A mate's terminal size, on joining and whenever it changes.
+  std::function<void(const std::string& who, Role role, int cols, int rows)> on_mate_size;
   // A native mate asked for the "tandem" subsystem: the bytes to answer with (the
   // bootstrap reply), or nothing to refuse.
   std::function<std::optional<std::string>(Role role, const std::string& who)> on_bootstrap;

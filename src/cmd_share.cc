@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 
 #include "relay/native_mates.h"
 #include "relay/ssh_server.h"
@@ -55,7 +56,7 @@ std::string link_host(const transport::Address& listen) {
 int cmd_share(const Args& args) {
   std::vector<std::string> command;
   std::string listen_text = kDefaultListen, links_file;
-  bool listen_given = false, read_only_only = false;
+  bool listen_given = false, read_only_only = false, size_smallest = false;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--") {
       command.assign(args.begin() + long(i) + 1, args.end());
@@ -64,6 +65,13 @@ int cmd_share(const Args& args) {
     if (args[i] == "--listen" && i + 1 < args.size()) {
       listen_text = args[++i];
       listen_given = true;
+    } else if (args[i] == "--size" && i + 1 < args.size()) {
+      std::string policy = args[++i];
+      if (policy != "smallest" && policy != "host") {
+        std::fprintf(stderr, "tandem: --size is 'host' (the default) or 'smallest', not '%s'\n", policy.c_str());
+        return 2;
+      }
+      size_smallest = policy == "smallest";
     } else if (args[i] == "--read-only") {
       read_only_only = true;  // no read-write link exists at all
     } else if (args[i] == "--links-file" && i + 1 < args.size()) {
@@ -104,7 +112,28 @@ int cmd_share(const Args& args) {
   callbacks.on_input = [&](std::string_view bytes) {
     if (session_ptr) session_ptr->type(bytes);
   };
+  // --size smallest: read-write mates' terminals bound the session; read-only ones never do.
+  std::map<std::string, std::pair<int, int>> rw_sizes;
+  auto apply_sizes = [&] {
+    if (!session_ptr || !size_smallest) return;
+    if (rw_sizes.empty()) {
+      session_ptr->set_size_limit(std::nullopt);
+      return;
+    }
+    std::pair<int, int> limit{INT32_MAX, INT32_MAX};
+    for (const auto& [who, size] : rw_sizes) {
+      limit.first = std::min(limit.first, size.first);
+      limit.second = std::min(limit.second, size.second);
+    }
+    session_ptr->set_size_limit(limit);
+  };
+  callbacks.on_mate_size = [&](const std::string& who, relay::Role role, int cols, int rows) {
+    if (role != relay::Role::kReadWrite) return;
+    rw_sizes[who] = {std::max(cols, 10), std::max(rows, 3)};
+    apply_sizes();
+  };
   callbacks.on_mate = [&](const std::string& who, relay::Role role, bool joined) {
+    if (!joined && rw_sizes.erase(who) > 0) apply_sizes();
     if (!session_ptr) return;
     const char* kind = role == relay::Role::kReadWrite ? "read-write" : "read-only";
     session_ptr->show_notice("tandem: " + std::string(kind) + " mate " + who + (joined ? " joined" : " left"),
@@ -140,6 +169,7 @@ int cmd_share(const Args& args) {
   natives_ptr = natives.get();
   natives->set_on_input(callbacks.on_input);
   natives->set_on_mate(callbacks.on_mate);
+  natives->set_on_mate_size(callbacks.on_mate_size);
 
   const std::string host = link_host(*listen), port = std::to_string(server->port());
   const std::string ro_link = "ssh -p " + port + " " + ro_token + "@" + host;

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "transport/link.h"
@@ -74,12 +75,29 @@ void LocalSession::read_stdin() {
 }
 
 void LocalSession::resized() {
+  view_.forget();  // the terminal changed: draw afresh
+  apply_size();
+  draw();
+}
+
+void LocalSession::set_size_limit(std::optional<std::pair<int, int>> cols_rows) {
+  size_limit_ = cols_rows;
+  apply_size();
+}
+
+// The session's size: the host's terminal, or smaller when a limit says so.
+void LocalSession::apply_size() {
   int cols, rows;
   tty_.size(cols, rows);
+  if (size_limit_) {
+    cols = std::min(cols, size_limit_->first);
+    rows = std::min(rows, size_limit_->second);
+  }
+  if (cols == terminal_.cols() && rows == terminal_.rows()) return;
   terminal_.resize(cols, rows);
   pty_->resize(terminal_.cols(), terminal_.rows());
-  view_.forget();  // a new size: draw afresh
-  draw();
+  view_.forget();
+  schedule_draw();
 }
 
 void LocalSession::schedule_draw() {

@@ -9,6 +9,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <string>
 
 #include "src/local_terminal.h"
@@ -33,6 +35,9 @@ class LocalSession {
   void set_on_frame(std::function<void(const screen::ScreenState&)> cb) { on_frame_ = std::move(cb); }
   // Input from elsewhere (a read-write mate), to the program.
   void type(std::string_view bytes) { pty_->write(bytes); }
+  // The session may be no larger than this (read-write mates' smaller terminals);
+  // nullopt: the host's own terminal decides alone.
+  void set_size_limit(std::optional<std::pair<int, int>> cols_rows);
   // A one-line notice over the bottom row of our own view (never the mates'), for a
   // while, or until the user's next keystroke.
   void show_notice(const std::string& text, std::chrono::milliseconds how_long);
@@ -41,6 +46,7 @@ class LocalSession {
   void read_pty();
   void read_stdin();
   void resized();
+  void apply_size();
   void schedule_draw();
   void draw();
   void finish();
@@ -60,6 +66,7 @@ class LocalSession {
   std::function<void(const screen::ScreenState&)> on_frame_;
   static void on_notice_expired(evutil_socket_t, short, void* arg);
   uint64_t last_draw_ms_ = 0;
+  std::optional<std::pair<int, int>> size_limit_;
   int status_ = -1;
   std::string buffer_;
 };

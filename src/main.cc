@@ -8,7 +8,8 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: tandem [share] [--read-only] [--listen ADDR:PORT] [--links-file PATH] [-- COMMAND [ARGS...]]\n"
+    "usage: tandem [share] [--read-only] [--size host|smallest] [--listen ADDR:PORT] [--links-file PATH]\n"
+    "              [-- COMMAND [ARGS...]]\n"
     "       tandem join LINK\n"
     "       tandem --version | --help\n"
     "\n"
@@ -22,6 +23,8 @@ constexpr const char* kUsage =
     "                       or any free port if 2222 is taken)\n"
     "  --links-file PATH    also write the links to PATH\n"
     "  --read-only          make no read-write link at all: mates can only watch\n"
+    "  --size smallest      fit the session to the smallest read-write terminal\n"
+    "                       (default: the host's own; read-only mates never shrink it)\n"
     "\n"
     "Not in this build yet: `tandem relay` (a relay of its own) and the tmate mode.\n";
 

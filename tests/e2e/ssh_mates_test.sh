@@ -99,4 +99,29 @@ for _ in $(seq 1 200); do [ -s "$work/links" ] && break; sleep 0.05; done
 grep -q '^ro ssh ' "$work/links" || fail "read-only session has no ro link"
 if grep -qE '^(rw|join-rw) ' "$work/links"; then fail "read-only session has a rw link"; fi
 
-echo "ssh mates: 7 checks passed"
+# 8. --size smallest: a smaller read-write mate shrinks the session; a read-only one
+#    never does; when the small mate leaves, the host's size returns.
+t "$host" kill-server 2>/dev/null || true
+t "$rw" kill-server 2>/dev/null || true
+t "$ro" kill-server 2>/dev/null || true
+rm -f "$work/links"
+t "$host" new-session -d -x 80 -y 24 \
+  "cd $work; env -u TANDEM PS1='$ ' HOME=$work $tandem --size smallest --listen 127.0.0.1:0 --links-file $work/links -- bash --norc --noprofile; sleep 60"
+for _ in $(seq 1 200); do [ -s "$work/links" ] && break; sleep 0.05; done
+rw_link=$(sed -n 's/^rw //p' "$work/links")
+ro_link=$(sed -n 's/^ro //p' "$work/links")
+wait_for "$host" '^\$ ?$' "host prompt (size smallest)"
+mate "$ro" "$ro_link" 40 10
+wait_for "$host" 'read-only mate .* joined' "small ro mate joined"
+t "$host" send-keys 'stty size' Enter
+wait_for "$host" '^24 80$' "a read-only mate does not shrink the session"
+mate "$rw" "$rw_link" 60 15
+wait_for "$host" 'read-write mate .* joined' "small rw mate joined"
+t "$host" send-keys 'clear; stty size' Enter
+wait_for "$host" '^15 60$' "a smaller read-write mate shrinks the session"
+t "$rw" kill-server
+wait_for "$host" 'read-write mate .* left' "small rw mate left"
+t "$host" send-keys 'clear; stty size' Enter
+wait_for "$host" '^24 80$' "the host's size returns"
+
+echo "ssh mates: 8 checks passed"
