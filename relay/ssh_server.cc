@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "transport/link.h"
 
@@ -54,6 +56,11 @@ struct SshServer::Connection {
   transport::EventPtr timer;  // a delayed refusal, or the end of the notice
 
   ~Connection() {
+    // The events go first: libssh closes the socket, and an event on a closed fd
+    // would leave the loop's poller out of step.
+    readable.reset();
+    writable.reset();
+    timer.reset();
     if (channel) ssh_channel_free(channel);
     if (poll) {
       ssh_event_remove_session(poll, session);
@@ -77,9 +84,23 @@ using Connection = SshServer::Connection;
 struct ConnectionCallbacks {
   static int auth_none(ssh_session, const char* user, void* userdata) {
     auto* c = static_cast<Connection*>(userdata);
+    if (!c->server->allowed_keys_.empty()) return SSH_AUTH_DENIED;  // a key is required
     c->user = user ? user : "";
     c->role = c->server->callbacks_.authorize ? c->server->callbacks_.authorize(c->user) : Role::kNone;
     // Accepted either way: an unknown token is told so in plain words on its channel.
+    return SSH_AUTH_SUCCESS;
+  }
+
+  // With an allow-list: the key must be on it (the probe), then its signature is
+  // checked by libssh before we see the key again as valid.
+  static int auth_pubkey(ssh_session, const char* user, ssh_key key, char state, void* userdata) {
+    auto* c = static_cast<Connection*>(userdata);
+    SshServer* s = c->server;
+    if (s->allowed_keys_.empty() || !s->allowed_keys_.count(key_fingerprint(key))) return SSH_AUTH_DENIED;
+    if (state == SSH_PUBLICKEY_STATE_NONE) return SSH_AUTH_SUCCESS;
+    if (state != SSH_PUBLICKEY_STATE_VALID) return SSH_AUTH_DENIED;
+    c->user = user ? user : "";
+    c->role = s->callbacks_.authorize ? s->callbacks_.authorize(c->user) : Role::kNone;
     return SSH_AUTH_SUCCESS;
   }
 
@@ -180,6 +201,45 @@ struct ConnectionCallbacks {
   static void no_more_input(ssh_session, ssh_channel, void*) {}
 };
 
+std::string key_fingerprint(ssh_key key) {
+  std::string out;
+  unsigned char* hash = nullptr;
+  size_t len = 0;
+  if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &len) == 0) {
+    char* fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, len);
+    if (fp) out = fp;
+    ssh_string_free_char(fp);
+    ssh_clean_pubkey_hash(&hash);
+  }
+  return out;
+}
+
+bool read_allowed_keys(const std::string& path, std::set<std::string>& out, std::string* error) {
+  std::ifstream in(path);
+  if (!in) {
+    if (error) *error = "cannot read " + path;
+    return false;
+  }
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    std::istringstream words(line);
+    std::string type, b64;
+    if (!(words >> type) || type[0] == '#') continue;
+    words >> b64;
+    ssh_key key = nullptr;
+    if (ssh_pki_import_pubkey_base64(b64.c_str(), ssh_key_type_from_name(type.c_str()), &key) != SSH_OK) {
+      if (error) *error = path + ":" + std::to_string(n) + ": not a public key";
+      return false;
+    }
+    out.insert(key_fingerprint(key));
+    ssh_key_free(key);
+  }
+  if (out.empty() && error) *error = path + " lists no keys";
+  return !out.empty();
+}
+
 SshServer::SshServer(event_base* base, SshServerCallbacks callbacks) : base_(base), callbacks_(std::move(callbacks)) {}
 
 std::unique_ptr<SshServer> SshServer::open(event_base* base, const transport::Address& listen,
@@ -207,14 +267,7 @@ std::unique_ptr<SshServer> SshServer::open(event_base* base, const transport::Ad
     if (error) *error = "cannot generate a host key";
     return nullptr;
   }
-  unsigned char* hash = nullptr;
-  size_t hash_len = 0;
-  if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hash_len) == 0) {
-    char* fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hash_len);
-    s->fingerprint_ = fp ? fp : "";
-    ssh_string_free_char(fp);
-    ssh_clean_pubkey_hash(&hash);
-  }
+  s->fingerprint_ = key_fingerprint(key);
   s->bind_ = ssh_bind_new();
   bool no = false;
   ssh_bind_options_set(s->bind_, SSH_BIND_OPTIONS_PROCESS_CONFIG, &no);
@@ -265,9 +318,10 @@ void SshServer::accept_all() {
     ssh_callbacks_init(&c->server_cb);
     c->server_cb.userdata = c.get();
     c->server_cb.auth_none_function = ConnectionCallbacks::auth_none;
+    c->server_cb.auth_pubkey_function = ConnectionCallbacks::auth_pubkey;
     c->server_cb.channel_open_request_session_function = ConnectionCallbacks::open_session;
     ssh_set_server_callbacks(c->session, &c->server_cb);
-    ssh_set_auth_methods(c->session, SSH_AUTH_METHOD_NONE);
+    ssh_set_auth_methods(c->session, allowed_keys_.empty() ? SSH_AUTH_METHOD_NONE : SSH_AUTH_METHOD_PUBLICKEY);
     // libssh creates the session's poll context in the first key-exchange call; only
     // then can the session join an ssh_event.
     if (ssh_handle_key_exchange(c->session) == SSH_ERROR) continue;
@@ -311,6 +365,8 @@ void SshServer::service(Connection& c) {
     }
   }
   if (c.dead) {
+    event_del(c.readable.get());  // libssh may already have closed the socket
+    event_del(c.writable.get());
     timeval now{0, 0};
     evtimer_add(reap_event_.get(), &now);
   }

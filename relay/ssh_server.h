@@ -14,6 +14,7 @@
 #include <list>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -40,6 +41,11 @@ struct SshServerCallbacks {
   std::function<std::optional<std::string>(Role role, const std::string& who)> on_bootstrap;
 };
 
+// The "SHA256:..." fingerprint of a public key, as ssh-keygen -l prints it.
+std::string key_fingerprint(ssh_key key);
+// Fingerprints of the keys in an authorized_keys-style file; false with `error` if unreadable.
+bool read_allowed_keys(const std::string& path, std::set<std::string>& out, std::string* error);
+
 class SshServer {
  public:
   // Listens on `listen` with a fresh ed25519 host key. nullptr with `error` on failure.
@@ -58,6 +64,9 @@ class SshServer {
   void end_session(const std::string& message);
   // How mates' join notices name the session ("read-only view of NAME").
   void set_session_name(std::string name) { session_name_ = std::move(name); }
+  // Only mates proving one of these keys (SHA256 fingerprints) may join; the token
+  // is still needed. Empty: no key is asked for.
+  void set_allowed_keys(std::set<std::string> fingerprints) { allowed_keys_ = std::move(fingerprints); }
 
   struct Connection;
 
@@ -94,6 +103,7 @@ class SshServer {
   bool ended_ = false;
   std::string end_message_;
   std::string session_name_ = "the host";
+  std::set<std::string> allowed_keys_;
   struct Failures {
     int count = 0;
     uint64_t since_ms = 0;

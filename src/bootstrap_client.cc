@@ -2,7 +2,10 @@
 
 #include <libssh/libssh.h>
 
+#include <cstdlib>
 #include <memory>
+
+#include "relay/ssh_server.h"
 
 namespace tandem {
 namespace {
@@ -42,6 +45,10 @@ std::optional<proto::JoinAccept> bootstrap(const JoinLink& link, std::string* er
   ssh_options_set(s.get(), SSH_OPTIONS_PORT, &port);
   ssh_options_set(s.get(), SSH_OPTIONS_USER, link.token.c_str());
   ssh_options_set(s.get(), SSH_OPTIONS_TIMEOUT, &timeout);
+  // Keys are looked for in $HOME/.ssh (libssh would use the password database's home).
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    ssh_options_set(s.get(), SSH_OPTIONS_SSH_DIR, (std::string(home) + "/.ssh").c_str());
+  }
   if (ssh_connect(s.get()) != SSH_OK) {
     *error = "cannot reach the relay at " + link.host + ":" + std::to_string(link.port) + ": " +
              ssh_get_error(s.get());
@@ -51,14 +58,7 @@ std::optional<proto::JoinAccept> bootstrap(const JoinLink& link, std::string* er
   ssh_key key = nullptr;
   std::string fingerprint;
   if (ssh_get_server_publickey(s.get(), &key) == SSH_OK) {
-    unsigned char* hash = nullptr;
-    size_t len = 0;
-    if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &len) == 0) {
-      char* fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, len);
-      if (fp) fingerprint = fp;
-      ssh_string_free_char(fp);
-      ssh_clean_pubkey_hash(&hash);
-    }
+    fingerprint = relay::key_fingerprint(key);
     ssh_key_free(key);
   }
   if (fingerprint != link.fingerprint) {
@@ -66,8 +66,11 @@ std::optional<proto::JoinAccept> bootstrap(const JoinLink& link, std::string* er
              " as the link says: refusing to join (someone may be in the middle)";
     return std::nullopt;
   }
-  if (ssh_userauth_none(s.get(), nullptr) != SSH_AUTH_SUCCESS) {
-    *error = std::string("the relay refused the token: ") + ssh_get_error(s.get());
+  // The token is the user name; a session with an allow-list also wants our key
+  // (ssh-agent or ~/.ssh/id_*).
+  if (ssh_userauth_none(s.get(), nullptr) != SSH_AUTH_SUCCESS &&
+      ssh_userauth_publickey_auto(s.get(), nullptr, nullptr) != SSH_AUTH_SUCCESS) {
+    *error = "the relay refused us: this session only admits listed SSH keys, and ours is not one";
     return std::nullopt;
   }
   std::unique_ptr<ssh_channel_struct, ChannelFree> ch(ssh_channel_new(s.get()));

@@ -55,7 +55,7 @@ std::string link_host(const transport::Address& listen) {
 
 int cmd_share(const Args& args) {
   std::vector<std::string> command;
-  std::string listen_text = kDefaultListen, links_file;
+  std::string listen_text = kDefaultListen, links_file, allow_file;
   bool listen_given = false, read_only_only = false, size_smallest = false;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--") {
@@ -72,6 +72,8 @@ int cmd_share(const Args& args) {
         return 2;
       }
       size_smallest = policy == "smallest";
+    } else if (args[i] == "--allow" && i + 1 < args.size()) {
+      allow_file = args[++i];
     } else if (args[i] == "--read-only") {
       read_only_only = true;  // no read-write link exists at all
     } else if (args[i] == "--links-file" && i + 1 < args.size()) {
@@ -152,6 +154,14 @@ int cmd_share(const Args& args) {
   if (!server) {
     std::fprintf(stderr, "tandem: %s\n", error.c_str());
     return 1;
+  }
+  if (!allow_file.empty()) {
+    std::set<std::string> keys;
+    if (!relay::read_allowed_keys(allow_file, keys, &error)) {
+      std::fprintf(stderr, "tandem: --allow: %s\n", error.c_str());
+      return 1;
+    }
+    server->set_allowed_keys(std::move(keys));
   }
   {
     const char* user = std::getenv("USER");

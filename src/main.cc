@@ -1,4 +1,6 @@
 // tandem: instant terminal sharing that survives bad networks.
+#include <event2/event.h>
+
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -8,8 +10,8 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: tandem [share] [--read-only] [--size host|smallest] [--listen ADDR:PORT] [--links-file PATH]\n"
-    "              [-- COMMAND [ARGS...]]\n"
+    "usage: tandem [share] [--read-only] [--allow FILE] [--size host|smallest] [--listen ADDR:PORT]\n"
+    "              [--links-file PATH] [-- COMMAND [ARGS...]]\n"
     "       tandem join LINK\n"
     "       tandem --version | --help\n"
     "\n"
@@ -23,6 +25,7 @@ constexpr const char* kUsage =
     "                       or any free port if 2222 is taken)\n"
     "  --links-file PATH    also write the links to PATH\n"
     "  --read-only          make no read-write link at all: mates can only watch\n"
+    "  --allow FILE         only mates with a key listed in FILE (authorized_keys format)\n"
     "  --size smallest      fit the session to the smallest read-write terminal\n"
     "                       (default: the host's own; read-only mates never shrink it)\n"
     "\n"
@@ -31,6 +34,8 @@ constexpr const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
+  // libevent's warnings would land on the terminal we draw; they are not for users.
+  event_set_log_callback([](int, const char*) {});
   tandem::Args args(argv + 1, argv + argc);
   if (!args.empty()) {
     const std::string& first = args.front();
