@@ -6,6 +6,7 @@ FUZZ_DIR ?= build-fuzz
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 30
+FUZZ_TARGETS = emulator_fuzz screen_diff_fuzz datagram_fuzz sync_fuzz bootstrap_fuzz make_diff_seeds make_sync_seeds
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build run test asan fuzz bench clean
@@ -37,7 +38,7 @@ asan: deps
 # libFuzzer needs clang; each harness runs for FUZZ_SECONDS from its seed corpus.
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTANDEM_FUZZ=ON -DTANDEM_TESTS=OFF
-	cmake --build $(FUZZ_DIR) -j $(JOBS)
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(FUZZ_TARGETS)
 	fuzz/run $(FUZZ_DIR)/fuzz $(FUZZ_SECONDS)
 
 bench: deps

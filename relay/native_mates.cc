@@ -99,6 +99,17 @@ size_t NativeMates::open_mates() const {
   return n;
 }
 
+std::vector<MateInfo> NativeMates::mate_list() const {
+  std::vector<MateInfo> out;
+  const uint64_t now = transport::now_ms();
+  for (const auto& [id, m] : mates_) {
+    if (!m->announced) continue;
+    const uint64_t heard = m->sync->last_heard();
+    out.push_back(MateInfo{m->who, m->role, "native", heard ? int64_t(now - heard) : -1, m->sync->srtt_ms()});
+  }
+  return out;
+}
+
 void NativeMates::sweep() {
   for (auto it = mates_.begin(); it != mates_.end();) {
     if (it->second->sync->status() == statesync::SyncStatus::kPeerClosed) {  // the mate left

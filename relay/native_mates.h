@@ -36,6 +36,7 @@ class NativeMates {
   // Says goodbye to every mate (the shutdown handshake).
   void end_session();
   size_t open_mates() const;
+  std::vector<MateInfo> mate_list() const;
 
  private:
   struct Mate;

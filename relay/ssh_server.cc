@@ -294,6 +294,14 @@ size_t SshServer::mates() const {
                               [](const auto& c) { return c->announced && !c->dead; }));
 }
 
+std::vector<MateInfo> SshServer::mate_list() const {
+  std::vector<MateInfo> out;
+  for (const auto& c : connections_) {
+    if (c->announced && !c->dead) out.push_back(MateInfo{c->who(), c->role, "ssh"});
+  }
+  return out;
+}
+
 void SshServer::accept_all() {
   for (int i = 0; i < 64; ++i) {
     sockaddr_storage ss{};

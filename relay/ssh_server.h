@@ -17,6 +17,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "statesync/screen/display.h"
 #include "statesync/screen/screen_state.h"
@@ -26,6 +27,19 @@
 namespace tandem::relay {
 
 enum class Role { kNone, kReadWrite, kReadOnly };
+
+inline const char* role_name(Role r) {
+  return r == Role::kReadWrite ? "read-write" : r == Role::kReadOnly ? "read-only" : "none";
+}
+
+// A mate as `tandem status` lists it.
+struct MateInfo {
+  std::string who;   // address it came from
+  Role role = Role::kNone;
+  std::string via;   // "ssh" or "native"
+  int64_t last_heard_ms_ago = -1;  // native mates only
+  double srtt_ms = -1;             // native mates only
+};
 
 struct SshServerCallbacks {
   // Which role a token grants (kNone: unknown token).
@@ -57,6 +71,7 @@ class SshServer {
   // The host key's fingerprint, as `ssh-keygen -l` prints it ("SHA256:...").
   const std::string& fingerprint() const { return fingerprint_; }
   size_t mates() const;
+  std::vector<MateInfo> mate_list() const;
 
   // The session's screen changed: every mate is redrawn when its channel allows.
   void publish(const screen::ScreenState& screen);

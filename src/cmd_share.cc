@@ -14,16 +14,35 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <vector>
 
 #include "relay/native_mates.h"
 #include "relay/ssh_server.h"
 #include "relay/token.h"
 #include "src/commands.h"
+#include "src/control_socket.h"
 #include "src/join_link.h"
 #include "src/local_session.h"
 
 namespace tandem {
 namespace {
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += char(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += char(c);
+    }
+  }
+  return out + "\"";
+}
 
 constexpr const char* kDefaultListen = "0.0.0.0:2222";
 constexpr auto kLinksNotice = std::chrono::seconds(15);
@@ -200,11 +219,57 @@ int cmd_share(const Args& args) {
   }
   const std::string links_line = read_only_only ? "ro " + ro_link : "rw " + rw_link + "  ro " + ro_link;
 
+  // $TANDEM_SOCKET: `tandem status` and `tandem wait-ready` from inside the session.
+  auto control = ControlSocket::open(
+      base.get(),
+      [&](const std::string& request) -> std::string {
+        if (request == "wait-ready") return "ready\n";
+        std::vector<relay::MateInfo> mates = server->mate_list();
+        for (relay::MateInfo& m : natives->mate_list()) mates.push_back(std::move(m));
+        const int session_cols = session_ptr ? session_ptr->screen().cols() : 0;
+        const int session_rows = session_ptr ? session_ptr->screen().rows() : 0;
+        if (request == "status json") {
+          std::string j = "{\"links\":{";
+          if (!read_only_only) j += "\"rw\":" + json_string(rw_link) + ",\"join_rw\":" + json_string(rw_join) + ",";
+          j += "\"ro\":" + json_string(ro_link) + ",\"join_ro\":" + json_string(ro_join) + "},";
+          j += "\"relay\":{\"embedded\":true,\"ssh_port\":" + port + ",\"udp_port\":" + std::to_string(natives->port()) +
+               ",\"fingerprint\":" + json_string(server->fingerprint()) + "},";
+          j += "\"size\":{\"cols\":" + std::to_string(session_cols) + ",\"rows\":" + std::to_string(session_rows) + "},";
+          j += "\"mates\":[";
+          for (size_t i = 0; i < mates.size(); ++i) {
+            const relay::MateInfo& m = mates[i];
+            j += std::string(i ? "," : "") + "{\"who\":" + json_string(m.who) + ",\"role\":" +
+                 json_string(relay::role_name(m.role)) + ",\"via\":" + json_string(m.via);
+            if (m.last_heard_ms_ago >= 0) j += ",\"last_heard_ms_ago\":" + std::to_string(m.last_heard_ms_ago);
+            if (m.srtt_ms >= 0) j += ",\"srtt_ms\":" + std::to_string(int(m.srtt_ms));
+            j += "}";
+          }
+          return j + "]}\n";
+        }
+        std::string t = printed;
+        t += "  relay key:  " + server->fingerprint() + " (embedded relay)\n";
+        t += "  size:       " + std::to_string(session_cols) + "x" + std::to_string(session_rows) + "\n";
+        t += "  mates:      " + std::to_string(mates.size()) + "\n";
+        for (const relay::MateInfo& m : mates) {
+          t += "    " + m.who + "  " + relay::role_name(m.role) + "  " + m.via;
+          if (m.last_heard_ms_ago >= 0) t += "  heard " + std::to_string(m.last_heard_ms_ago) + " ms ago";
+          if (m.srtt_ms >= 0) t += "  rtt " + std::to_string(int(m.srtt_ms)) + " ms";
+          t += "\n";
+        }
+        return t;
+      },
+      &error);
+  if (!control) {
+    std::fprintf(stderr, "tandem: %s\n", error.c_str());
+    return 1;
+  }
+
   LocalTerminal tty;
   int cols, rows;
   tty.size(cols, rows);
   std::unique_ptr<Pty> pty = Pty::spawn(
-      command, {"TERM=xterm-256color", "TANDEM=1", "TANDEM_LINKS=" + links_line}, cols, rows,
+      command,
+      {"TERM=xterm-256color", "TANDEM=1", "TANDEM_LINKS=" + links_line, "TANDEM_SOCKET=" + control->path()}, cols, rows,
       &error);
   if (!pty) {
     std::fprintf(stderr, "tandem: %s\n", error.c_str());

@@ -13,6 +13,7 @@ constexpr const char* kUsage =
     "usage: tandem [share] [--read-only] [--allow FILE] [--size host|smallest] [--listen ADDR:PORT]\n"
     "              [--links-file PATH] [-- COMMAND [ARGS...]]\n"
     "       tandem join LINK\n"
+    "       tandem status [--json] | tandem wait-ready     (inside a session)\n"
     "       tandem --version | --help\n"
     "\n"
     "tandem shares your shell (or COMMAND): it runs on a PTY through tandem's own\n"
@@ -38,7 +39,7 @@ int main(int argc, char** argv) {
   event_set_log_callback([](int, const char*) {});
   tandem::Args args(argv + 1, argv + argc);
   if (!args.empty()) {
-    const std::string& first = args.front();
+    const std::string first = args.front();
     if (first == "--version" || first == "-V") {
       std::printf("tandem %s\n", TANDEM_VERSION);
       return 0;
@@ -47,9 +48,11 @@ int main(int argc, char** argv) {
       std::fputs(kUsage, stdout);
       return 0;
     }
-    if (first == "join") {
+    if (first == "join" || first == "status" || first == "wait-ready") {
       args.erase(args.begin());
-      return tandem::cmd_join(args);
+      if (first == "join") return tandem::cmd_join(args);
+      if (first == "status") return tandem::cmd_status(args);
+      return tandem::cmd_wait_ready(args);
     }
     if (first == "share") {
       args.erase(args.begin());

@@ -34,6 +34,16 @@ t "$rw" send-keys 'echo hi-$((6*7))' Enter
 wait_for "$host" '^hi-42$' "host runs what the rw mate typed"
 wait_for "$rw" '^hi-42$' "rw mate sees the result"
 
+# 1b. From inside the session: `tandem status` lists links and the mate; wait-ready returns.
+t "$host" send-keys "$tandem status --json > $work/status.json; $tandem wait-ready && echo READY-\$((1+1))" Enter
+wait_for "$host" '^READY-2$' "wait-ready returns"
+grep -q '"role":"read-write","via":"ssh"' "$work/status.json" || fail "status lacks the mate: $(cat "$work/status.json")"
+grep -qF "$rw_link" "$work/status.json" || fail "status lacks the rw link"
+t "$host" send-keys "clear; $tandem status | grep -c 'mates: *1'" Enter
+wait_for "$host" '^1$' "status in text"
+if env -u TANDEM_SOCKET "$tandem" status >/dev/null 2>"$work/status.err"; then fail "status outside a session"; fi
+grep -q 'not inside a tandem session' "$work/status.err" || fail "status outside: $(cat "$work/status.err")"
+
 # 2. The host types; the mate sees it.
 t "$host" send-keys 'echo from-$((1+1))-host' Enter
 wait_for "$rw" '^from-2-host$' "rw mate sees the host's typing"
