@@ -23,26 +23,10 @@
 #include "src/control_socket.h"
 #include "src/join_link.h"
 #include "src/local_session.h"
+#include "src/session_status.h"
 
 namespace tandem {
 namespace {
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += char(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += char(c);
-    }
-  }
-  return out + "\"";
-}
 
 constexpr const char* kDefaultListen = "0.0.0.0:2222";
 constexpr auto kLinksNotice = std::chrono::seconds(15);
@@ -201,62 +185,39 @@ int cmd_share(const Args& args) {
   natives->set_on_mate_size(callbacks.on_mate_size);
 
   const std::string host = link_host(*listen), port = std::to_string(server->port());
-  const std::string ro_link = "ssh -p " + port + " " + ro_token + "@" + host;
-  const std::string ro_join = JoinLink{ro_token, host, server->port(), server->fingerprint()}.to_string();
-  std::string rw_link, rw_join, printed = "tandem: sharing this session\n";
+  SessionStatus links;  // the fixed part of `tandem status`; mates and size are added when asked
+  links.ssh_port = server->port();
+  links.udp_port = natives->port();
+  links.fingerprint = server->fingerprint();
+  links.ro_link = "ssh -p " + port + " " + ro_token + "@" + host;
+  links.ro_join = JoinLink{ro_token, host, server->port(), server->fingerprint()}.to_string();
   if (!read_only_only) {
-    rw_link = "ssh -p " + port + " " + rw_token + "@" + host;
-    rw_join = JoinLink{rw_token, host, server->port(), server->fingerprint()}.to_string();
-    printed += "  read-write: " + rw_link + "\n              tandem join " + rw_join + "\n";
+    links.rw_link = "ssh -p " + port + " " + rw_token + "@" + host;
+    links.rw_join = JoinLink{rw_token, host, server->port(), server->fingerprint()}.to_string();
   }
-  printed += "  read-only:  " + ro_link + "\n              tandem join " + ro_join + "\n";
-  std::fputs(printed.c_str(), stderr);
+  std::fputs(links.links_text().c_str(), stderr);
   if (!links_file.empty()) {
     std::ofstream out(links_file);
-    if (!read_only_only) out << "rw " << rw_link << "\njoin-rw " << rw_join << "\n";
-    out << "ro " << ro_link << "\njoin-ro " << ro_join << "\nudp " << natives->port() << "\nfingerprint "
-        << server->fingerprint() << "\n";
+    if (!read_only_only) out << "rw " << links.rw_link << "\njoin-rw " << links.rw_join << "\n";
+    out << "ro " << links.ro_link << "\njoin-ro " << links.ro_join << "\nudp " << links.udp_port
+        << "\nfingerprint " << links.fingerprint << "\n";
   }
-  const std::string links_line = read_only_only ? "ro " + ro_link : "rw " + rw_link + "  ro " + ro_link;
+  const std::string links_line =
+      read_only_only ? "ro " + links.ro_link : "rw " + links.rw_link + "  ro " + links.ro_link;
 
   // $TANDEM_SOCKET: `tandem status` and `tandem wait-ready` from inside the session.
   auto control = ControlSocket::open(
       base.get(),
       [&](const std::string& request) -> std::string {
         if (request == "wait-ready") return "ready\n";
-        std::vector<relay::MateInfo> mates = server->mate_list();
-        for (relay::MateInfo& m : natives->mate_list()) mates.push_back(std::move(m));
-        const int session_cols = session_ptr ? session_ptr->screen().cols() : 0;
-        const int session_rows = session_ptr ? session_ptr->screen().rows() : 0;
-        if (request == "status json") {
-          std::string j = "{\"links\":{";
-          if (!read_only_only) j += "\"rw\":" + json_string(rw_link) + ",\"join_rw\":" + json_string(rw_join) + ",";
-          j += "\"ro\":" + json_string(ro_link) + ",\"join_ro\":" + json_string(ro_join) + "},";
-          j += "\"relay\":{\"embedded\":true,\"ssh_port\":" + port + ",\"udp_port\":" + std::to_string(natives->port()) +
-               ",\"fingerprint\":" + json_string(server->fingerprint()) + "},";
-          j += "\"size\":{\"cols\":" + std::to_string(session_cols) + ",\"rows\":" + std::to_string(session_rows) + "},";
-          j += "\"mates\":[";
-          for (size_t i = 0; i < mates.size(); ++i) {
-            const relay::MateInfo& m = mates[i];
-            j += std::string(i ? "," : "") + "{\"who\":" + json_string(m.who) + ",\"role\":" +
-                 json_string(relay::role_name(m.role)) + ",\"via\":" + json_string(m.via);
-            if (m.last_heard_ms_ago >= 0) j += ",\"last_heard_ms_ago\":" + std::to_string(m.last_heard_ms_ago);
-            if (m.srtt_ms >= 0) j += ",\"srtt_ms\":" + std::to_string(int(m.srtt_ms));
-            j += "}";
-          }
-          return j + "]}\n";
+        SessionStatus now = links;
+        now.mates = server->mate_list();
+        for (relay::MateInfo& m : natives->mate_list()) now.mates.push_back(std::move(m));
+        if (session_ptr) {
+          now.cols = session_ptr->screen().cols();
+          now.rows = session_ptr->screen().rows();
         }
-        std::string t = printed;
-        t += "  relay key:  " + server->fingerprint() + " (embedded relay)\n";
-        t += "  size:       " + std::to_string(session_cols) + "x" + std::to_string(session_rows) + "\n";
-        t += "  mates:      " + std::to_string(mates.size()) + "\n";
-        for (const relay::MateInfo& m : mates) {
-          t += "    " + m.who + "  " + relay::role_name(m.role) + "  " + m.via;
-          if (m.last_heard_ms_ago >= 0) t += "  heard " + std::to_string(m.last_heard_ms_ago) + " ms ago";
-          if (m.srtt_ms >= 0) t += "  rtt " + std::to_string(int(m.srtt_ms)) + " ms";
-          t += "\n";
-        }
-        return t;
+        return request == "status json" ? now.json() : now.text();
       },
       &error);
   if (!control) {

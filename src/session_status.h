@@ -1,0 +1,28 @@
+// What `tandem status` reports about a session, as text for people or JSON for
+// scripts.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "relay/ssh_server.h"
+
+namespace tandem {
+
+struct SessionStatus {
+  std::string rw_link, rw_join;  // empty for a read-only session
+  std::string ro_link, ro_join;
+  std::string fingerprint;
+  uint16_t ssh_port = 0;
+  uint16_t udp_port = 0;
+  int cols = 0;
+  int rows = 0;
+  std::vector<relay::MateInfo> mates;
+
+  // The links as printed at start: "tandem: sharing this session" and a line each.
+  std::string links_text() const;
+  std::string text() const;
+  std::string json() const;
+};
+
+}  // namespace tandem
