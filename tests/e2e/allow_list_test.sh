@@ -8,7 +8,7 @@ work=$(mktemp -d)
 host="ta-host-$$" good="ta-good-$$" join="ta-join-$$"
 SOCKETS=("$host" "$good" "$join")
 source "$(dirname "$0")/lib.sh"
-cleanup() { kill_servers; rm -rf "$work"; }
+cleanup() { kill_servers; rm -rf "$work" 2>/dev/null || true; }
 trap cleanup EXIT
 
 ssh-keygen -q -t ed25519 -N '' -f "$work/listed" -C listed

@@ -9,7 +9,7 @@ work=$(mktemp -d)
 SOCKETS=("$sock")
 source "$(dirname "$0")/lib.sh"
 tmux_() { t "$sock" "$@"; }
-cleanup() { kill_servers; rm -rf "$work"; }
+cleanup() { kill_servers; rm -rf "$work" 2>/dev/null || true; }
 trap cleanup EXIT
 
 # wait_for on the one pane, with colours kept (-e) so that SGR can be matched.

@@ -14,7 +14,7 @@ netsim_pid=
 cleanup() {
   kill_servers
   [ -n "$netsim_pid" ] && kill "$netsim_pid" 2>/dev/null || true
-  rm -rf "$work"
+  rm -rf "$work" 2>/dev/null || true
 }
 trap cleanup EXIT
 

@@ -9,7 +9,7 @@ work=$(mktemp -d)
 host="tandem-host-$$" rw="tandem-rw-$$" ro="tandem-ro-$$" bad="tandem-bad-$$"
 SOCKETS=("$host" "$rw" "$ro" "$bad")
 source "$(dirname "$0")/lib.sh"
-cleanup() { kill_servers; rm -rf "$work"; }
+cleanup() { kill_servers; rm -rf "$work" 2>/dev/null || true; }
 trap cleanup EXIT
 ssh_opts="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes"
 mate() {  # SOCKET LINK COLS ROWS
