@@ -7,7 +7,10 @@ set -euo pipefail
 tandem=$(realpath "$1")
 work=$(mktemp -d)
 host="tandem-host-$$" rw="tandem-rw-$$" ro="tandem-ro-$$" bad="tandem-bad-$$"
-SOCKETS=("$host" "$rw" "$ro" "$bad")
+# Later sessions get servers of their own: a tmux socket name reused right after
+# kill-server can reach the old server while it is still exiting.
+host2="tandem-host2-$$" host3="tandem-host3-$$" rw3="tandem-rw3-$$" ro3="tandem-ro3-$$"
+SOCKETS=("$host" "$rw" "$ro" "$bad" "$host2" "$host3" "$rw3" "$ro3")
 source "$(dirname "$0")/lib.sh"
 cleanup() { kill_servers; rm -rf "$work" 2>/dev/null || true; }
 trap cleanup EXIT
@@ -101,9 +104,8 @@ wait_for "$ro" 'session ended; bash exited with status 7' "ro mate told"
 wait_for "$rw" 'ssh-exit=0' "rw ssh ends cleanly"
 
 # 7. A read-only-only session has no read-write link at all.
-t "$host" kill-server 2>/dev/null || true
 rm -f "$work/links"
-t "$host" new-session -d -x 80 -y 24 \
+t "$host2" new-session -d -x 80 -y 24 \
   "cd $work; env -u TANDEM HOME=$work $tandem --read-only --listen 127.0.0.1:0 --links-file $work/links -- bash --norc --noprofile; sleep 60"
 for _ in $(seq 1 200); do [ -s "$work/links" ] && break; sleep 0.05; done
 grep -q '^ro ssh ' "$work/links" || fail "read-only session has no ro link"
@@ -111,27 +113,24 @@ if grep -qE '^(rw|join-rw) ' "$work/links"; then fail "read-only session has a r
 
 # 8. --size smallest: a smaller read-write mate shrinks the session; a read-only one
 #    never does; when the small mate leaves, the host's size returns.
-t "$host" kill-server 2>/dev/null || true
-t "$rw" kill-server 2>/dev/null || true
-t "$ro" kill-server 2>/dev/null || true
 rm -f "$work/links"
-t "$host" new-session -d -x 80 -y 24 \
+t "$host3" new-session -d -x 80 -y 24 \
   "cd $work; env -u TANDEM PS1='$ ' HOME=$work $tandem --size smallest --listen 127.0.0.1:0 --links-file $work/links -- bash --norc --noprofile; sleep 60"
 for _ in $(seq 1 200); do [ -s "$work/links" ] && break; sleep 0.05; done
 rw_link=$(sed -n 's/^rw //p' "$work/links")
 ro_link=$(sed -n 's/^ro //p' "$work/links")
-wait_for "$host" '^\$ ?$' "host prompt (size smallest)"
-mate "$ro" "$ro_link" 40 10
-wait_for "$host" 'read-only mate .* joined' "small ro mate joined"
-t "$host" send-keys 'stty size' Enter
-wait_for "$host" '^24 80$' "a read-only mate does not shrink the session"
-mate "$rw" "$rw_link" 60 15
-wait_for "$host" 'read-write mate .* joined' "small rw mate joined"
-t "$host" send-keys 'clear; stty size' Enter
-wait_for "$host" '^15 60$' "a smaller read-write mate shrinks the session"
-t "$rw" kill-server
-wait_for "$host" 'read-write mate .* left' "small rw mate left"
-t "$host" send-keys 'clear; stty size' Enter
-wait_for "$host" '^24 80$' "the host's size returns"
+wait_for "$host3" '^\$ ?$' "host prompt (size smallest)"
+mate "$ro3" "$ro_link" 40 10
+wait_for "$host3" 'read-only mate .* joined' "small ro mate joined"
+t "$host3" send-keys 'stty size' Enter
+wait_for "$host3" '^24 80$' "a read-only mate does not shrink the session"
+mate "$rw3" "$rw_link" 60 15
+wait_for "$host3" 'read-write mate .* joined' "small rw mate joined"
+t "$host3" send-keys 'clear; stty size' Enter
+wait_for "$host3" '^15 60$' "a smaller read-write mate shrinks the session"
+t "$rw3" kill-server 2>/dev/null || true  # tmux may report its own exit as an error
+wait_for "$host3" 'read-write mate .* left' "small rw mate left"
+t "$host3" send-keys 'clear; stty size' Enter
+wait_for "$host3" '^24 80$' "the host's size returns"
 
 echo "ssh mates: 8 checks passed"
