@@ -293,9 +293,10 @@ TEST(Loopback, RttConvergesToTheSimulatedDelay) {
     ASSERT_TRUE(loop.run_until([&] { return at_client.size() == before + 1; }));
   }
   ASSERT_TRUE(client->link().rtt().has_sample());
-  // 25 ms each way: never below 50 ms; a loaded machine may add some on top.
+  // 25 ms each way: never below 50 ms, and far below the 1000 ms it started from (a
+  // loaded machine may add some on top, so the upper bound is loose).
   EXPECT_GE(client->link().rtt().srtt_ms(), 48);
-  EXPECT_LE(client->link().rtt().srtt_ms(), 150);
+  EXPECT_LE(client->link().rtt().srtt_ms(), 500);
   EXPECT_GE(server.link().rtt().srtt_ms(), 48);
 }
 
