@@ -35,7 +35,6 @@ struct SshServer::Connection {
   SshServer* server = nullptr;
   ssh_session session = nullptr;
   ssh_event poll = nullptr;
-  int fd = -1;
   transport::EventPtr readable, writable;
   bool kex_done = false;
   ssh_channel channel = nullptr;
@@ -315,7 +314,6 @@ void SshServer::accept_all() {
     }
     auto c = std::make_unique<Connection>();
     c->server = this;
-    c->fd = fd;
     c->peer = std::move(peer);
     c->session = ssh_new();
     if (ssh_bind_accept_fd(bind_, c->session, fd) != SSH_OK) {

@@ -1,10 +1,11 @@
-// `tandem [share] [--read-only] [--listen ADDR:PORT] [--links-file PATH] [-- CMD ARGS...]`:
-// runs $SHELL (or CMD) as a shared session.
+// `tandem [share] [--read-only] [--allow FILE] [--size host|smallest] [--listen ADDR:PORT]
+// [--links-file PATH] [-- CMD ARGS...]`: runs $SHELL (or CMD) as a shared session.
 //
 // The program runs on a PTY, through tandem's emulator, and is drawn on this
-// terminal by the display. An embedded relay serves plain-ssh mates: read-write and
-// read-only links are printed at start, shown for a while at the bottom of the
-// screen, and given to the program as $TANDEM_LINKS.
+// terminal by the display. An embedded relay serves plain-ssh mates (SshServer) and
+// native mates (NativeMates, bootstrapped over SSH, then UDP state sync). The links
+// are printed at start, shown for a while at the bottom of the screen, given to the
+// program as $TANDEM_LINKS, and reported by `tandem status` over $TANDEM_SOCKET.
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <sys/wait.h>

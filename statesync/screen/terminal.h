@@ -35,7 +35,6 @@ class Terminal : private ParserListener {
   int rows() const { return state_.rows(); }
   // Bytes the terminal answers with (to DSR, DA ...); taking them empties the buffer.
   std::string take_answerback() { return std::exchange(answer_, {}); }
-  const Pen& pen() const { return pen_; }
 
  private:
   enum class Charset : uint8_t { kAscii, kDecGraphics };
