@@ -14,18 +14,12 @@ struct NativeMates::Mate {
   bool announced = false;
 };
 
-NativeMates::NativeMates(event_base* base) : base_(base) {}
-
-std::unique_ptr<NativeMates> NativeMates::open(event_base* base, const transport::Address& udp, std::string* error) {
-  std::unique_ptr<NativeMates> n(new NativeMates(base));
-  n->endpoint_ = transport::ServerEndpoint::open(base, udp, error);
-  if (!n->endpoint_) return nullptr;
-  n->sweep_event_.reset(evtimer_new(base, on_sweep, n.get()));
-  return n;
+NativeMates::NativeMates(event_base* base, transport::ServerEndpoint& endpoint) : base_(base), endpoint_(endpoint) {
+  sweep_event_.reset(evtimer_new(base, on_sweep, this));
 }
 
 NativeMates::~NativeMates() {
-  mates_.clear();  // the sync connections go before the endpoint that carries them
+  for (auto& [id, m] : mates_) endpoint_.remove_link(id);
 }
 
 std::string NativeMates::admit(Role role, const std::string& who, const std::string& session_name) {
@@ -35,11 +29,11 @@ std::string NativeMates::admit(Role role, const std::string& who, const std::str
   m->who = who;
   const transport::LinkKey key = transport::random_link_key();
   Mate* raw = m.get();
-  endpoint_->add_link(m->link_id, key, transport::LinkCallbacks{[raw](std::span<const uint8_t> msg) {
+  endpoint_.add_link(m->link_id, key, transport::LinkCallbacks{[raw](std::span<const uint8_t> msg) {
                                                                   raw->sync->receive(msg);
                                                                 },
                                                                 {}});
-  m->channel = std::make_unique<statesync::EndpointChannel>(*endpoint_, m->link_id);
+  m->channel = std::make_unique<statesync::EndpointChannel>(endpoint_, m->link_id);
   m->sync = std::make_unique<statesync::SyncConnection<screen::ScreenState, statesync::InputState>>(
       base_, *m->channel, initial_screen(), statesync::InputState(), statesync::kScreenSendDelayMs);
   m->sync->set_outgoing(latest_.with_scrollback(0));
@@ -115,7 +109,7 @@ void NativeMates::sweep() {
     if (it->second->sync->status() == statesync::SyncStatus::kPeerClosed) {  // the mate left
       Mate& m = *it->second;
       if (m.announced && on_mate_) on_mate_(m.who, m.role, false);
-      endpoint_->remove_link(m.link_id);
+      endpoint_.remove_link(m.link_id);
       it = mates_.erase(it);
     } else {
       ++it;

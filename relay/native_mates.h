@@ -21,10 +21,11 @@ inline constexpr uint32_t kBootstrapVersion = 1;
 
 class NativeMates {
  public:
-  static std::unique_ptr<NativeMates> open(event_base* base, const transport::Address& udp, std::string* error);
+  // Mates' links live on `endpoint`, which outlives this.
+  NativeMates(event_base* base, transport::ServerEndpoint& endpoint);
   ~NativeMates();
 
-  uint16_t port() const { return endpoint_->local_address().port(); }
+  uint16_t port() const { return endpoint_.local_address().port(); }
   // Callbacks as for plain-ssh mates.
   void set_on_input(std::function<void(std::string_view)> cb) { on_input_ = std::move(cb); }
   void set_on_mate(std::function<void(const std::string&, Role, bool)> cb) { on_mate_ = std::move(cb); }
@@ -36,17 +37,17 @@ class NativeMates {
   // Says goodbye to every mate (the shutdown handshake).
   void end_session();
   size_t open_mates() const;
+  size_t size() const { return mates_.size(); }
   std::vector<MateInfo> mate_list() const;
 
  private:
   struct Mate;
-  explicit NativeMates(event_base* base);
   void consume(Mate& m);
   void sweep();
   static void on_sweep(evutil_socket_t, short, void* arg);
 
   event_base* base_;
-  std::unique_ptr<transport::ServerEndpoint> endpoint_;
+  transport::ServerEndpoint& endpoint_;
   std::map<uint64_t, std::unique_ptr<Mate>> mates_;
   std::function<void(std::string_view)> on_input_;
   std::function<void(const std::string&, Role, bool)> on_mate_;

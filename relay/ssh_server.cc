@@ -15,6 +15,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "relay/log.h"
 #include "transport/link.h"
 
 namespace tandem::relay {
@@ -26,6 +27,7 @@ constexpr int kMaxFailuresPerWindow = 10;       // unknown tokens from one addre
 constexpr uint64_t kFailureWindowMs = 60000;    // ...in this long, then it is shut out for the rest
 constexpr size_t kMaxTrackedAddresses = 4096;
 constexpr auto kJoinNotice = std::chrono::seconds(5);
+constexpr size_t kMaxHostRequestBytes = 64 * 1024;
 
 std::string ip_of(const std::string& address) { return address.substr(0, address.rfind(':')); }
 
@@ -42,7 +44,11 @@ struct SshServer::Connection {
   ssh_channel_callbacks_struct channel_cb{};
   std::string user;
   std::string peer;
+  std::shared_ptr<SshSession> target;  // the session the token named
   Role role = Role::kNone;
+  bool host = false;       // a host bootstrapping (user kHostUser, with a key)
+  std::string host_key;    // its key's fingerprint
+  std::string request;     // a host's request, as it arrives
   int cols = 80, rows = 24;
   bool ready = false;      // a shell was requested: the mate is watching
   bool announced = false;  // on_mate(joined) was called
@@ -83,23 +89,34 @@ using Connection = SshServer::Connection;
 struct ConnectionCallbacks {
   static int auth_none(ssh_session, const char* user, void* userdata) {
     auto* c = static_cast<Connection*>(userdata);
-    if (!c->server->allowed_keys_.empty()) return SSH_AUTH_DENIED;  // a key is required
-    c->user = user ? user : "";
-    c->role = c->server->callbacks_.authorize ? c->server->callbacks_.authorize(c->user) : Role::kNone;
+    if (user && std::string_view(user) == kHostUser) return SSH_AUTH_DENIED;  // a host proves a key
+    c->server->grant(*c, user);
+    if (c->target && !c->target->allowed_keys.empty()) {
+      c->target.reset();  // this session wants a listed key
+      c->role = Role::kNone;
+      return SSH_AUTH_DENIED;
+    }
     // Accepted either way: an unknown token is told so in plain words on its channel.
     return SSH_AUTH_SUCCESS;
   }
 
-  // With an allow-list: the key must be on it (the probe), then its signature is
-  // checked by libssh before we see the key again as valid.
+  // A host: any key, which then names it. A mate of a session with an allow-list:
+  // the key must be on it. The first call is a probe; libssh checks the signature
+  // before we see the key again as valid.
   static int auth_pubkey(ssh_session, const char* user, ssh_key key, char state, void* userdata) {
     auto* c = static_cast<Connection*>(userdata);
-    SshServer* s = c->server;
-    if (s->allowed_keys_.empty() || !s->allowed_keys_.count(key_fingerprint(key))) return SSH_AUTH_DENIED;
-    if (state == SSH_PUBLICKEY_STATE_NONE) return SSH_AUTH_SUCCESS;
-    if (state != SSH_PUBLICKEY_STATE_VALID) return SSH_AUTH_DENIED;
-    c->user = user ? user : "";
-    c->role = s->callbacks_.authorize ? s->callbacks_.authorize(c->user) : Role::kNone;
+    if (state != SSH_PUBLICKEY_STATE_NONE && state != SSH_PUBLICKEY_STATE_VALID) return SSH_AUTH_DENIED;
+    const std::string fingerprint = key_fingerprint(key);
+    if (user && std::string_view(user) == kHostUser) {
+      if (state == SSH_PUBLICKEY_STATE_VALID) {
+        c->host = true;
+        c->host_key = fingerprint;
+      }
+      return SSH_AUTH_SUCCESS;
+    }
+    Grant g = c->server->callbacks_.authorize ? c->server->callbacks_.authorize(user ? user : "") : Grant{};
+    if (!g.session || !g.session->allowed_keys.count(fingerprint)) return SSH_AUTH_DENIED;
+    if (state == SSH_PUBLICKEY_STATE_VALID) c->server->grant(*c, user);
     return SSH_AUTH_SUCCESS;
   }
 
@@ -130,10 +147,11 @@ struct ConnectionCallbacks {
 
   static int shell_request(ssh_session, ssh_channel, void* userdata) {
     auto* c = static_cast<Connection*>(userdata);
+    if (c->host) return 1;  // a host bootstraps; it has nothing to watch
     c->ready = true;
     SshServer* s = c->server;
-    if (s->ended_) {
-      c->pending += s->end_message_ + "\r\n";
+    if (c->target && c->target->ended) {
+      c->pending += c->target->end_message + "\r\n";
       c->closing = true;
       return 0;
     }
@@ -147,10 +165,11 @@ struct ConnectionCallbacks {
       return 0;
     }
     c->announced = true;
-    if (s->callbacks_.on_mate) s->callbacks_.on_mate(c->who(), c->role, true);
-    if (s->callbacks_.on_mate_size) s->callbacks_.on_mate_size(c->who(), c->role, c->cols, c->rows);
-    c->notice = c->role == Role::kReadOnly ? "tandem: read-only view of " + s->session_name_ + "'s session"
-                                           : "tandem: you are in " + s->session_name_ + "'s session (read-write)";
+    SshSession& t = *c->target;
+    if (t.on_mate) t.on_mate(c->who(), c->role, true);
+    if (t.on_mate_size) t.on_mate_size(c->who(), c->role, c->cols, c->rows);
+    c->notice = c->role == Role::kReadOnly ? "tandem: read-only view of " + t.name + "'s session"
+                                           : "tandem: you are in " + t.name + "'s session (read-write)";
     c->timer.reset(evtimer_new(s->base_, SshServer::on_notice_expired, c));
     timeval tv{time_t(kJoinNotice.count()), 0};
     evtimer_add(c->timer.get(), &tv);
@@ -164,23 +183,26 @@ struct ConnectionCallbacks {
     c->rows = std::clamp(height, 1, screen::kMaxDimension);
     c->shown.reset();  // another size: draw afresh
     SshServer* s = c->server;
-    if (c->announced && s->callbacks_.on_mate_size) s->callbacks_.on_mate_size(c->who(), c->role, c->cols, c->rows);
+    if (c->announced && c->target->on_mate_size) c->target->on_mate_size(c->who(), c->role, c->cols, c->rows);
     s->render(*c);
     return 0;
   }
 
   static int exec_request(ssh_session, ssh_channel, const char*, void*) { return 1; }  // a view, not a shell
 
-  // `tandem join`: hands over a UDP link for this mate, then closes.
+  // `tandem join`: hands over a UDP link for this mate, then closes. A host sends
+  // its request first (see data()).
   static int subsystem_request(ssh_session, ssh_channel, const char* name, void* userdata) {
     auto* c = static_cast<Connection*>(userdata);
     SshServer* s = c->server;
-    if (!name || std::string_view(name) != "tandem" || s->ended_ || !s->callbacks_.on_bootstrap) return 1;
+    if (!name || std::string_view(name) != "tandem") return 1;
+    if (c->host) return s->callbacks_.on_host ? 0 : 1;
     if (c->role == Role::kNone) {
       s->note_failure(ip_of(c->peer));
       return 1;
     }
-    std::optional<std::string> reply = s->callbacks_.on_bootstrap(c->role, c->who());
+    if (c->target->ended || !c->target->on_bootstrap) return 1;
+    std::optional<std::string> reply = c->target->on_bootstrap(c->role, c->who());
     if (!reply) return 1;
     c->pending += *reply;
     c->closing = true;
@@ -189,8 +211,11 @@ struct ConnectionCallbacks {
 
   static int data(ssh_session, ssh_channel, void* bytes, uint32_t len, int is_stderr, void* userdata) {
     auto* c = static_cast<Connection*>(userdata);
-    if (!is_stderr && c->role == Role::kReadWrite && c->server->callbacks_.on_input && !c->server->ended_) {
-      c->server->callbacks_.on_input(std::string_view(static_cast<const char*>(bytes), len));
+    std::string_view in(static_cast<const char*>(bytes), len);
+    if (c->host) {
+      c->server->host_request(*c, in);
+    } else if (!is_stderr && c->role == Role::kReadWrite && c->target->on_input && !c->target->ended && c->ready) {
+      c->target->on_input(in);
     }
     return int(len);  // a read-only mate's keystrokes are consumed and dropped here
   }
@@ -241,8 +266,9 @@ bool read_allowed_keys(const std::string& path, std::set<std::string>& out, std:
 
 SshServer::SshServer(event_base* base, SshServerCallbacks callbacks) : base_(base), callbacks_(std::move(callbacks)) {}
 
-std::unique_ptr<SshServer> SshServer::open(event_base* base, const transport::Address& listen,
+std::unique_ptr<SshServer> SshServer::open(event_base* base, const transport::Address& listen, ssh_key host_key,
                                            SshServerCallbacks callbacks, std::string* error) {
+  std::unique_ptr<ssh_key_struct, void (*)(ssh_key)> key(host_key, ssh_key_free);
   if (sodium_init() < 0) {
     if (error) *error = "libsodium cannot start";
     return nullptr;
@@ -251,7 +277,7 @@ std::unique_ptr<SshServer> SshServer::open(event_base* base, const transport::Ad
   s->listen_fd_ = socket(listen.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   int one = 1;
   setsockopt(s->listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (s->listen_fd_ < 0 || bind(s->listen_fd_, listen.sockaddr_ptr(), listen.length()) != 0 ||
+  if (s->listen_fd_ < 0 || ::bind(s->listen_fd_, listen.sockaddr_ptr(), listen.length()) != 0 ||
       ::listen(s->listen_fd_, 64) != 0) {
     if (error) *error = "cannot listen on " + listen.to_string() + ": " + std::strerror(errno);
     return nullptr;
@@ -261,20 +287,23 @@ std::unique_ptr<SshServer> SshServer::open(event_base* base, const transport::Ad
   getsockname(s->listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len);
   s->port_ = transport::Address(reinterpret_cast<sockaddr*>(&ss), len).port();
 
-  ssh_key key = nullptr;
-  if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key) != SSH_OK) {
-    if (error) *error = "cannot generate a host key";
-    return nullptr;
+  if (!key) {
+    ssh_key fresh = nullptr;
+    if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &fresh) != SSH_OK) {
+      if (error) *error = "cannot generate a host key";
+      return nullptr;
+    }
+    key.reset(fresh);
   }
-  s->fingerprint_ = key_fingerprint(key);
+  s->fingerprint_ = key_fingerprint(key.get());
   s->bind_ = ssh_bind_new();
   bool no = false;
   ssh_bind_options_set(s->bind_, SSH_BIND_OPTIONS_PROCESS_CONFIG, &no);
-  if (ssh_bind_options_set(s->bind_, SSH_BIND_OPTIONS_IMPORT_KEY, key) != SSH_OK) {
-    ssh_key_free(key);
+  if (ssh_bind_options_set(s->bind_, SSH_BIND_OPTIONS_IMPORT_KEY, key.get()) != SSH_OK) {
     if (error) *error = "cannot use the host key";
     return nullptr;
   }
+  key.release();  // the bind owns it now
   s->listen_event_.reset(event_new(base, s->listen_fd_, EV_READ | EV_PERSIST, on_listen, s.get()));
   event_add(s->listen_event_.get(), nullptr);
   s->reap_event_.reset(evtimer_new(base, on_reap, s.get()));
@@ -288,17 +317,42 @@ SshServer::~SshServer() {
   if (bind_) ssh_bind_free(bind_);
 }
 
-size_t SshServer::mates() const {
-  return size_t(std::count_if(connections_.begin(), connections_.end(),
-                              [](const auto& c) { return c->announced && !c->dead; }));
+size_t SshServer::mates(const SshSession* session) const {
+  return size_t(std::count_if(connections_.begin(), connections_.end(), [&](const auto& c) {
+    return c->announced && !c->dead && (!session || c->target.get() == session);
+  }));
 }
 
-std::vector<MateInfo> SshServer::mate_list() const {
+std::vector<MateInfo> SshServer::mate_list(const SshSession& session) const {
   std::vector<MateInfo> out;
   for (const auto& c : connections_) {
-    if (c->announced && !c->dead) out.push_back(MateInfo{c->who(), c->role, "ssh"});
+    if (c->announced && !c->dead && c->target.get() == &session) out.push_back(MateInfo{c->who(), c->role, "ssh"});
   }
   return out;
+}
+
+void SshServer::grant(Connection& c, const char* user) {
+  c.user = user ? user : "";
+  Grant g = callbacks_.authorize ? callbacks_.authorize(c.user) : Grant{};
+  c.target = g.session;
+  c.role = g.session ? g.role : Role::kNone;
+}
+
+void SshServer::host_request(Connection& c, std::string_view bytes) {
+  if (c.closing || !callbacks_.on_host) return;
+  c.request.append(bytes);
+  if (c.request.size() < 4) return;
+  const uint32_t size = uint32_t(uint8_t(c.request[0])) << 24 | uint32_t(uint8_t(c.request[1])) << 16 |
+                        uint32_t(uint8_t(c.request[2])) << 8 | uint8_t(c.request[3]);
+  if (size > kMaxHostRequestBytes) {
+    log("relay: %s: a host's request of %u bytes is too large; closed\n", c.peer.c_str(), size);
+    c.dead = true;
+    return;
+  }
+  if (c.request.size() < 4 + size_t(size)) return;
+  c.pending += callbacks_.on_host(c.host_key, c.peer, std::string_view(c.request).substr(4, size));
+  c.request.clear();
+  c.closing = true;
 }
 
 void SshServer::accept_all() {
@@ -327,7 +381,7 @@ void SshServer::accept_all() {
     c->server_cb.auth_pubkey_function = ConnectionCallbacks::auth_pubkey;
     c->server_cb.channel_open_request_session_function = ConnectionCallbacks::open_session;
     ssh_set_server_callbacks(c->session, &c->server_cb);
-    ssh_set_auth_methods(c->session, allowed_keys_.empty() ? SSH_AUTH_METHOD_NONE : SSH_AUTH_METHOD_PUBLICKEY);
+    ssh_set_auth_methods(c->session, SSH_AUTH_METHOD_NONE | SSH_AUTH_METHOD_PUBLICKEY);
     // libssh creates the session's poll context in the first key-exchange call; only
     // then can the session join an ssh_event.
     if (ssh_handle_key_exchange(c->session) == SSH_ERROR) continue;
@@ -379,12 +433,12 @@ void SshServer::service(Connection& c) {
 }
 
 void SshServer::render(Connection& c) {
-  if (!c.ready || c.role == Role::kNone || !screen_ || c.closing) return;
+  if (!c.ready || c.role == Role::kNone || !c.target || !c.target->screen || c.closing) return;
   if (!c.pending.empty()) {
     c.dirty = true;  // draw the newest frame once this one is out, skipping those between
     return;
   }
-  screen::ScreenState frame = screen_->fitted(c.cols, c.rows);
+  screen::ScreenState frame = c.target->screen->fitted(c.cols, c.rows);
   if (!c.notice.empty()) screen::overlay_notice(frame, c.notice);
   display_.append(c.shown.get(), frame, c.pending);
   c.shown = std::make_unique<screen::ScreenState>(std::move(frame));
@@ -407,9 +461,9 @@ void SshServer::flush(Connection& c) {
   }
 }
 
-void SshServer::publish(const screen::ScreenState& screen) {
-  screen_ = std::make_unique<screen::ScreenState>(screen);
+void SshServer::publish(const SshSession& session) {
   for (auto& c : connections_) {
+    if (c->target.get() != &session) continue;
     render(*c);
     if (!c->dead && c->session) {
       if (ssh_get_poll_flags(c->session) & SSH_WRITE_PENDING) event_add(c->writable.get(), nullptr);
@@ -417,12 +471,11 @@ void SshServer::publish(const screen::ScreenState& screen) {
   }
 }
 
-void SshServer::end_session(const std::string& message) {
-  ended_ = true;
-  end_message_ = message;
+void SshServer::end_session(SshSession& session) {
+  session.ended = true;
   for (auto& c : connections_) {
-    if (!c->ready || c->dead || c->closing) continue;
-    c->pending += "\x1b[m\x1b[" + std::to_string(c->rows) + ";1H\r\n" + message + "\r\n";
+    if (c->target.get() != &session || !c->ready || c->dead || c->closing) continue;
+    c->pending += "\x1b[m\x1b[" + std::to_string(c->rows) + ";1H\r\n" + session.end_message + "\r\n";
     c->closing = true;
     service(*c);
   }
@@ -435,7 +488,7 @@ void SshServer::reap() {
       ++it;
       continue;
     }
-    if (c.announced && callbacks_.on_mate) callbacks_.on_mate(c.who(), c.role, false);
+    if (c.announced && c.target && c.target->on_mate) c.target->on_mate(c.who(), c.role, false);
     it = connections_.erase(it);
   }
 }

@@ -41,9 +41,17 @@ struct MateInfo {
   double srtt_ms = -1;             // native mates only
 };
 
-struct SshServerCallbacks {
-  // Which role a token grants (kNone: unknown token).
-  std::function<Role(std::string_view token)> authorize;
+// One session as the SSH server sees it: what its mates are shown, and where their
+// input and comings and goings go. The relay owns it and keeps it current; the
+// server's connections hold it as long as they watch it.
+struct SshSession {
+  std::string name = "the host";  // join notices say "read-only view of NAME's session"
+  // Only mates proving one of these keys (SHA256 fingerprints) may join; the token
+  // is still needed. Empty: no key is asked for.
+  std::set<std::string> allowed_keys;
+  std::unique_ptr<screen::ScreenState> screen;  // nullptr until the host's first frame
+  bool ended = false;
+  std::string end_message;
   // Keystrokes from a read-write mate.
   std::function<void(std::string_view bytes)> on_input;
   // A mate joined (true) or left (false); `who` describes them.
@@ -55,6 +63,22 @@ struct SshServerCallbacks {
   std::function<std::optional<std::string>(Role role, const std::string& who)> on_bootstrap;
 };
 
+struct Grant {
+  std::shared_ptr<SshSession> session;  // nullptr: no session has this token
+  Role role = Role::kNone;
+};
+
+// The user name a host bootstraps with (anything else is a mate's token).
+inline constexpr const char* kHostUser = "tandem-host";
+
+struct SshServerCallbacks {
+  // Which session and role a token grants.
+  std::function<Grant(std::string_view token)> authorize;
+  // A host (user kHostUser, any public key) sent its request on the "tandem"
+  // subsystem: the framed reply. `fingerprint` names the host's key.
+  std::function<std::string(const std::string& fingerprint, const std::string& who, std::string_view request)> on_host;
+};
+
 // The "SHA256:..." fingerprint of a public key, as ssh-keygen -l prints it.
 std::string key_fingerprint(ssh_key key);
 // Fingerprints of the keys in an authorized_keys-style file; false with `error` if unreadable.
@@ -62,31 +86,31 @@ bool read_allowed_keys(const std::string& path, std::set<std::string>& out, std:
 
 class SshServer {
  public:
-  // Listens on `listen` with a fresh ed25519 host key. nullptr with `error` on failure.
-  static std::unique_ptr<SshServer> open(event_base* base, const transport::Address& listen,
+  // Listens on `listen` with `host_key` (taken over; nullptr: a fresh ed25519 key).
+  // nullptr with `error` on failure.
+  static std::unique_ptr<SshServer> open(event_base* base, const transport::Address& listen, ssh_key host_key,
                                          SshServerCallbacks callbacks, std::string* error);
   ~SshServer();
 
   uint16_t port() const { return port_; }
   // The host key's fingerprint, as `ssh-keygen -l` prints it ("SHA256:...").
   const std::string& fingerprint() const { return fingerprint_; }
-  size_t mates() const;
-  std::vector<MateInfo> mate_list() const;
+  // Mates of one session (all sessions: nullptr).
+  size_t mates(const SshSession* session = nullptr) const;
+  std::vector<MateInfo> mate_list(const SshSession& session) const;
+  size_t connections() const { return connections_.size(); }
 
-  // The session's screen changed: every mate is redrawn when its channel allows.
-  void publish(const screen::ScreenState& screen);
-  // The session is over: mates are told `message` and disconnected.
-  void end_session(const std::string& message);
-  // How mates' join notices name the session ("read-only view of NAME").
-  void set_session_name(std::string name) { session_name_ = std::move(name); }
-  // Only mates proving one of these keys (SHA256 fingerprints) may join; the token
-  // is still needed. Empty: no key is asked for.
-  void set_allowed_keys(std::set<std::string> fingerprints) { allowed_keys_ = std::move(fingerprints); }
+  // The session's screen changed: its mates are redrawn when their channels allow.
+  void publish(const SshSession& session);
+  // The session is over (`ended` and `end_message` set): its mates are told and disconnected.
+  void end_session(SshSession& session);
 
   struct Connection;
 
  private:
   SshServer(event_base* base, SshServerCallbacks callbacks);
+  void grant(Connection& c, const char* user);
+  void host_request(Connection& c, std::string_view bytes);
   void accept_all();
   // Unknown tokens: each answered after a random delay; too many from one address
   // and its connections are closed on sight for a while.
@@ -113,12 +137,7 @@ class SshServer {
   transport::EventPtr listen_event_;
   transport::EventPtr reap_event_;
   std::list<std::unique_ptr<Connection>> connections_;
-  std::unique_ptr<screen::ScreenState> screen_;
   screen::Display display_;
-  bool ended_ = false;
-  std::string end_message_;
-  std::string session_name_ = "the host";
-  std::set<std::string> allowed_keys_;
   struct Failures {
     int count = 0;
     uint64_t since_ms = 0;

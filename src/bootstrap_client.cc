@@ -1,11 +1,17 @@
 #include "src/bootstrap_client.h"
 
 #include <libssh/libssh.h>
+#include <netdb.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
+#include "relay/native_mates.h"
 #include "relay/ssh_server.h"
+#include "src/config.h"
 
 namespace tandem {
 namespace {
@@ -22,6 +28,11 @@ struct SessionFree {
 struct ChannelFree {
   void operator()(ssh_channel c) const { ssh_channel_free(c); }
 };
+struct KeyFree {
+  void operator()(ssh_key k) const { ssh_key_free(k); }
+};
+using SessionPtr = std::unique_ptr<ssh_session_struct, SessionFree>;
+using ChannelPtr = std::unique_ptr<ssh_channel_struct, ChannelFree>;
 
 bool read_exactly(ssh_channel ch, char* out, uint32_t n) {
   uint32_t got = 0;
@@ -33,55 +44,16 @@ bool read_exactly(ssh_channel ch, char* out, uint32_t n) {
   return true;
 }
 
-}  // namespace
+std::string frame(const std::string& body) {
+  std::string out = {char(body.size() >> 24), char(body.size() >> 16), char(body.size() >> 8), char(body.size())};
+  return out + body;
+}
 
-std::optional<proto::JoinAccept> bootstrap(const JoinLink& link, std::string* error) {
-  std::unique_ptr<ssh_session_struct, SessionFree> s(ssh_new());
-  bool no = false;
-  long timeout = kTimeoutSeconds;
-  unsigned int port = link.port;
-  ssh_options_set(s.get(), SSH_OPTIONS_PROCESS_CONFIG, &no);  // ~/.ssh/config has no say here
-  ssh_options_set(s.get(), SSH_OPTIONS_HOST, link.host.c_str());
-  ssh_options_set(s.get(), SSH_OPTIONS_PORT, &port);
-  ssh_options_set(s.get(), SSH_OPTIONS_USER, link.token.c_str());
-  ssh_options_set(s.get(), SSH_OPTIONS_TIMEOUT, &timeout);
-  // Keys are looked for in $HOME/.ssh (libssh would use the password database's home).
-  if (const char* home = std::getenv("HOME"); home && *home) {
-    ssh_options_set(s.get(), SSH_OPTIONS_SSH_DIR, (std::string(home) + "/.ssh").c_str());
-  }
-  if (ssh_connect(s.get()) != SSH_OK) {
-    *error = "cannot reach the relay at " + link.host + ":" + std::to_string(link.port) + ": " +
-             ssh_get_error(s.get());
-    return std::nullopt;
-  }
-  // The link pins the relay's key: anything else is not the relay the host used.
-  ssh_key key = nullptr;
-  std::string fingerprint;
-  if (ssh_get_server_publickey(s.get(), &key) == SSH_OK) {
-    fingerprint = relay::key_fingerprint(key);
-    ssh_key_free(key);
-  }
-  if (fingerprint != link.fingerprint) {
-    *error = "the relay's key is " + fingerprint + ", not " + link.fingerprint +
-             " as the link says: refusing to join (someone may be in the middle)";
-    return std::nullopt;
-  }
-  // The token is the user name; a session with an allow-list also wants our key
-  // (ssh-agent or ~/.ssh/id_*).
-  if (ssh_userauth_none(s.get(), nullptr) != SSH_AUTH_SUCCESS &&
-      ssh_userauth_publickey_auto(s.get(), nullptr, nullptr) != SSH_AUTH_SUCCESS) {
-    *error = "the relay refused us: this session only admits listed SSH keys, and ours is not one";
-    return std::nullopt;
-  }
-  std::unique_ptr<ssh_channel_struct, ChannelFree> ch(ssh_channel_new(s.get()));
-  if (!ch || ssh_channel_open_session(ch.get()) != SSH_OK ||
-      ssh_channel_request_subsystem(ch.get(), "tandem") != SSH_OK) {
-    *error = "no session with this token on the relay (or the relay does not offer native joins)";
-    return std::nullopt;
-  }
+// Reads one length-prefixed message; nullopt (with `error`) if there is none.
+std::optional<std::string> read_message(ssh_channel ch, std::string* error) {
   char header[4];
-  if (!read_exactly(ch.get(), header, 4)) {
-    *error = "the relay did not answer the join";
+  if (!read_exactly(ch, header, 4)) {
+    *error = "the relay did not answer";
     return std::nullopt;
   }
   uint32_t size = uint32_t(uint8_t(header[0])) << 24 | uint32_t(uint8_t(header[1])) << 16 |
@@ -91,8 +63,111 @@ std::optional<proto::JoinAccept> bootstrap(const JoinLink& link, std::string* er
     return std::nullopt;
   }
   std::string body(size, '\0');
-  std::optional<proto::JoinAccept> accept;
-  if (!read_exactly(ch.get(), body.data(), size) || !(accept = parse_join_accept(body))) {
+  if (!read_exactly(ch, body.data(), size)) {
+    *error = "the relay's answer was cut short";
+    return std::nullopt;
+  }
+  return body;
+}
+
+// Connects as `user` and checks the relay's key: against `fingerprint` when given,
+// else against what we remember of this relay (and remembers it the first time).
+SessionPtr connect_relay(const std::string& host, uint16_t port, const std::string& user,
+                         const std::string& fingerprint, bool remember, const char* refusing, std::string* error) {
+  SessionPtr s(ssh_new());
+  bool no = false;
+  long timeout = kTimeoutSeconds;
+  unsigned int port_number = port;
+  ssh_options_set(s.get(), SSH_OPTIONS_PROCESS_CONFIG, &no);  // ~/.ssh/config has no say here
+  ssh_options_set(s.get(), SSH_OPTIONS_HOST, host.c_str());
+  ssh_options_set(s.get(), SSH_OPTIONS_PORT, &port_number);
+  ssh_options_set(s.get(), SSH_OPTIONS_USER, user.c_str());
+  ssh_options_set(s.get(), SSH_OPTIONS_TIMEOUT, &timeout);
+  // Keys are looked for in $HOME/.ssh (libssh would use the password database's home).
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    ssh_options_set(s.get(), SSH_OPTIONS_SSH_DIR, (std::string(home) + "/.ssh").c_str());
+  }
+  if (ssh_connect(s.get()) != SSH_OK) {
+    *error = "cannot reach the relay at " + host + ":" + std::to_string(port) + ": " + ssh_get_error(s.get());
+    return nullptr;
+  }
+  ssh_key key = nullptr;
+  std::string seen;
+  if (ssh_get_server_publickey(s.get(), &key) == SSH_OK) {
+    seen = relay::key_fingerprint(key);
+    ssh_key_free(key);
+  }
+  std::string expected = fingerprint;
+  const std::string name = host + ":" + std::to_string(port);
+  if (expected.empty() && remember) {
+    expected = known_relay(name);
+    if (expected.empty()) {
+      remember_relay(name, seen);
+      expected = seen;
+    }
+  }
+  if (seen.empty() || seen != expected) {
+    *error = "the relay at " + name + " has key " + seen + ", not " + expected + " as " +
+             (remember ? "pinned" : "the link says") + ": " + refusing + " (someone may be in the middle" +
+             (remember ? "; if the relay's key really changed, fix relay-fingerprint in the config or the line in "
+                         "known_relays)"
+                       : ")");
+    return nullptr;
+  }
+  return s;
+}
+
+// The host's key: the configured identity, else the agent or ~/.ssh/id_*, else a key
+// of tandem's own, made on first use (a host needs no account, only a key).
+bool authenticate_host(ssh_session s, const std::string& identity_file, std::string* error) {
+  if (!identity_file.empty()) {
+    ssh_key key = nullptr;
+    if (ssh_pki_import_privkey_file(identity_file.c_str(), nullptr, nullptr, nullptr, &key) != SSH_OK) {
+      *error = "cannot read the identity file " + identity_file;
+      return false;
+    }
+    std::unique_ptr<ssh_key_struct, KeyFree> owned(key);
+    if (ssh_userauth_publickey(s, nullptr, key) == SSH_AUTH_SUCCESS) return true;
+    *error = "the relay refused the key in " + identity_file;
+    return false;
+  }
+  if (ssh_userauth_publickey_auto(s, nullptr, nullptr) == SSH_AUTH_SUCCESS) return true;
+  std::string own;
+  if (!own_identity(own, error)) return false;
+  ssh_key key = nullptr;
+  if (ssh_pki_import_privkey_file(own.c_str(), nullptr, nullptr, nullptr, &key) != SSH_OK) {
+    *error = "cannot read tandem's own key " + own;
+    return false;
+  }
+  std::unique_ptr<ssh_key_struct, KeyFree> owned(key);
+  if (ssh_userauth_publickey(s, nullptr, key) == SSH_AUTH_SUCCESS) return true;
+  *error = "the relay refused our key";
+  return false;
+}
+
+}  // namespace
+
+std::optional<proto::JoinAccept> bootstrap(const JoinLink& link, std::string* error) {
+  // The link pins the relay's key: anything else is not the relay the host used.
+  SessionPtr s = connect_relay(link.host, link.port, link.token, link.fingerprint, false, "refusing to join", error);
+  if (!s) return std::nullopt;
+  // The token is the user name; a session with an allow-list also wants our key
+  // (ssh-agent or ~/.ssh/id_*).
+  if (ssh_userauth_none(s.get(), nullptr) != SSH_AUTH_SUCCESS &&
+      ssh_userauth_publickey_auto(s.get(), nullptr, nullptr) != SSH_AUTH_SUCCESS) {
+    *error = "the relay refused us: this session only admits listed SSH keys, and ours is not one";
+    return std::nullopt;
+  }
+  ChannelPtr ch(ssh_channel_new(s.get()));
+  if (!ch || ssh_channel_open_session(ch.get()) != SSH_OK ||
+      ssh_channel_request_subsystem(ch.get(), "tandem") != SSH_OK) {
+    *error = "no session with this token on the relay (or the relay does not offer native joins)";
+    return std::nullopt;
+  }
+  std::optional<std::string> body = read_message(ch.get(), error);
+  if (!body) return std::nullopt;
+  std::optional<proto::JoinAccept> accept = parse_join_accept(*body);
+  if (!accept) {
     *error = "the relay's answer is malformed";
     return std::nullopt;
   }
@@ -100,14 +175,75 @@ std::optional<proto::JoinAccept> bootstrap(const JoinLink& link, std::string* er
   return accept;
 }
 
+std::optional<proto::HostAccept> host_bootstrap(const RelayAddress& relay, const proto::HostHello& hello,
+                                                std::string* error) {
+  SessionPtr s = connect_relay(relay.host, relay.port, relay::kHostUser, relay.fingerprint, true,
+                               "refusing to share through it", error);
+  if (!s || !authenticate_host(s.get(), relay.identity_file, error)) return std::nullopt;
+  ChannelPtr ch(ssh_channel_new(s.get()));
+  if (!ch || ssh_channel_open_session(ch.get()) != SSH_OK ||
+      ssh_channel_request_subsystem(ch.get(), "tandem") != SSH_OK) {
+    *error = "the relay at " + relay.host + " does not offer tandem sessions (is it a tandem relay?)";
+    return std::nullopt;
+  }
+  const std::string request = frame(hello.SerializeAsString());
+  if (ssh_channel_write(ch.get(), request.data(), uint32_t(request.size())) != int(request.size())) {
+    *error = "cannot send our request to the relay";
+    return std::nullopt;
+  }
+  std::optional<std::string> body = read_message(ch.get(), error);
+  if (!body) return std::nullopt;
+  std::optional<proto::HostAccept> accept = parse_host_accept(*body);
+  if (!accept) {
+    *error = "the relay's answer is malformed";
+    return std::nullopt;
+  }
+  ssh_channel_close(ch.get());
+  return accept;
+}
+
+std::optional<transport::Address> resolve_udp(const std::string& host, uint16_t port, std::string* error) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* list = nullptr;
+  const std::string service = std::to_string(port);
+  if (int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &list); rc != 0 || !list) {
+    *error = "cannot resolve " + host + ": " + gai_strerror(rc);
+    return std::nullopt;
+  }
+  // IPv4 first: it is what most relays and NATs handle best.
+  const addrinfo* pick = list;
+  for (const addrinfo* a = list; a; a = a->ai_next) {
+    if (a->ai_family == AF_INET) {
+      pick = a;
+      break;
+    }
+  }
+  transport::Address out(pick->ai_addr, pick->ai_addrlen);
+  freeaddrinfo(list);
+  return out;
+}
+
 std::optional<proto::JoinAccept> parse_join_accept(std::string_view body) {
   proto::JoinAccept accept;
-  if (!accept.ParseFromArray(body.data(), int(body.size())) || accept.version() != 1 ||
+  if (!accept.ParseFromArray(body.data(), int(body.size())) || accept.version() != relay::kBootstrapVersion ||
       accept.link_key().size() != 32 || accept.udp_port() == 0 || accept.udp_port() > 65535 ||
       accept.session_name().size() > 4096) {
     return std::nullopt;
   }
   return accept;
+}
+
+std::optional<proto::HostAccept> parse_host_accept(std::string_view body) {
+  proto::HostAccept a;
+  if (!a.ParseFromArray(body.data(), int(body.size())) || a.version() != relay::kBootstrapVersion) return std::nullopt;
+  if (!a.error().empty()) return a.error().size() <= 4096 ? std::optional(a) : std::nullopt;
+  if ((a.link_key().size() != 32 && !a.same_link()) || a.resume_secret().size() != 32 || a.udp_port() == 0 || a.udp_port() > 65535 ||
+      a.ssh_port() == 0 || a.ssh_port() > 65535 || a.ro_token().empty() || a.session_id().empty()) {
+    return std::nullopt;
+  }
+  return a;
 }
 
 }  // namespace tandem

@@ -7,11 +7,34 @@
 #include <string>
 
 #include "proto/bootstrap.pb.h"
-#include "src/join_link.h"
+#include "relay/join_link.h"
+#include "transport/address.h"
 
 namespace tandem {
 
 std::optional<proto::JoinAccept> bootstrap(const JoinLink& link, std::string* error);
+
+// Where a host registers its session.
+struct RelayAddress {
+  std::string host;
+  uint16_t port = 2222;
+  // The relay's key as pinned in the config; empty: trust on first use, remembered
+  // in ~/.config/tandem/known_relays and checked from then on.
+  std::string fingerprint;
+  std::string identity_file;  // the host's SSH key; empty: agent, ~/.ssh/id_*, or tandem's own
+};
+
+// A host's bootstrap: authenticates with its key, sends `hello`, returns the relay's
+// answer (which may be a refusal: see HostAccept.error). Blocking; safe on a thread
+// of its own.
+std::optional<proto::HostAccept> host_bootstrap(const RelayAddress& relay, const proto::HostHello& hello,
+                                                std::string* error);
+
+// The UDP address of `host` (a name or a numeric address) at `port`.
+std::optional<transport::Address> resolve_udp(const std::string& host, uint16_t port, std::string* error);
+
+// Checks a HostAccept: nullopt if anything is off.
+std::optional<proto::HostAccept> parse_host_accept(std::string_view body);
 
 // Checks a JoinAccept received from the relay: nullopt if anything is off.
 std::optional<proto::JoinAccept> parse_join_accept(std::string_view body);

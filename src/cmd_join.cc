@@ -185,14 +185,12 @@ int cmd_join(const Args& args) {
     std::fprintf(stderr, "tandem join: %s\n", error.c_str());
     return 1;
   }
-  std::optional<transport::Address> udp =
-      udp_override.empty()
-          ? transport::Address::parse((link->host.find(':') != std::string::npos ? "[" + link->host + "]" : link->host) +
-                                      ":" + std::to_string(accept->udp_port()))
-          : transport::Address::parse(udp_override);
+  std::optional<transport::Address> udp = udp_override.empty()
+                                              ? resolve_udp(link->host, uint16_t(accept->udp_port()), &error)
+                                              : transport::Address::parse(udp_override);
   if (!udp) {
-    std::fprintf(stderr, "tandem join: cannot use the relay address %s (numeric addresses only for now)\n",
-                 link->host.c_str());
+    std::fprintf(stderr, "tandem join: cannot use the relay's UDP address: %s\n",
+                 error.empty() ? udp_override.c_str() : error.c_str());
     return 1;
   }
   transport::LinkKey key;

@@ -1,11 +1,11 @@
-// `tandem [share] [--read-only] [--allow FILE] [--size host|smallest] [--listen ADDR:PORT]
-// [--links-file PATH] [-- CMD ARGS...]`: runs $SHELL (or CMD) as a shared session.
+// `tandem [share] [OPTIONS] [-- CMD ARGS...]`: runs $SHELL (or CMD) as a shared session.
 //
 // The program runs on a PTY, through tandem's emulator, and is drawn on this
-// terminal by the display. An embedded relay serves plain-ssh mates (SshServer) and
-// native mates (NativeMates, bootstrapped over SSH, then UDP state sync). The links
-// are printed at start, shown for a while at the bottom of the screen, given to the
-// program as $TANDEM_LINKS, and reported by `tandem status` over $TANDEM_SOCKET.
+// terminal by the display. The session lives on a relay: the configured one
+// (RemoteSession: SSH bootstrap, then UDP state sync), or else one embedded in this
+// process (relay::Relay, with this host attached directly). The links are printed at
+// start, shown for a while at the bottom of the screen, given to the program as
+// $TANDEM_LINKS, and reported by `tandem status` over $TANDEM_SOCKET.
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <sys/wait.h>
@@ -17,13 +17,13 @@
 #include <map>
 #include <vector>
 
-#include "relay/native_mates.h"
-#include "relay/ssh_server.h"
-#include "relay/token.h"
+#include "relay/join_link.h"
+#include "relay/relay.h"
 #include "src/commands.h"
+#include "src/config.h"
 #include "src/control_socket.h"
-#include "src/join_link.h"
 #include "src/local_session.h"
+#include "src/remote_session.h"
 #include "src/session_status.h"
 
 namespace tandem {
@@ -32,6 +32,8 @@ namespace {
 constexpr const char* kDefaultListen = "0.0.0.0:2222";
 constexpr auto kLinksNotice = std::chrono::seconds(15);
 constexpr auto kMateNotice = std::chrono::seconds(5);
+constexpr uint64_t kRelayQuietMs = 3000;  // a relay elsewhere silent this long: say so
+constexpr timeval kBannerTick{1, 0};
 
 // The address mates should dial: the one we listen on, or this machine's first
 // non-loopback IPv4 address when listening on all of them.
@@ -55,38 +57,93 @@ std::string link_host(const transport::Address& listen) {
   return found;
 }
 
+void fill_links(SessionStatus& links, const proto::HostAccept& a) {
+  links.ssh_port = uint16_t(a.ssh_port());
+  links.udp_port = uint16_t(a.udp_port());
+  links.fingerprint = a.fingerprint();
+  links.rw_link = a.ssh_rw();
+  links.rw_join = a.join_rw();
+  links.ro_link = a.ssh_ro();
+  links.ro_join = a.join_ro();
+}
+
+void write_links_file(const std::string& path, const SessionStatus& links) {
+  if (path.empty()) return;
+  std::ofstream out(path);
+  if (!links.rw_link.empty()) out << "rw " << links.rw_link << "\njoin-rw " << links.rw_join << "\n";
+  out << "ro " << links.ro_link << "\njoin-ro " << links.ro_join << "\nudp " << links.udp_port
+      << "\nfingerprint " << links.fingerprint << "\n";
+}
+
+std::string short_links(const SessionStatus& links) {
+  return links.rw_link.empty() ? "ro " + links.ro_link : "rw " + links.rw_link + "  ro " + links.ro_link;
+}
+
 }  // namespace
 
 int cmd_share(const Args& args) {
+  std::string error;
+  std::optional<Config> config = load_config(&error);
+  if (!config) {
+    std::fprintf(stderr, "tandem: %s\n", error.c_str());
+    return 2;
+  }
   std::vector<std::string> command;
-  std::string listen_text = kDefaultListen, links_file, allow_file;
-  bool listen_given = false, read_only_only = false, size_smallest = false;
+  std::string listen_text = kDefaultListen, links_file, allow_file, udp_override;
+  bool listen_given = false, read_only_only = false, local_relay = false;
+  bool size_smallest = config->size == "smallest";
   for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--") {
+    const std::string& a = args[i];
+    const bool has_value = i + 1 < args.size();
+    if (a == "--") {
       command.assign(args.begin() + long(i) + 1, args.end());
       break;
     }
-    if (args[i] == "--listen" && i + 1 < args.size()) {
+    if (a == "--listen" && has_value) {
       listen_text = args[++i];
       listen_given = true;
-    } else if (args[i] == "--size" && i + 1 < args.size()) {
+    } else if (a == "--size" && has_value) {
       std::string policy = args[++i];
       if (policy != "smallest" && policy != "host") {
         std::fprintf(stderr, "tandem: --size is 'host' (the default) or 'smallest', not '%s'\n", policy.c_str());
         return 2;
       }
       size_smallest = policy == "smallest";
-    } else if (args[i] == "--allow" && i + 1 < args.size()) {
+    } else if (a == "--allow" && has_value) {
       allow_file = args[++i];
-    } else if (args[i] == "--read-only") {
+    } else if (a == "--read-only") {
       read_only_only = true;  // no read-write link exists at all
-    } else if (args[i] == "--links-file" && i + 1 < args.size()) {
+    } else if (a == "--links-file" && has_value) {
       links_file = args[++i];
+    } else if (a == "--relay" && has_value) {
+      std::string relay = args[++i];
+      config->relay_from = "--relay";
+      config->relay_fingerprint.clear();
+      const size_t colon = relay.rfind(':');
+      if (colon != std::string::npos && relay.find(':') == colon) {
+        long port = std::strtol(relay.c_str() + colon + 1, nullptr, 10);
+        if (port < 1 || port > 65535) {
+          std::fprintf(stderr, "tandem: --relay wants HOST or HOST:PORT, not '%s'\n", relay.c_str());
+          return 2;
+        }
+        config->relay_port = uint16_t(port);
+        relay.resize(colon);
+      }
+      config->relay_host = relay;
+    } else if (a == "--relay-fingerprint" && has_value) {
+      config->relay_fingerprint = args[++i];
+    } else if (a == "--identity" && has_value) {
+      config->identity_file = args[++i];
+    } else if (a == "--udp-endpoint" && has_value) {
+      udp_override = args[++i];  // for tests and odd networks: where to send UDP instead
+    } else if (a == "--local") {
+      local_relay = true;
     } else {
-      std::fprintf(stderr, "tandem: unknown option '%s' (a command goes after --)\n", args[i].c_str());
+      std::fprintf(stderr, "tandem: unknown option '%s' (a command goes after --; see tandem --help)\n", a.c_str());
       return 2;
     }
   }
+  if (local_relay) config->relay_host.clear();
   if (const char* nested = std::getenv("TANDEM"); nested && *nested) {
     std::fprintf(stderr, "tandem: already inside a tandem session (TANDEM is set); unset TANDEM to nest anyway\n");
     return 1;
@@ -96,6 +153,7 @@ int cmd_share(const Args& args) {
     std::fprintf(stderr, "tandem: --listen wants ADDR:PORT, e.g. 127.0.0.1:2222, not '%s'\n", listen_text.c_str());
     return 2;
   }
+  if (command.empty()) command = config->command;
   if (command.empty()) {
     const char* shell = std::getenv("SHELL");
     command.push_back(shell && *shell ? shell : "/bin/sh");
@@ -104,107 +162,98 @@ int cmd_share(const Args& args) {
     std::fprintf(stderr, "tandem: stdin and stdout must be a terminal\n");
     return 1;
   }
-
-  transport::EventBasePtr base = transport::make_event_base();
-  const std::string rw_token = read_only_only ? std::string() : relay::new_token(), ro_token = relay::new_token();
-  LocalSession* session_ptr = nullptr;
-  relay::NativeMates* natives_ptr = nullptr;
-  relay::SshServerCallbacks callbacks;
-  callbacks.authorize = [&](std::string_view token) {
-    if (!rw_token.empty() && relay::same_token(token, rw_token)) return relay::Role::kReadWrite;
-    if (relay::same_token(token, ro_token)) return relay::Role::kReadOnly;
-    return relay::Role::kNone;
-  };
-  callbacks.on_input = [&](std::string_view bytes) {
-    if (session_ptr) session_ptr->type(bytes);
-  };
-  // --size smallest: read-write mates' terminals bound the session; read-only ones never do.
-  std::map<std::string, std::pair<int, int>> rw_sizes;
-  auto apply_sizes = [&] {
-    if (!session_ptr || !size_smallest) return;
-    if (rw_sizes.empty()) {
-      session_ptr->set_size_limit(std::nullopt);
-      return;
-    }
-    std::pair<int, int> limit{INT32_MAX, INT32_MAX};
-    for (const auto& [who, size] : rw_sizes) {
-      limit.first = std::min(limit.first, size.first);
-      limit.second = std::min(limit.second, size.second);
-    }
-    session_ptr->set_size_limit(limit);
-  };
-  callbacks.on_mate_size = [&](const std::string& who, relay::Role role, int cols, int rows) {
-    if (role != relay::Role::kReadWrite) return;
-    rw_sizes[who] = {std::max(cols, 10), std::max(rows, 3)};
-    apply_sizes();
-  };
-  callbacks.on_mate = [&](const std::string& who, relay::Role role, bool joined) {
-    if (!joined && rw_sizes.erase(who) > 0) apply_sizes();
-    if (!session_ptr) return;
-    const char* kind = role == relay::Role::kReadWrite ? "read-write" : "read-only";
-    session_ptr->show_notice("tandem: " + std::string(kind) + " mate " + who + (joined ? " joined" : " left"),
-                             kMateNotice);
-  };
-  callbacks.on_bootstrap = [&](relay::Role role, const std::string& who) -> std::optional<std::string> {
-    if (!natives_ptr) return std::nullopt;
-    return natives_ptr->admit(role, who, command[0]);
-  };
-  std::string error;
-  auto server = relay::SshServer::open(base.get(), *listen, callbacks, &error);
-  if (!server && !listen_given) {
-    listen = listen->with_port(0);  // the default port is taken: any port will do
-    server = relay::SshServer::open(base.get(), *listen, callbacks, &error);
-  }
-  if (!server) {
-    std::fprintf(stderr, "tandem: %s\n", error.c_str());
+  relay::SessionOptions options;
+  options.read_only_only = read_only_only;
+  if (!allow_file.empty() && !relay::read_allowed_keys(allow_file, options.allowed_keys, &error)) {
+    std::fprintf(stderr, "tandem: --allow: %s\n", error.c_str());
     return 1;
-  }
-  if (!allow_file.empty()) {
-    std::set<std::string> keys;
-    if (!relay::read_allowed_keys(allow_file, keys, &error)) {
-      std::fprintf(stderr, "tandem: --allow: %s\n", error.c_str());
-      return 1;
-    }
-    server->set_allowed_keys(std::move(keys));
   }
   {
     const char* user = std::getenv("USER");
     char hostname[256] = "";
     gethostname(hostname, sizeof hostname - 1);
-    server->set_session_name(std::string(user && *user ? user : "someone") + "@" + hostname);
+    options.name = std::string(user && *user ? user : "someone") + "@" + hostname;
   }
-  // Native mates' UDP: the SSH port number when it is free, any other otherwise.
-  auto natives = relay::NativeMates::open(base.get(), listen->with_port(server->port()), &error);
-  if (!natives) natives = relay::NativeMates::open(base.get(), listen->with_port(0), &error);
-  if (!natives) {
-    std::fprintf(stderr, "tandem: %s\n", error.c_str());
-    return 1;
-  }
-  natives_ptr = natives.get();
-  natives->set_on_input(callbacks.on_input);
-  natives->set_on_mate(callbacks.on_mate);
-  natives->set_on_mate_size(callbacks.on_mate_size);
+  LocalTerminal tty;
+  int cols, rows;
+  tty.size(cols, rows);
 
-  const std::string host = link_host(*listen), port = std::to_string(server->port());
+  transport::EventBasePtr base = transport::make_event_base();
+  LocalSession* session_ptr = nullptr;
+  auto on_input = [&](std::string_view bytes) {
+    if (session_ptr) session_ptr->type(bytes);
+  };
+  auto on_mate = [&](const relay::MateInfo& m, bool joined) {
+    if (session_ptr) {
+      session_ptr->show_notice("tandem: " + std::string(relay::role_name(m.role)) + " mate " + m.who +
+                                   (joined ? " joined" : " left"),
+                               kMateNotice);
+    }
+  };
+  // --size smallest: read-write mates' terminals bound the session; read-only ones never do.
+  std::optional<std::pair<int, int>> mates_size;
+  auto on_mates_size = [&](std::optional<std::pair<int, int>> size) {
+    mates_size = size;
+    if (session_ptr && size_smallest) session_ptr->set_size_limit(size);
+  };
+
   SessionStatus links;  // the fixed part of `tandem status`; mates and size are added when asked
-  links.ssh_port = server->port();
-  links.udp_port = natives->port();
-  links.fingerprint = server->fingerprint();
-  links.ro_link = "ssh -p " + port + " " + ro_token + "@" + host;
-  links.ro_join = JoinLink{ro_token, host, server->port(), server->fingerprint()}.to_string();
-  if (!read_only_only) {
-    links.rw_link = "ssh -p " + port + " " + rw_token + "@" + host;
-    links.rw_join = JoinLink{rw_token, host, server->port(), server->fingerprint()}.to_string();
+  std::unique_ptr<relay::Relay> relay;
+  relay::Session* local = nullptr;
+  std::unique_ptr<RemoteSession> remote;
+  if (!config->relay_host.empty()) {
+    proto::HostHello hello;
+    hello.set_version(relay::kBootstrapVersion);
+    hello.set_client_version(std::string("tandem ") + TANDEM_VERSION);
+    hello.set_cols(uint32_t(cols));
+    hello.set_rows(uint32_t(rows));
+    hello.set_session_name(options.name);
+    hello.set_read_only_only(read_only_only);
+    for (const std::string& k : options.allowed_keys) hello.add_allowed_keys(k);
+    hello.set_relay_host(config->relay_host);
+    RelayAddress where{config->relay_host, config->relay_port, config->relay_fingerprint, config->identity_file};
+    RemoteHooks hooks{on_input, on_mate, on_mates_size, [&](const proto::HostAccept& a) {
+                        fill_links(links, a);
+                        write_links_file(links_file, links);
+                        if (session_ptr) session_ptr->show_notice("tandem: the relay lost the session; new links: " +
+                                                                      short_links(links), kLinksNotice);
+                      }};
+    remote = RemoteSession::open(base.get(), where, hello, udp_override, hooks, &error);
+    if (!remote) {
+      std::fprintf(stderr, "tandem: cannot share through the relay %s:%u (from %s): %s\n",
+                   config->relay_host.c_str(), unsigned(config->relay_port), config->relay_from.c_str(),
+                   error.c_str());
+      return 1;
+    }
+    fill_links(links, remote->accept());
+    links.relay = config->relay_host + ":" + std::to_string(config->relay_port);
+  } else {
+    relay::RelayOptions ro;
+    ro.ssh_listen = *listen;
+    ro.udp_listen = *listen;
+    relay = relay::Relay::open(base.get(), ro, &error);
+    if (!relay && !listen_given) {
+      ro.ssh_listen = ro.udp_listen = listen->with_port(0);  // the default port is taken: any port will do
+      relay = relay::Relay::open(base.get(), ro, &error);
+    }
+    if (!relay) {
+      std::fprintf(stderr, "tandem: %s\n", error.c_str());
+      return 1;
+    }
+    local = &relay->create_session(options, relay::HostHooks{on_input, on_mate, on_mates_size});
+    const std::string host = link_host(*listen), port = std::to_string(relay->ssh_port());
+    links.ssh_port = relay->ssh_port();
+    links.udp_port = relay->udp_port();
+    links.fingerprint = relay->fingerprint();
+    links.ro_link = "ssh -p " + port + " " + local->ro_token() + "@" + host;
+    links.ro_join = JoinLink{local->ro_token(), host, relay->ssh_port(), relay->fingerprint()}.to_string();
+    if (!read_only_only) {
+      links.rw_link = "ssh -p " + port + " " + local->rw_token() + "@" + host;
+      links.rw_join = JoinLink{local->rw_token(), host, relay->ssh_port(), relay->fingerprint()}.to_string();
+    }
   }
   std::fputs(links.links_text().c_str(), stderr);
-  if (!links_file.empty()) {
-    std::ofstream out(links_file);
-    if (!read_only_only) out << "rw " << links.rw_link << "\njoin-rw " << links.rw_join << "\n";
-    out << "ro " << links.ro_link << "\njoin-ro " << links.ro_join << "\nudp " << links.udp_port
-        << "\nfingerprint " << links.fingerprint << "\n";
-  }
-  const std::string links_line =
-      read_only_only ? "ro " + links.ro_link : "rw " + links.rw_link + "  ro " + links.ro_link;
+  write_links_file(links_file, links);
 
   // $TANDEM_SOCKET: `tandem status` and `tandem wait-ready` from inside the session.
   auto control = ControlSocket::open(
@@ -212,8 +261,11 @@ int cmd_share(const Args& args) {
       [&](const std::string& request) -> std::string {
         if (request == "wait-ready") return "ready\n";
         SessionStatus now = links;
-        now.mates = server->mate_list();
-        for (relay::MateInfo& m : natives->mate_list()) now.mates.push_back(std::move(m));
+        now.mates = local ? local->mates() : remote->mates();
+        if (remote) {
+          now.relay_heard_ms_ago = int64_t(remote->silent_for_ms());
+          now.relay_srtt_ms = remote->srtt_ms();
+        }
         if (session_ptr) {
           now.cols = session_ptr->screen().cols();
           now.rows = session_ptr->screen().rows();
@@ -226,13 +278,10 @@ int cmd_share(const Args& args) {
     return 1;
   }
 
-  LocalTerminal tty;
-  int cols, rows;
-  tty.size(cols, rows);
-  std::unique_ptr<Pty> pty = Pty::spawn(
-      command,
-      {"TERM=xterm-256color", "TANDEM=1", "TANDEM_LINKS=" + links_line, "TANDEM_SOCKET=" + control->path()}, cols, rows,
-      &error);
+  std::unique_ptr<Pty> pty = Pty::spawn(command,
+                                        {"TERM=xterm-256color", "TANDEM=1", "TANDEM_LINKS=" + short_links(links),
+                                         "TANDEM_SOCKET=" + control->path()},
+                                        cols, rows, &error);
   if (!pty) {
     std::fprintf(stderr, "tandem: %s\n", error.c_str());
     return 1;
@@ -245,11 +294,25 @@ int cmd_share(const Args& args) {
   {
     LocalSession session(base.get(), tty, std::move(pty), cols, rows);
     session_ptr = &session;
+    if (size_smallest && mates_size) session.set_size_limit(mates_size);
     session.set_on_frame([&](const screen::ScreenState& s) {
-      server->publish(s);
-      natives->publish(s);
+      if (local) local->publish(s);
+      if (remote) remote->publish(s);
     });
-    session.show_notice("tandem: " + links_line, kLinksNotice);
+    session.show_notice("tandem: " + short_links(links), kLinksNotice);
+    // A relay elsewhere that has gone quiet: a discreet banner until it is back.
+    auto banner = [&] {
+      if (!remote) return;
+      const uint64_t quiet = remote->silent_for_ms();
+      if (quiet >= kRelayQuietMs) {
+        session.show_notice("tandem: relay unreachable for " + std::to_string(quiet / 1000) + " s, reconnecting",
+                            std::chrono::milliseconds(1500));
+      }
+    };
+    transport::EventPtr banner_event(event_new(
+        base.get(), -1, EV_PERSIST, [](evutil_socket_t, short, void* arg) { (*static_cast<decltype(banner)*>(arg))(); },
+        &banner));
+    event_add(banner_event.get(), &kBannerTick);
     status = session.run();
     session_ptr = nullptr;
   }
@@ -261,10 +324,10 @@ int cmd_share(const Args& args) {
   } else if (status >= 0 && WIFSIGNALED(status)) {
     ended = "[tandem: session ended; " + command[0] + " was killed by signal " + std::to_string(WTERMSIG(status)) + "]";
   }
-  // Tell the mates, and give their channels a moment to carry it.
-  server->end_session(ended);
-  natives->end_session();
-  for (int i = 0; i < 100 && (server->mates() > 0 || natives->open_mates() > 0); ++i) {
+  // Tell the mates, and give the goodbyes a moment to get through.
+  if (local) relay->end_session(*local, ended);
+  if (remote) remote->end();
+  for (int i = 0; i < 100 && (local ? relay->connected_mates() > 0 : !remote->ended()); ++i) {
     timeval tv{0, 10000};
     event_base_loopexit(base.get(), &tv);
     event_base_dispatch(base.get());

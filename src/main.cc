@@ -10,18 +10,26 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: tandem [share] [--read-only] [--allow FILE] [--size host|smallest] [--listen ADDR:PORT]\n"
-    "              [--links-file PATH] [-- COMMAND [ARGS...]]\n"
+    "usage: tandem [share] [--read-only] [--allow FILE] [--size host|smallest] [--relay HOST[:PORT]]\n"
+    "              [--local] [--listen ADDR:PORT] [--links-file PATH] [-- COMMAND [ARGS...]]\n"
     "       tandem join LINK\n"
+    "       tandem relay [--listen ADDR:PORT] [--udp-port PORT] [--state-dir DIR] [--public-host NAME]\n"
+    "                    [--linger SECONDS]\n"
     "       tandem status [--json] | tandem wait-ready     (inside a session)\n"
     "       tandem --version | --help\n"
     "\n"
     "tandem shares your shell (or COMMAND): it runs on a PTY through tandem's own\n"
-    "terminal emulator, drawn on this terminal, and an embedded relay lets mates\n"
-    "watch or type with plain ssh or `tandem join`, read-write or read-only, using\n"
-    "the links it prints (also in $TANDEM_LINKS inside the session).\n"
+    "terminal emulator, drawn on this terminal, and a relay lets mates watch or type\n"
+    "with plain ssh or `tandem join`, read-write or read-only, using the links it\n"
+    "prints (also in $TANDEM_LINKS inside the session). The relay is the one in\n"
+    "~/.config/tandem/config (relay-host = ..., or tmate-server-host in ~/.tmate.conf),\n"
+    "or else one embedded in tandem itself.\n"
     "`tandem join` syncs the screen over encrypted UDP that survives roaming and\n"
     "sleep; Ctrl-^ then . leaves.\n"
+    "  --relay HOST[:PORT]  share through this relay (default port 2222)\n"
+    "  --relay-fingerprint SHA256:...  the relay's key, if not pinned in the config\n"
+    "  --identity FILE      the SSH key to register with (default: agent, ~/.ssh/id_*)\n"
+    "  --local              use an embedded relay even if one is configured\n"
     "  --listen ADDR:PORT   where the embedded relay listens (default 0.0.0.0:2222,\n"
     "                       or any free port if 2222 is taken)\n"
     "  --links-file PATH    also write the links to PATH\n"
@@ -30,7 +38,8 @@ constexpr const char* kUsage =
     "  --size smallest      fit the session to the smallest read-write terminal\n"
     "                       (default: the host's own; read-only mates never shrink it)\n"
     "\n"
-    "Not in this build yet: `tandem relay` (a relay of its own) and the tmate mode.\n";
+    "`tandem relay` runs a relay for many hosts; it prints the config lines that\n"
+    "pin it. Not in this build yet: the tmate-compatible mode.\n";
 
 }  // namespace
 
@@ -48,9 +57,10 @@ int main(int argc, char** argv) {
       std::fputs(kUsage, stdout);
       return 0;
     }
-    if (first == "join" || first == "status" || first == "wait-ready") {
+    if (first == "join" || first == "status" || first == "wait-ready" || first == "relay") {
       args.erase(args.begin());
       if (first == "join") return tandem::cmd_join(args);
+      if (first == "relay") return tandem::cmd_relay(args);
       if (first == "status") return tandem::cmd_status(args);
       return tandem::cmd_wait_ready(args);
     }

@@ -33,7 +33,14 @@ std::string SessionStatus::links_text() const {
 
 std::string SessionStatus::text() const {
   std::string t = links_text();
-  t += "  relay key:  " + fingerprint + " (embedded relay)\n";
+  if (relay.empty()) {
+    t += "  relay key:  " + fingerprint + " (embedded relay)\n";
+  } else {
+    t += "  relay:      " + relay + "  key " + fingerprint;
+    if (relay_heard_ms_ago >= 0) t += "  heard " + std::to_string(relay_heard_ms_ago) + " ms ago";
+    if (relay_srtt_ms >= 0) t += "  rtt " + std::to_string(int(relay_srtt_ms)) + " ms";
+    t += "\n";
+  }
   t += "  size:       " + std::to_string(cols) + "x" + std::to_string(rows) + "\n";
   t += "  mates:      " + std::to_string(mates.size()) + "\n";
   for (const relay::MateInfo& m : mates) {
@@ -49,7 +56,13 @@ std::string SessionStatus::json() const {
   std::string j = "{\"links\":{";
   if (!rw_link.empty()) j += "\"rw\":" + json_string(rw_link) + ",\"join_rw\":" + json_string(rw_join) + ",";
   j += "\"ro\":" + json_string(ro_link) + ",\"join_ro\":" + json_string(ro_join) + "},";
-  j += "\"relay\":{\"embedded\":true,\"ssh_port\":" + std::to_string(ssh_port) +
+  j += "\"relay\":{\"embedded\":" + std::string(relay.empty() ? "true" : "false");
+  if (!relay.empty()) {
+    j += ",\"address\":" + json_string(relay);
+    if (relay_heard_ms_ago >= 0) j += ",\"last_heard_ms_ago\":" + std::to_string(relay_heard_ms_ago);
+    if (relay_srtt_ms >= 0) j += ",\"srtt_ms\":" + std::to_string(int(relay_srtt_ms));
+  }
+  j += ",\"ssh_port\":" + std::to_string(ssh_port) +
        ",\"udp_port\":" + std::to_string(udp_port) + ",\"fingerprint\":" + json_string(fingerprint) + "},";
   j += "\"size\":{\"cols\":" + std::to_string(cols) + ",\"rows\":" + std::to_string(rows) + "},";
   j += "\"mates\":[";

@@ -15,6 +15,9 @@ struct SessionStatus {
   std::string fingerprint;
   uint16_t ssh_port = 0;
   uint16_t udp_port = 0;
+  std::string relay;               // "host:port" of a relay elsewhere; empty: embedded
+  int64_t relay_heard_ms_ago = -1; // a relay elsewhere: when we last heard it
+  double relay_srtt_ms = -1;
   int cols = 0;
   int rows = 0;
   std::vector<relay::MateInfo> mates;

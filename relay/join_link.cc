@@ -1,4 +1,4 @@
-#include "src/join_link.h"
+#include "relay/join_link.h"
 
 #include <charconv>
 

@@ -1,0 +1,192 @@
+// `tandem relay [--listen ADDR:PORT] [--udp-port PORT] [--state-dir DIR]
+// [--public-host NAME] [--linger SECONDS]`: a relay of one's own.
+//
+// One process and one event loop for every session. Its SSH host key and the key
+// of its resume secrets live in the state directory (0600), so a restarted relay
+// has the same fingerprint and gives hosts their sessions back. It prints the lines
+// hosts put in their config to use it, then logs one line per notable event.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+#include "relay/log.h"
+#include "relay/relay.h"
+#include "src/commands.h"
+
+namespace tandem {
+namespace {
+
+constexpr const char* kDefaultListen = "0.0.0.0:2222";
+
+std::string default_state_dir() {
+  if (const char* systemd = std::getenv("STATE_DIRECTORY"); systemd && *systemd == '/') return systemd;
+  if (geteuid() == 0) return "/var/lib/tandem-relay";
+  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg == '/') return std::string(xdg) + "/tandem/relay";
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : ".") + "/.local/state/tandem/relay";
+}
+
+bool make_private_dir(const std::string& dir, std::string* error) {
+  for (size_t i = 1; i <= dir.size(); ++i) {
+    if (i == dir.size() || dir[i] == '/') mkdir(dir.substr(0, i).c_str(), 0700);
+  }
+  struct stat st{};
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    *error = "cannot make the state directory " + dir;
+    return false;
+  }
+  return true;
+}
+
+// The relay's SSH host key: read, or made on first start (0600).
+ssh_key load_host_key(const std::string& path, std::string* error) {
+  ssh_key key = nullptr;
+  if (access(path.c_str(), F_OK) == 0) {
+    if (ssh_pki_import_privkey_file(path.c_str(), nullptr, nullptr, nullptr, &key) != SSH_OK) {
+      *error = "cannot read the host key " + path;
+      return nullptr;
+    }
+    return key;
+  }
+  if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key) != SSH_OK) {
+    *error = "cannot generate a host key";
+    return nullptr;
+  }
+  const mode_t old = umask(077);
+  const int rc = ssh_pki_export_privkey_file(key, nullptr, nullptr, nullptr, path.c_str());
+  umask(old);
+  if (rc != SSH_OK) {
+    ssh_key_free(key);
+    *error = "cannot write the host key " + path;
+    return nullptr;
+  }
+  chmod(path.c_str(), 0600);
+  return key;
+}
+
+// The key resume secrets are made with: read, or made on first start (0600).
+std::optional<relay::Secret> load_secret(const std::string& path, std::string* error) {
+  relay::Secret secret;
+  if (std::ifstream in(path, std::ios::binary); in) {
+    if (!in.read(reinterpret_cast<char*>(secret.data()), std::streamsize(secret.size()))) {
+      *error = path + " is damaged (it should hold 32 bytes); remove it to make a new one (hosts then start new sessions)";
+      return std::nullopt;
+    }
+    return secret;
+  }
+  randombytes_buf(secret.data(), secret.size());
+  const mode_t old = umask(077);
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(secret.data()), std::streamsize(secret.size()));
+  umask(old);
+  if (!out.flush()) {
+    *error = "cannot write " + path;
+    return std::nullopt;
+  }
+  chmod(path.c_str(), 0600);
+  return secret;
+}
+
+long number(const std::string& text, long low, long high) {
+  char* end = nullptr;
+  long n = std::strtol(text.c_str(), &end, 10);
+  return text.empty() || *end || n < low || n > high ? -1 : n;
+}
+
+}  // namespace
+
+int cmd_relay(const Args& args) {
+  std::string listen_text = kDefaultListen, state_dir = default_state_dir(), public_host;
+  long udp_port = -1, linger = 3600;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    const bool has_value = i + 1 < args.size();
+    if (a == "--listen" && has_value) {
+      listen_text = args[++i];
+    } else if (a == "--udp-port" && has_value) {
+      if ((udp_port = number(args[++i], 0, 65535)) < 0) {
+        std::fprintf(stderr, "tandem relay: --udp-port wants a port number\n");
+        return 2;
+      }
+    } else if (a == "--state-dir" && has_value) {
+      state_dir = args[++i];
+    } else if (a == "--public-host" && has_value) {
+      public_host = args[++i];
+    } else if (a == "--linger" && has_value) {
+      if ((linger = number(args[++i], 1, 30L * 24 * 3600)) < 0) {
+        std::fprintf(stderr, "tandem relay: --linger wants seconds (1 to 2592000)\n");
+        return 2;
+      }
+    } else {
+      std::fprintf(stderr,
+                   "tandem relay: unexpected '%s'\nusage: tandem relay [--listen ADDR:PORT] [--udp-port PORT] "
+                   "[--state-dir DIR] [--public-host NAME] [--linger SECONDS]\n",
+                   a.c_str());
+      return 2;
+    }
+  }
+  std::optional<transport::Address> listen = transport::Address::parse(listen_text);
+  if (!listen) {
+    std::fprintf(stderr, "tandem relay: --listen wants ADDR:PORT, e.g. 0.0.0.0:2222, not '%s'\n",
+                 listen_text.c_str());
+    return 2;
+  }
+  if (sodium_init() < 0) {
+    std::fprintf(stderr, "tandem relay: libsodium cannot start\n");
+    return 1;
+  }
+  std::string error;
+  if (!make_private_dir(state_dir, &error)) {
+    std::fprintf(stderr, "tandem relay: %s\n", error.c_str());
+    return 1;
+  }
+  ssh_key key = load_host_key(state_dir + "/ssh_host_ed25519_key", &error);
+  std::optional<relay::Secret> secret = key ? load_secret(state_dir + "/resume.key", &error) : std::nullopt;
+  if (!key || !secret) {
+    if (key) ssh_key_free(key);
+    std::fprintf(stderr, "tandem relay: %s\n", error.c_str());
+    return 1;
+  }
+  relay::RelayOptions options;
+  options.ssh_listen = *listen;
+  options.udp_listen = listen->with_port(udp_port >= 0 ? uint16_t(udp_port) : listen->port());
+  options.host_key = key;
+  options.secret = secret;
+  options.public_host = public_host;
+  options.linger = std::chrono::seconds(linger);
+
+  transport::EventBasePtr base = transport::make_event_base();
+  std::unique_ptr<relay::Relay> relay = relay::Relay::open(base.get(), options, &error);
+  if (!relay) {
+    std::fprintf(stderr, "tandem relay: %s\n", error.c_str());
+    return 1;
+  }
+  relay::enable_log(true);
+  signal(SIGPIPE, SIG_IGN);
+  auto stop = [](evutil_socket_t, short, void* arg) { event_base_loopbreak(static_cast<event_base*>(arg)); };
+  transport::EventPtr term(evsignal_new(base.get(), SIGTERM, stop, base.get()));
+  transport::EventPtr intr(evsignal_new(base.get(), SIGINT, stop, base.get()));
+  event_add(term.get(), nullptr);
+  event_add(intr.get(), nullptr);
+
+  const std::string host = public_host.empty() ? "THIS-RELAY'S-ADDRESS" : public_host;
+  std::printf("tandem relay %s: SSH on %s, UDP on port %u, state in %s\n", TANDEM_VERSION,
+              listen->with_port(relay->ssh_port()).to_string().c_str(), unsigned(relay->udp_port()),
+              state_dir.c_str());
+  std::printf("key %s\n", relay->fingerprint().c_str());
+  std::printf("Hosts use this relay with these lines in ~/.config/tandem/config:\n"
+              "  relay-host = %s\n  relay-port = %u\n  relay-fingerprint = %s\n",
+              host.c_str(), unsigned(relay->ssh_port()), relay->fingerprint().c_str());
+  std::fflush(stdout);
+  event_base_dispatch(base.get());
+  relay::log("relay: stopping (%zu sessions; their hosts will resume them when it is back)\n", relay->sessions());
+  return 0;
+}
+
+}  // namespace tandem

@@ -1,0 +1,52 @@
+// tandem's configuration: ~/.config/tandem/config (or $XDG_CONFIG_HOME/tandem/config),
+// `key = value` lines, `#` comments:
+//
+//   relay-host = relay.example.org    # share through this relay (none: an embedded one)
+//   relay-port = 2222
+//   relay-fingerprint = SHA256:...    # pin the relay's key (`tandem relay` prints this line)
+//   identity-file = ~/.ssh/id_ed25519 # the key the host registers with
+//   command = tmux new -A -s pair     # what `tandem` runs instead of $SHELL
+//   size = smallest                   # or host (the default)
+//
+// tmate users' `set -g tmate-server-host`/`tmate-server-port` in ~/.tmate.conf are
+// used when this file names no relay.
+//
+// Also here: the relays whose keys we trust on first use (known_relays), and the key
+// a host uses when it has no SSH key of its own.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tandem {
+
+struct Config {
+  std::string relay_host;  // empty: an embedded relay
+  uint16_t relay_port = 2222;
+  std::string relay_fingerprint;
+  std::string identity_file;
+  std::vector<std::string> command;
+  std::string size;  // "", "host" or "smallest"
+  std::string relay_from;  // where relay_host came from, for messages
+};
+
+// The directory of tandem's files ("" when there is no $HOME).
+std::string config_dir();
+
+// Reads the config file and ~/.tmate.conf; a missing file is no error, a bad line is.
+std::optional<Config> load_config(std::string* error);
+// The parsers, for tests: `path` only names the source in errors.
+bool parse_config(const std::string& text, const std::string& path, Config& config, std::string* error);
+// tmate-server-host and tmate-server-port from a tmate.conf, into `config`.
+void parse_tmate_conf(const std::string& text, Config& config);
+
+// The fingerprint remembered for relay "host:port" ("" if none), and remembering one.
+std::string known_relay(const std::string& name);
+void remember_relay(const std::string& name, const std::string& fingerprint);
+
+// tandem's own key for hosts without one (made on first use, 0600); false with `error`.
+bool own_identity(std::string& path, std::string* error);
+
+}  // namespace tandem
