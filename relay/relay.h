@@ -79,10 +79,14 @@ class Relay {
   // Mates still connected to any session (for a clean goodbye).
   size_t connected_mates() const;
 
+  // A host's request on the SSH subsystem (any bytes: a HostHello, one hopes), from
+  // the key `host_key` at `who`; the framed HostAccept to send back. Public for the
+  // fuzzer; the SSH server is its caller.
+  std::string host_request(const std::string& host_key, const std::string& who, std::string_view request);
+
  private:
   explicit Relay(event_base* base, RelayOptions options);
   Session& make_session(std::string id, std::string rw_token, std::string ro_token, SessionOptions options);
-  std::string host_request(const std::string& host_key, const std::string& who, std::string_view request);
   void attach_host(Session& s, statesync::InputState pending, uint64_t& link_id,
                    transport::LinkKey& key);
   Secret resume_secret(const std::string& id, const std::string& rw_token, const std::string& ro_token,

@@ -13,9 +13,10 @@ fail() {
   exit 1
 }
 
-# wait_for SOCKET PATTERN WHAT: waits, bounded, until the screen matches.
+# wait_for SOCKET PATTERN WHAT [TRIES]: waits, bounded (TRIES x 50 ms, default 20 s),
+# until the screen matches.
 wait_for() {
-  for _ in $(seq 1 400); do
+  for _ in $(seq 1 "${4:-400}"); do
     if t "$1" capture-pane -p | grep -qE -- "$2"; then return 0; fi
     sleep 0.05
   done
@@ -26,3 +27,35 @@ wait_for() {
 count() { t "$1" capture-pane -p | grep -cxE -- "$2" || true; }
 
 kill_servers() { for s in "${SOCKETS[@]}"; do t "$s" kill-server 2>/dev/null || true; done; }
+
+# wait_file FILE PATTERN WHAT: waits, bounded (20 s), until FILE has a line matching.
+wait_file() {
+  for _ in $(seq 1 400); do
+    if grep -qE -- "$2" "$1" 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  fail "$3: never saw /$2/ in $1: $(cat "$1" 2>/dev/null)"
+}
+
+# start_relay WORK [SSH_PORT UDP_PORT]: `tandem relay` on loopback with its state in
+# WORK/state; sets relay_pid, ssh_port, udp_port and relay_fp.
+start_relay() {
+  local work=$1
+  : >"$work/relay.out"
+  "$tandem" relay --listen "127.0.0.1:${2:-0}" --udp-port "${3:-0}" --state-dir "$work/state" \
+    >"$work/relay.out" 2>>"$work/relay.log" &
+  relay_pid=$!
+  wait_file "$work/relay.out" 'relay-fingerprint' "relay starts"
+  ssh_port=$(sed -n 's/.*SSH on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$work/relay.out")
+  udp_port=$(sed -n 's/.*UDP on port \([0-9]*\),.*/\1/p' "$work/relay.out")
+  relay_fp=$(sed -n 's/^key //p' "$work/relay.out")
+}
+
+# A home whose tandem config names the relay (pinned).
+relay_home() {
+  mkdir -p "$1/.config/tandem"
+  printf 'relay-host = 127.0.0.1\nrelay-port = %s\nrelay-fingerprint = %s\n' "$ssh_port" "$relay_fp" \
+    >"$1/.config/tandem/config"
+}
+
+SSH_OPTS="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"

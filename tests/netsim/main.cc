@@ -16,8 +16,9 @@ namespace {
 const char* kUsage =
     "usage: netsim --listen ADDR:PORT --server ADDR:PORT [--delay MS] [--jitter MS] [--loss P]\n"
     "              [--duplicate P] [--reorder P] [--rate BITS_PER_S] [--seed N] [--seconds N]\n"
+    "              [--blackout-ms MS]\n"
     "Impairments apply to both directions. Loopback addresses only.\n"
-    "SIGUSR1 roams (a new address towards the server); SIGUSR2 blacks out for 3 s.\n";
+    "SIGUSR1 roams (a new address towards the server); SIGUSR2 blacks out (3 s, or --blackout-ms).\n";
 
 void stop(evutil_socket_t, short, void* base) { event_base_loopbreak(static_cast<event_base*>(base)); }
 void roam(evutil_socket_t, short, void* sim) {
@@ -25,7 +26,10 @@ void roam(evutil_socket_t, short, void* sim) {
   std::printf("netsim: now %s towards the server\n", static_cast<netsim::Netsim*>(sim)->server_facing_address().to_string().c_str());
   std::fflush(stdout);
 }
-void blackout(evutil_socket_t, short, void* sim) { static_cast<netsim::Netsim*>(sim)->blackout(std::chrono::seconds(3)); }
+int blackout_ms = 3000;
+void blackout(evutil_socket_t, short, void* sim) {
+  static_cast<netsim::Netsim*>(sim)->blackout(std::chrono::milliseconds(blackout_ms));
+}
 
 }  // namespace
 
@@ -62,6 +66,8 @@ int main(int argc, char** argv) {
       seed = std::strtoull(v, nullptr, 10);
     } else if (a == "--seconds") {
       seconds = std::atoi(v);
+    } else if (a == "--blackout-ms") {
+      blackout_ms = std::atoi(v);
     } else {
       std::fprintf(stderr, "netsim: unknown option %s\n%s", a.c_str(), kUsage);
       return 2;

@@ -1,0 +1,212 @@
+// A host's bootstrap with a relay: sessions made, resumed (also after the relay
+// restarted) and refused. The relay runs on this thread's event loop; the host's
+// blocking SSH client on a thread of its own, over loopback.
+#include "relay/relay.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "src/bootstrap_client.h"
+
+namespace tandem {
+namespace {
+
+class RelayBootstrap : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/tandem-relay-test-XXXXXX";
+    ASSERT_TRUE(mkdtemp(dir));
+    home_ = dir;
+    setenv("HOME", dir, 1);  // the host's own key is made here
+    unsetenv("XDG_CONFIG_HOME");
+    base_ = transport::make_event_base();
+    secret_.fill(7);
+    open_relay();
+  }
+  void TearDown() override {
+    relay_.reset();
+    std::filesystem::remove_all(home_);
+  }
+
+  void open_relay() {
+    relay_.reset();
+    relay::RelayOptions o;
+    o.ssh_listen = *transport::Address::parse("127.0.0.1:0");
+    o.udp_listen = *transport::Address::parse("127.0.0.1:0");
+    o.secret = secret_;
+    std::string error;
+    relay_ = relay::Relay::open(base_.get(), o, &error);
+    ASSERT_TRUE(relay_) << error;
+  }
+
+  proto::HostHello hello() const {
+    proto::HostHello h;
+    h.set_version(relay::kBootstrapVersion);
+    h.set_cols(80);
+    h.set_rows(24);
+    h.set_session_name("ann@laptop");
+    h.set_relay_host("127.0.0.1");
+    return h;
+  }
+
+  static void resume_from(proto::HostHello& h, const proto::HostAccept& a) {
+    proto::Resume* r = h.mutable_resume();
+    r->set_session_id(a.session_id());
+    r->set_rw_token(a.rw_token());
+    r->set_ro_token(a.ro_token());
+    r->set_secret(a.resume_secret());
+    r->set_previous_link_id(a.link_id());
+  }
+
+  // Bootstraps on a thread while the relay's loop runs here; bounded.
+  std::optional<proto::HostAccept> ask(const proto::HostHello& h, const std::string& identity = "") {
+    RelayAddress where{"127.0.0.1", relay_->ssh_port(), relay_->fingerprint(), identity};
+    std::optional<proto::HostAccept> result;
+    std::atomic<bool> done{false};
+    std::thread client([&] {
+      result = host_bootstrap(where, h, &error_);
+      done = true;
+    });
+    for (int i = 0; i < 4000 && !done; ++i) {
+      timeval tv{0, 5000};
+      event_base_loopexit(base_.get(), &tv);
+      event_base_dispatch(base_.get());
+    }
+    client.join();
+    return result;
+  }
+
+  std::string home_;
+  transport::EventBasePtr base_;
+  relay::Secret secret_;
+  std::unique_ptr<relay::Relay> relay_;
+  std::string error_;
+};
+
+TEST_F(RelayBootstrap, NewSessionGetsTokensLinksAndAKey) {
+  auto a = ask(hello());
+  ASSERT_TRUE(a) << error_;
+  ASSERT_EQ(a->error(), "");
+  EXPECT_EQ(a->rw_token().size(), 32u);
+  EXPECT_EQ(a->ro_token().size(), 32u);
+  EXPECT_NE(a->rw_token(), a->ro_token());
+  const std::string port = std::to_string(relay_->ssh_port());
+  EXPECT_EQ(a->ssh_rw(), "ssh -p " + port + " " + a->rw_token() + "@127.0.0.1");
+  EXPECT_EQ(a->ssh_ro(), "ssh -p " + port + " " + a->ro_token() + "@127.0.0.1");
+  EXPECT_EQ(a->join_ro(), "tandem://" + a->ro_token() + "@127.0.0.1:" + port + "#" + relay_->fingerprint());
+  EXPECT_EQ(a->udp_port(), relay_->udp_port());
+  EXPECT_EQ(a->link_key().size(), 32u);
+  EXPECT_FALSE(a->resumed());
+  EXPECT_EQ(relay_->sessions(), 1u);
+  // The host's key was made for it, private.
+  EXPECT_EQ(std::filesystem::status(home_ + "/.config/tandem/id_ed25519").permissions() &
+                std::filesystem::perms::group_all,
+            std::filesystem::perms::none);
+}
+
+TEST_F(RelayBootstrap, ReadOnlyOnlySessionHasNoReadWriteToken) {
+  proto::HostHello h = hello();
+  h.set_read_only_only(true);
+  auto a = ask(h);
+  ASSERT_TRUE(a) << error_;
+  EXPECT_EQ(a->rw_token(), "");
+  EXPECT_EQ(a->ssh_rw(), "");
+  EXPECT_EQ(a->join_rw(), "");
+  EXPECT_EQ(a->ro_token().size(), 32u);
+}
+
+TEST_F(RelayBootstrap, ResumeKeepsTheSessionAndItsLink) {
+  auto first = ask(hello());
+  ASSERT_TRUE(first) << error_;
+  proto::HostHello again = hello();
+  resume_from(again, *first);
+  auto second = ask(again);
+  ASSERT_TRUE(second) << error_;
+  ASSERT_EQ(second->error(), "");
+  EXPECT_TRUE(second->resumed());
+  EXPECT_TRUE(second->same_link());
+  EXPECT_FALSE(second->restored());
+  EXPECT_EQ(second->link_id(), first->link_id());
+  EXPECT_EQ(second->rw_token(), first->rw_token());
+  EXPECT_EQ(second->ro_token(), first->ro_token());
+  EXPECT_EQ(relay_->sessions(), 1u);
+  // A link the host does not know of is replaced by a fresh one.
+  again.mutable_resume()->set_previous_link_id(first->link_id() + 1);
+  auto third = ask(again);
+  ASSERT_TRUE(third) << error_;
+  EXPECT_FALSE(third->same_link());
+  EXPECT_NE(third->link_id(), first->link_id());
+  EXPECT_EQ(third->link_key().size(), 32u);
+}
+
+TEST_F(RelayBootstrap, RestartedRelayRestoresTheSameTokens) {
+  auto first = ask(hello());
+  ASSERT_TRUE(first) << error_;
+  open_relay();  // a new relay process, same state directory: same secret
+  ASSERT_EQ(relay_->sessions(), 0u);
+  proto::HostHello again = hello();
+  resume_from(again, *first);
+  auto back = ask(again);
+  ASSERT_TRUE(back) << error_;
+  ASSERT_EQ(back->error(), "");
+  EXPECT_TRUE(back->restored());
+  EXPECT_EQ(back->session_id(), first->session_id());
+  EXPECT_EQ(back->rw_token(), first->rw_token());
+  EXPECT_EQ(back->ro_token(), first->ro_token());
+  EXPECT_EQ(relay_->sessions(), 1u);
+}
+
+TEST_F(RelayBootstrap, ForgedOrForeignResumesAreRefused) {
+  auto first = ask(hello());
+  ASSERT_TRUE(first) << error_;
+  open_relay();
+  proto::HostHello forged = hello();
+  resume_from(forged, *first);
+  std::string secret = first->resume_secret();
+  secret[0] ^= 1;
+  forged.mutable_resume()->set_secret(secret);
+  auto a = ask(forged);
+  ASSERT_TRUE(a) << error_;
+  EXPECT_NE(a->error(), "");
+  proto::HostHello other_tokens = hello();
+  resume_from(other_tokens, *first);
+  other_tokens.mutable_resume()->set_rw_token(std::string(32, 'a'));
+  auto b = ask(other_tokens);
+  ASSERT_TRUE(b) << error_;
+  EXPECT_NE(b->error(), "");
+  EXPECT_EQ(relay_->sessions(), 0u);
+
+  // Someone else's key cannot take the session over, restored or live.
+  ssh_key key = nullptr;
+  ASSERT_EQ(ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key), SSH_OK);
+  const std::string other_key = home_ + "/other_key";
+  ASSERT_EQ(ssh_pki_export_privkey_file(key, nullptr, nullptr, nullptr, other_key.c_str()), SSH_OK);
+  ssh_key_free(key);
+  proto::HostHello stolen = hello();
+  resume_from(stolen, *first);
+  auto c = ask(stolen, other_key);
+  ASSERT_TRUE(c) << error_;
+  EXPECT_NE(c->error(), "");
+  auto mine = ask(stolen);  // the right key restores it...
+  ASSERT_TRUE(mine) << error_;
+  ASSERT_EQ(mine->error(), "");
+  auto d = ask(stolen, other_key);  // ...and the live session is not another key's either
+  ASSERT_TRUE(d) << error_;
+  EXPECT_NE(d->error(), "");
+}
+
+TEST_F(RelayBootstrap, AnotherVersionIsToldSo) {
+  proto::HostHello h = hello();
+  h.set_version(relay::kBootstrapVersion + 1);
+  auto a = ask(h);
+  ASSERT_TRUE(a) << error_;
+  EXPECT_NE(a->error().find("version"), std::string::npos) << a->error();
+  EXPECT_EQ(relay_->sessions(), 0u);
+}
+
+}  // namespace
+}  // namespace tandem
