@@ -111,7 +111,7 @@ struct RemoteHost {
 // ---- Session ----
 
 Session::Session(event_base* base, transport::ServerEndpoint& endpoint, SshServer& ssh)
-    : base_(base), ssh_server_(ssh), ssh_(std::make_shared<SshSession>()), natives_(base, endpoint) {
+    : ssh_server_(ssh), ssh_(std::make_shared<SshSession>()), natives_(base, endpoint) {
   ssh_->on_input = [this](std::string_view bytes) {
     if (hooks_.on_input) hooks_.on_input(bytes);
   };
@@ -432,7 +432,7 @@ void Relay::sweep() {
     }
     if (!s.host_) continue;  // the host is in this process
     if (s.host_->sync->status() == statesync::SyncStatus::kPeerClosed) {
-      end_session(s, "[tandem: the host ended the session]");
+      end_session(s, "[tandem: session ended by the host]");
       continue;
     }
     const uint64_t silent = s.host_->sync->silent_for_ms();

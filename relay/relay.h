@@ -41,7 +41,7 @@ struct RelayOptions {
   std::optional<Secret> secret;      // resume secrets are MACs under it; default: a fresh one
   std::string public_host;           // the name in links; empty: the one the host dialed
   std::chrono::seconds linger{3600}; // a silent host's session is kept this long
-  std::chrono::milliseconds host_lost{5000};  // silence before mates are told
+  std::chrono::milliseconds host_lost{7000};  // silence before mates are told (two heartbeats)
 };
 
 struct SessionOptions {
@@ -131,7 +131,6 @@ class Session {
   void set_host_notice(std::string text);
   void republish();
 
-  event_base* base_;
   SshServer& ssh_server_;
   std::string id_, rw_token_, ro_token_;
   SessionOptions options_;

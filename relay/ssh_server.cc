@@ -384,7 +384,10 @@ void SshServer::accept_all() {
     ssh_set_auth_methods(c->session, SSH_AUTH_METHOD_NONE | SSH_AUTH_METHOD_PUBLICKEY);
     // libssh creates the session's poll context in the first key-exchange call; only
     // then can the session join an ssh_event.
-    if (ssh_handle_key_exchange(c->session) == SSH_ERROR) continue;
+    if (ssh_handle_key_exchange(c->session) == SSH_ERROR) {
+      log("relay: %s: SSH handshake failed (%s); closed\n", c->peer.c_str(), ssh_get_error(c->session));
+      continue;
+    }
     c->poll = ssh_event_new();
     if (ssh_event_add_session(c->poll, c->session) != SSH_OK) continue;
     c->readable.reset(event_new(base_, fd, EV_READ | EV_PERSIST, on_socket, c.get()));
@@ -403,6 +406,7 @@ void SshServer::service(Connection& c) {
     if (rc == SSH_OK) {
       c.kex_done = true;
     } else if (rc == SSH_ERROR) {
+      log("relay: %s: SSH handshake failed (%s); closed\n", c.peer.c_str(), ssh_get_error(c.session));
       c.dead = true;
     }
   }

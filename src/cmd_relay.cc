@@ -1,10 +1,14 @@
 // `tandem relay [--listen ADDR:PORT] [--udp-port PORT] [--state-dir DIR]
-// [--public-host NAME] [--linger SECONDS]`: a relay of one's own.
+// [--public-host NAME] [--linger SECONDS] [--user NAME]`: a relay of one's own.
 //
 // One process and one event loop for every session. Its SSH host key and the key
 // of its resume secrets live in the state directory (0600), so a restarted relay
 // has the same fingerprint and gives hosts their sessions back. It prints the lines
 // hosts put in their config to use it, then logs one line per notable event.
+// Started as root, it gives root up (for `nobody`, or --user) once its ports are
+// bound and its keys read.
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -102,7 +106,7 @@ long number(const std::string& text, long low, long high) {
 }  // namespace
 
 int cmd_relay(const Args& args) {
-  std::string listen_text = kDefaultListen, state_dir = default_state_dir(), public_host;
+  std::string listen_text = kDefaultListen, state_dir = default_state_dir(), public_host, run_as = "nobody";
   long udp_port = -1, linger = 3600;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -116,6 +120,8 @@ int cmd_relay(const Args& args) {
       }
     } else if (a == "--state-dir" && has_value) {
       state_dir = args[++i];
+    } else if (a == "--user" && has_value) {
+      run_as = args[++i];
     } else if (a == "--public-host" && has_value) {
       public_host = args[++i];
     } else if (a == "--linger" && has_value) {
@@ -126,7 +132,7 @@ int cmd_relay(const Args& args) {
     } else {
       std::fprintf(stderr,
                    "tandem relay: unexpected '%s'\nusage: tandem relay [--listen ADDR:PORT] [--udp-port PORT] "
-                   "[--state-dir DIR] [--public-host NAME] [--linger SECONDS]\n",
+                   "[--state-dir DIR] [--public-host NAME] [--linger SECONDS] [--user NAME]\n",
                    a.c_str());
       return 2;
     }
@@ -166,6 +172,14 @@ int cmd_relay(const Args& args) {
   if (!relay) {
     std::fprintf(stderr, "tandem relay: %s\n", error.c_str());
     return 1;
+  }
+  if (geteuid() == 0) {
+    const passwd* pw = getpwnam(run_as.c_str());
+    if (!pw || setgroups(0, nullptr) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+      std::fprintf(stderr, "tandem relay: cannot give up root for user '%s'; refusing to serve as root\n",
+                   run_as.c_str());
+      return 1;
+    }
   }
   relay::enable_log(true);
   signal(SIGPIPE, SIG_IGN);

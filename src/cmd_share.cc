@@ -32,7 +32,7 @@ namespace {
 constexpr const char* kDefaultListen = "0.0.0.0:2222";
 constexpr auto kLinksNotice = std::chrono::seconds(15);
 constexpr auto kMateNotice = std::chrono::seconds(5);
-constexpr uint64_t kRelayQuietMs = 3000;  // a relay elsewhere silent this long: say so
+constexpr uint64_t kRelayQuietMs = 7000;  // a relay elsewhere silent this long (two heartbeats): say so
 constexpr timeval kBannerTick{1, 0};
 
 // The address mates should dial: the one we listen on, or this machine's first

@@ -14,7 +14,7 @@ constexpr const char* kUsage =
     "              [--local] [--listen ADDR:PORT] [--links-file PATH] [-- COMMAND [ARGS...]]\n"
     "       tandem join LINK\n"
     "       tandem relay [--listen ADDR:PORT] [--udp-port PORT] [--state-dir DIR] [--public-host NAME]\n"
-    "                    [--linger SECONDS]\n"
+    "                    [--linger SECONDS] [--user NAME]\n"
     "       tandem status [--json] | tandem wait-ready     (inside a session)\n"
     "       tandem --version | --help\n"
     "\n"

@@ -12,7 +12,7 @@
 namespace tandem {
 namespace {
 
-constexpr uint64_t kAskAfterMs = 8000;        // relay silent this long: ask over SSH
+constexpr uint64_t kAskAfterMs = 10000;       // relay silent this long: ask over SSH
 constexpr uint64_t kFirstBackoffMs = 5000;    // then again after this, doubling...
 constexpr uint64_t kMaxBackoffMs = 60000;     // ...up to this
 constexpr timeval kTick{1, 0};

@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
 # End to end: a session that admits only listed SSH keys (--allow). The token is
 # still needed; an unlisted key or no key is refused, for ssh and for tandem join.
-# usage: allow_list_test.sh PATH/TO/tandem
+# With "relay", the session lives on a `tandem relay` (the list travels in the host's
+# hello) instead of the embedded one.
+# usage: allow_list_test.sh PATH/TO/tandem [embedded|relay]
 set -euo pipefail
 tandem=$(realpath "$1")
 work=$(mktemp -d)
 host="ta-host-$$" good="ta-good-$$" join="ta-join-$$"
 SOCKETS=("$host" "$good" "$join")
 source "$(dirname "$0")/lib.sh"
-cleanup() { kill_servers; rm -rf "$work" 2>/dev/null || true; }
+relay_pid=
+cleanup() {
+  kill_servers
+  [ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null || true
+  rm -rf "$work" 2>/dev/null || true
+}
 trap cleanup EXIT
+where="--listen 127.0.0.1:0"
+if [ "${2:-embedded}" = relay ]; then
+  start_relay "$work"
+  relay_home "$work"  # the host's config names the relay
+  where=""
+fi
 
 ssh-keygen -q -t ed25519 -N '' -f "$work/listed" -C listed
 ssh-keygen -q -t ed25519 -N '' -f "$work/other" -C other
@@ -18,7 +31,7 @@ mkdir -p "$work/home/.ssh" && cp "$work/listed" "$work/home/.ssh/id_ed25519" && 
 chmod 700 "$work/home/.ssh" && chmod 600 "$work/home/.ssh/id_ed25519"
 
 t "$host" new-session -d -x 80 -y 24 \
-  "cd $work; env -u TANDEM -u SSH_AUTH_SOCK PS1='$ ' HOME=$work $tandem --allow $work/allowed_keys --listen 127.0.0.1:0 --links-file $work/links -- bash --norc --noprofile; sleep 60"
+  "cd $work; env -u TANDEM -u SSH_AUTH_SOCK PS1='$ ' HOME=$work $tandem --allow $work/allowed_keys $where --links-file $work/links -- bash --norc --noprofile; sleep 60"
 for _ in $(seq 1 200); do [ -s "$work/links" ] && break; sleep 0.05; done
 [ -s "$work/links" ] || fail "no links file"
 rw_link=$(sed -n 's/^rw //p' "$work/links")
@@ -47,4 +60,4 @@ if env -u TANDEM -u SSH_AUTH_SOCK HOME="$work/home" script -qec "$tandem join '$
 fi
 grep -q 'only admits listed SSH keys' "$work/join.out" || fail "join refusal: $(cat "$work/join.out")"
 
-echo "allow list: 3 checks passed"
+echo "allow list (${2:-embedded}): 3 checks passed"
