@@ -41,10 +41,11 @@ fuzz: deps
 	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(FUZZ_TARGETS)
 	fuzz/run $(FUZZ_DIR)/fuzz $(FUZZ_SECONDS)
 
+# QUICK=1: a reduced suite, under two minutes.
 bench: deps
 	cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DTANDEM_TESTS=OFF
-	cmake --build build-release -j $(JOBS) --target tandem-bench
-	bench/run build-release/bench/tandem-bench
+	cmake --build build-release -j $(JOBS) --target tandem-bench tandem
+	QUICK=$(QUICK) bench/run build-release/bench/tandem-bench build-release/src/tandem
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR) build-release

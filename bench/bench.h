@@ -11,6 +11,8 @@ int emulator_main(const std::vector<std::string>& args);
 int display_main(const std::vector<std::string>& args);
 int transport_main(const std::vector<std::string>& args);
 int sync_main(const std::vector<std::string>& args);
+int session_main(const std::vector<std::string>& args);
+int scale_main(const std::vector<std::string>& args);
 
 bool parse_size(const std::string& text, int& cols, int& rows);
 

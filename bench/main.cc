@@ -19,7 +19,11 @@ int main(int argc, char** argv) {
       "usage: tandem-bench emulator --input FILE [--size COLSxROWS] [--scrollback LINES] [--repeat N]\n"
       "       tandem-bench display [--size COLSxROWS]\n"
       "       tandem-bench transport\n"
-      "       tandem-bench sync --scenario flood|typing [--delay MS] [--loss P]\n";
+      "       tandem-bench sync --scenario flood|typing [--delay MS] [--loss P]\n"
+      "       tandem-bench session --tandem PATH --scenario startup|flood|echo|roam|wake\n"
+      "                    [--net lan|wan|wan-loss|bad] [--keys N] [--rate KEYS_PER_S] [--blackouts S,S,...]\n"
+      "                    [--only native|ssh] [--seed N]\n"
+      "       tandem-bench scale --tandem PATH --hosts N [--seconds S]\n";
   if (args.empty()) {
     std::fputs(usage, stderr);
     return 2;
@@ -30,6 +34,8 @@ int main(int argc, char** argv) {
   if (command == "display") return tandem::bench::display_main(args);
   if (command == "transport") return tandem::bench::transport_main(args);
   if (command == "sync") return tandem::bench::sync_main(args);
+  if (command == "session") return tandem::bench::session_main(args);
+  if (command == "scale") return tandem::bench::scale_main(args);
   std::fprintf(stderr, "tandem-bench: unknown command '%s'\n%s", command.c_str(), usage);
   return 2;
 }

@@ -1,0 +1,224 @@
+// `tandem-bench scale --tandem PATH --hosts N [--seconds S]`: one real `tandem relay`
+// process; N synthetic hosts, each with a read-write and a read-only synthetic mate,
+// all in this process but speaking the real protocol over real sockets (SSH
+// bootstrap, then encrypted UDP state sync). Each host prints about 200 bytes a
+// second; each read-write mate types 2 keys a second. Reports the relay's RSS per
+// idle session, its CPU (user+sys seconds per wall second) while active, and the
+// p99 delay from a mate's keystroke to its host.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "bench/bench.h"
+#include "bench/rig.h"
+#include "relay/native_mates.h"
+#include "src/bootstrap_client.h"
+#include "statesync/channel.h"
+#include "statesync/input_state.h"
+#include "statesync/sync_connection.h"
+
+namespace tandem::bench {
+namespace {
+
+using namespace std::chrono_literals;
+using HostSync = statesync::SyncConnection<screen::ScreenState, statesync::InputState>;
+using MateSync = statesync::SyncConnection<statesync::InputState, screen::ScreenState>;
+
+struct Peer {
+  std::unique_ptr<transport::ClientLink> link;
+  std::unique_ptr<statesync::ClientChannel> channel;
+};
+
+struct FakeMate : Peer {
+  std::unique_ptr<MateSync> sync;
+  bool read_write = false;
+};
+
+struct FakeHost : Peer {
+  std::unique_ptr<HostSync> sync;
+  screen::Terminal term{80, 24, 0};
+  uint64_t consumed = 0;
+  uint64_t keys_seen = 0;
+  std::vector<uint64_t> key_sent_at;  // by the read-write mate, in order
+  std::vector<double>* delays = nullptr;
+  std::unique_ptr<FakeMate> rw, ro;
+  int lines = 0;
+};
+
+template <typename Sync, typename Out, typename In>
+bool connect(event_base* base, Peer& p, std::unique_ptr<Sync>& sync, const std::string& host, uint32_t udp_port,
+             uint64_t link_id, const std::string& key_bytes, Out out, In in, uint64_t delay, std::string* error) {
+  std::optional<transport::Address> udp = resolve_udp(host, uint16_t(udp_port), error);
+  if (!udp) return false;
+  transport::LinkKey key;
+  std::copy(key_bytes.begin(), key_bytes.end(), key.begin());
+  std::unique_ptr<Sync>* holder = &sync;  // lives as long as the peer that owns the link
+  p.link = transport::ClientLink::open(base, *udp, key, link_id,
+                                       transport::LinkCallbacks{[holder](std::span<const uint8_t> m) {
+                                                                  if (*holder) (*holder)->receive(m);
+                                                                },
+                                                                {}},
+                                       {}, error);
+  if (!p.link) return false;
+  p.channel = std::make_unique<statesync::ClientChannel>(*p.link);
+  sync = std::make_unique<Sync>(base, *p.channel, std::move(out), std::move(in), delay);
+  sync->poke();
+  return true;
+}
+
+long rss_kb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return -1;
+}
+
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::string f;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14) utime = std::stoull(f);
+    if (i == 15) stime = std::stoull(f);
+  }
+  return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace
+
+int scale_main(const std::vector<std::string>& args) {
+  std::string tandem;
+  int hosts = 100, seconds = 10;
+  for (size_t i = 0; i + 1 < args.size(); i += 2) {
+    if (args[i] == "--tandem") tandem = args[i + 1];
+    else if (args[i] == "--hosts") hosts = std::max(1, std::atoi(args[i + 1].c_str()));
+    else if (args[i] == "--seconds") seconds = std::max(1, std::atoi(args[i + 1].c_str()));
+  }
+  if (tandem.empty()) {
+    std::fprintf(stderr, "usage: tandem-bench scale --tandem PATH --hosts N [--seconds S]\n");
+    return 2;
+  }
+  rlimit nofile{};
+  getrlimit(RLIMIT_NOFILE, &nofile);
+  nofile.rlim_cur = nofile.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &nofile);
+
+  Rig rig(tandem, *find_profile("lan"), 1);
+  std::string error;
+  auto relay = Watched::spawn(rig.base(),
+                              {tandem, "relay", "--listen", "127.0.0.1:0", "--udp-port", "0", "--state-dir",
+                               rig.dir() + "/state", "--linger", "3600"},
+                              {}, &error);
+  if (!relay || !rig.run_until([&] { return relay->raw().find("relay-fingerprint = ") != std::string::npos; }, 10s)) {
+    std::printf("{\"bench\":\"scale\",\"error\":\"the relay did not start\"}\n");
+    return 1;
+  }
+  const std::string fp = field_after(relay->raw(), "relay-fingerprint = ");
+  const uint16_t port = uint16_t(std::atoi(field_after(relay->raw(), "SSH on 127.0.0.1:").c_str()));
+  relay->set_keep_raw(false);
+  setenv("HOME", rig.dir().c_str(), 1);  // the synthetic hosts' key is made here
+  rig.run_for(300ms);
+  const long rss_base = rss_kb(relay->pid());
+
+  std::vector<double> delays;
+  std::vector<std::unique_ptr<FakeHost>> fleet;
+  const uint64_t setup_start = now_us();
+  for (int h = 0; h < hosts; ++h) {
+    proto::HostHello hello;
+    hello.set_version(relay::kBootstrapVersion);
+    hello.set_cols(80);
+    hello.set_rows(24);
+    hello.set_session_name("bench" + std::to_string(h));
+    hello.set_relay_host("127.0.0.1");
+    std::optional<proto::HostAccept> a = host_bootstrap(RelayAddress{"127.0.0.1", port, fp, ""}, hello, &error);
+    if (!a || !a->error().empty()) {
+      std::printf("{\"bench\":\"scale\",\"error\":\"host %d: %s\"}\n", h, a ? a->error().c_str() : error.c_str());
+      return 1;
+    }
+    auto host = std::make_unique<FakeHost>();
+    if (!connect(rig.base(), *host, host->sync, "127.0.0.1", a->udp_port(), a->link_id(), a->link_key(),
+                 relay::initial_screen(), statesync::InputState(), statesync::kScreenSendDelayMs, &error)) {
+      std::printf("{\"bench\":\"scale\",\"error\":\"host link: %s\"}\n", error.c_str());
+      return 1;
+    }
+    FakeHost* raw = host.get();
+    host->delays = &delays;
+    host->sync->set_on_incoming([raw] {
+      statesync::InputState& in = raw->sync->incoming_mutable();
+      const uint64_t now = now_us();
+      for (; raw->consumed < in.end(); ++raw->consumed) {
+        if (raw->consumed < in.begin() || !std::holds_alternative<statesync::Keys>(in.at(raw->consumed))) continue;
+        if (raw->keys_seen < raw->key_sent_at.size()) {
+          raw->delays->push_back(double(now - raw->key_sent_at[raw->keys_seen]));
+        }
+        ++raw->keys_seen;
+      }
+      in.drop_before(raw->consumed);
+    });
+    for (bool rw : {true, false}) {
+      JoinLink link{rw ? a->rw_token() : a->ro_token(), "127.0.0.1", port, fp};
+      std::optional<proto::JoinAccept> j = bootstrap(link, &error);
+      auto mate = std::make_unique<FakeMate>();
+      if (!j || !connect(rig.base(), *mate, mate->sync, "127.0.0.1", j->udp_port(), j->link_id(), j->link_key(),
+                         statesync::InputState(), relay::initial_screen(), statesync::kInputSendDelayMs, &error)) {
+        std::printf("{\"bench\":\"scale\",\"error\":\"mate: %s\"}\n", error.c_str());
+        return 1;
+      }
+      mate->read_write = rw;
+      (rw ? host->rw : host->ro) = std::move(mate);
+    }
+    fleet.push_back(std::move(host));
+    if (h % 50 == 49) rig.run_for(10ms);  // let the links say hello as we go
+  }
+  const double setup_s = double(now_us() - setup_start) / 1e6;
+  rig.run_for(3s);  // everyone settles: first screens, acks
+  const long rss_idle = rss_kb(relay->pid());
+
+  // Active: each host prints ~200 bytes a second (in 4 bursts), each rw mate types 2 keys.
+  const double cpu0 = cpu_seconds(relay->pid());
+  const uint64_t t0 = now_us(), end = t0 + uint64_t(seconds) * 1000000;
+  uint64_t tick = 0;
+  while (now_us() < end) {
+    const uint64_t slot = (now_us() - t0) / 250000;  // 4 slots a second
+    if (slot >= tick) {
+      tick = slot + 1;
+      for (size_t h = 0; h < fleet.size(); ++h) {
+        FakeHost& host = *fleet[h];
+        char line[96];
+        std::snprintf(line, sizeof line, "host %zu line %d: the quick brown fox\r\n", h, ++host.lines);
+        host.term.write(std::string_view(line));
+        host.sync->set_outgoing(host.term.state());
+        if (slot % 2 == h % 2) {  // 2 keys a second
+          host.key_sent_at.push_back(now_us());
+          host.rw->sync->outgoing().push(statesync::Keys{"k"});
+          host.rw->sync->outgoing_changed();
+        }
+      }
+    }
+    rig.run_for(5ms);
+  }
+  const double wall = double(now_us() - t0) / 1e6;
+  const double cpu = (cpu_seconds(relay->pid()) - cpu0) / wall;
+  rig.run_for(2s);  // the last keys arrive
+  uint64_t sent = 0;
+  for (const auto& h : fleet) sent += h->key_sent_at.size();
+  std::sort(delays.begin(), delays.end());
+  auto pct = [&](double p) { return delays.empty() ? -1.0 : delays[size_t(p * double(delays.size() - 1))] / 1000.0; };
+  std::printf("{\"bench\":\"scale\",\"hosts\":%d,\"mates\":%d,\"setup_s\":%.1f,\"relay_rss_base_kb\":%ld,"
+              "\"relay_rss_kb\":%ld,\"rss_per_session_kb\":%.1f,\"relay_cpu\":%.3f,\"keys_sent\":%llu,"
+              "\"keys_delivered\":%zu,\"key_p50_ms\":%.2f,\"key_p99_ms\":%.2f}\n",
+              hosts, hosts * 2, setup_s, rss_base, rss_idle, double(rss_idle - rss_base) / hosts, cpu,
+              (unsigned long long)sent, delays.size(), pct(0.5), pct(0.99));
+  fleet.clear();
+  return 0;
+}
+
+}  // namespace tandem::bench
