@@ -35,7 +35,7 @@ std::string NativeMates::admit(Role role, const std::string& who, const std::str
                                                                 {}});
   m->channel = std::make_unique<statesync::EndpointChannel>(endpoint_, m->link_id);
   m->sync = std::make_unique<statesync::SyncConnection<screen::ScreenState, statesync::InputState>>(
-      base_, *m->channel, initial_screen(), statesync::InputState(), statesync::kScreenSendDelayMs);
+      base_, *m->channel, initial_screen(), statesync::InputState(), statesync::kForwardSendDelayMs);
   m->sync->set_outgoing(latest_.with_scrollback(0));
   m->sync->set_on_incoming([this, raw] { consume(*raw); });
   m->sync->set_on_status([this](statesync::SyncStatus) {

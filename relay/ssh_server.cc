@@ -4,6 +4,7 @@
 #include <libssh/callbacks.h>
 #include <libssh/server.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -362,6 +363,8 @@ void SshServer::accept_all() {
     int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
     std::string peer = transport::Address(reinterpret_cast<sockaddr*>(&ss), len).to_string();
+    int one = 1;  // keystrokes and small frames: no Nagle delay
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (blocked(ip_of(peer))) {
       close(fd);
       continue;

@@ -87,7 +87,7 @@ bool RemoteSession::start_link(const proto::HostAccept& accept, std::string* err
   client_ = std::move(client);
   channel_ = std::make_unique<statesync::ClientChannel>(*client_);
   sync_ = std::make_unique<HostSync>(base_, *channel_, relay::initial_screen(), statesync::InputState(),
-                                     statesync::kScreenSendDelayMs);
+                                     statesync::kForwardSendDelayMs);
   sync_->set_on_incoming([this] { consume(); });
   sync_->set_outgoing(latest_);
   client_->set_on_wake([this] { sync_->poke(); });

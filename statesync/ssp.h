@@ -33,6 +33,10 @@ concept SyncState = std::copyable<S> && requires(S s, const S& c, std::span<cons
 
 // Timing, in milliseconds (mosh's values where they serve us).
 inline constexpr uint64_t kScreenSendDelayMs = 2;     // coalescing a screen's changes (mosh: 8)
+// Screens that were coalesced already (the host draws at most every few ms, and the
+// relay forwards what the host sent): the first change after a pause leaves at once;
+// frame pacing still holds back a flood.
+inline constexpr uint64_t kForwardSendDelayMs = 0;
 inline constexpr uint64_t kInputSendDelayMs = 0;      // a keystroke leaves at once (mosh: 1)
 inline constexpr uint64_t kAckDelayMs = 100;          // a data ack waits this long for a ride
 inline constexpr uint64_t kHeartbeatMs = 3000;        // an idle link still says something
