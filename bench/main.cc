@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
       "       tandem-bench sync --scenario flood|typing [--delay MS] [--loss P]\n"
       "       tandem-bench session --tandem PATH --scenario startup|flood|echo|roam|wake\n"
       "                    [--net lan|wan|wan-loss|bad] [--keys N] [--rate KEYS_PER_S] [--blackouts S,S,...]\n"
-      "                    [--only native|ssh] [--seed N]\n"
+      "                    [--only native|ssh] [--impl tandem|mosh|compare] [--seed N]\n"
       "       tandem-bench scale --tandem PATH --hosts N [--seconds S]\n";
   if (args.empty()) {
     std::fputs(usage, stderr);

@@ -203,6 +203,7 @@ Rig::Rig(std::string tandem, NetProfile profile, uint64_t seed)
 }
 
 Rig::~Rig() {
+  if (mosh_pid_ > 0) kill(mosh_pid_, SIGTERM);
   ssh_.reset();
   mate_.reset();
   host_.reset();
@@ -261,7 +262,7 @@ bool Rig::start(bool native_mate, bool ssh_mate, std::string* error) {
                                    *transport::Address::parse(udp_server), seed_ + 1, error);
   proxy_ = TcpProxy::open(base(), ssh_port, error);
   if (!host_net_ || !mate_net_ || !proxy_) return false;
-  host_net_->set_both(imp);
+  host_net_->set_both(host_unimpaired_ ? netsim::Impairment{} : imp);
   mate_net_->set_both(imp);
 
   const std::string links = dir_ + "/links";
@@ -308,6 +309,42 @@ bool Rig::start(bool native_mate, bool ssh_mate, std::string* error) {
     }
   }
   // Let the join notices fade before anything is measured.
+  run_for(std::chrono::milliseconds(200));
+  return true;
+}
+
+bool Rig::start_mosh(std::string* error) {
+  if (dir_.empty()) {
+    *error = "no scratch directory";
+    return false;
+  }
+  auto server = Watched::spawn(base(),
+                               {"mosh-server", "new", "-i", "127.0.0.1", "-p", "60001:60999", "--", "bash", "--norc",
+                                "--noprofile"},
+                               {"HOME=" + dir_, "PS1=$ ", "HISTFILE=/dev/null", "LANG=C.UTF-8"}, error);
+  if (!server || !run_until([&] { return server->raw().find("detached, pid = ") != std::string::npos; },
+                            std::chrono::seconds(10))) {
+    if (error->empty()) *error = "mosh-server did not start: " + (server ? server->raw() : std::string());
+    return false;
+  }
+  const std::string out = server->raw();
+  mosh_pid_ = std::atoi(field_after(out, "detached, pid = ").c_str());
+  const std::string port = field_after(out, "MOSH CONNECT ");
+  const std::string key = field_after(out, "MOSH CONNECT " + port + " ");
+  netsim::Impairment imp;
+  imp.delay = std::chrono::milliseconds(profile_.delay_ms);
+  imp.jitter = std::chrono::milliseconds(profile_.jitter_ms);
+  imp.loss = profile_.loss;
+  mate_net_ = netsim::Netsim::open(base(), *transport::Address::parse("127.0.0.1:0"),
+                                   *transport::Address::parse("127.0.0.1:" + port), seed_ + 1, error);
+  if (!mate_net_) return false;
+  mate_net_->set_both(imp);
+  mate_ = Watched::spawn(base(), {"mosh-client", "127.0.0.1", std::to_string(mate_net_->address().port())},
+                         {"MOSH_KEY=" + key, "MOSH_PREDICTION_DISPLAY=never", "LANG=C.UTF-8", "HOME=" + dir_}, error);
+  if (!mate_ || !run_until([&] { return mate_->has_row("$"); }, std::chrono::seconds(20))) {
+    if (error->empty()) *error = "mosh-client did not connect: " + (mate_ ? mate_->raw() : std::string());
+    return false;
+  }
   run_for(std::chrono::milliseconds(200));
   return true;
 }

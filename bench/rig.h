@@ -90,13 +90,20 @@ class Rig {
   ~Rig();
   // Relay, netsims, proxy, host; then the mates that are asked for. False with `error`.
   bool start(bool native_mate, bool ssh_mate, std::string* error);
+  // Instead: mosh-server running bash and mosh-client (prediction display off, so
+  // what shows is what the server sent) through the mate's netsim, point to point.
+  // mate() is the client; host() is the client too (mosh has no third screen).
+  bool start_mosh(std::string* error);
+  bool is_mosh() const { return mosh_pid_ > 0; }
+  // The host's link without impairment (only the mate's is impaired, as mosh's one link is).
+  void set_host_unimpaired(bool on) { host_unimpaired_ = on; }
 
   // Runs the loop until `done()` holds or `timeout` passes; false on timeout.
   bool run_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
   void run_for(std::chrono::milliseconds d);
 
   event_base* base() { return base_.get(); }
-  Watched& host() { return *host_; }
+  Watched& host() { return host_ ? *host_ : *mate_; }
   Watched* mate() { return mate_.get(); }
   Watched* ssh() { return ssh_.get(); }
   netsim::Netsim& host_net() { return *host_net_; }
@@ -117,6 +124,8 @@ class Rig {
   std::unique_ptr<netsim::Netsim> host_net_, mate_net_;
   std::unique_ptr<TcpProxy> proxy_;
   uint64_t start_to_links_us_ = 0;
+  pid_t mosh_pid_ = 0;
+  bool host_unimpaired_ = false;
 };
 
 // A prompt line ("$ " or "$") is on screen below a row that is exactly `line`.

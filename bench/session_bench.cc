@@ -13,6 +13,7 @@
 //            the time from the network coming back to the mate seeing output made
 //            in the dark.
 #include <algorithm>
+#include <optional>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -35,6 +36,7 @@ struct Options {
   int keys_per_second = 10;
   std::vector<int> blackouts{5, 30, 300};
   bool native = true, ssh = true;
+  bool host_unimpaired = false;  // comparing with mosh: only the mate's link is impaired
 };
 
 double percentile(std::vector<double> v, double p) {
@@ -98,10 +100,33 @@ int startup(const Options& o) {
   return 0;
 }
 
-int flood(const Options& o) {
-  Rig rig(o.tandem, o.net, o.seed);
+// The figures a scenario reports, for the JSON line and for comparing with mosh.
+using Figures = std::vector<std::pair<std::string, double>>;
+
+void print(const std::string& bench, const Options& o, bool mosh, const std::string& extra, const Figures& f) {
+  std::string line = "{\"bench\":\"" + bench + "\",\"impl\":\"" + (mosh ? "mosh" : "tandem") +
+                     "\",\"net\":\"" + o.net.name + "\"" + extra +
+                     (o.host_unimpaired && !mosh ? ",\"host_link\":\"unimpaired\"" : "");
+  for (const auto& [k, v] : f) {
+    char num[64];
+    std::snprintf(num, sizeof num, v == double(int64_t(v)) ? "%.0f" : "%.2f", v);
+    line += ",\"" + k + "\":" + num;
+  }
+  std::printf("%s}\n", line.c_str());
+  std::fflush(stdout);
+}
+
+bool start(Rig& rig, const Options& o, bool mosh, bool native, bool ssh, const char* bench) {
   std::string error;
-  if (!rig.start(o.native, o.ssh, &error)) return fail("flood", error), 1;
+  rig.set_host_unimpaired(o.host_unimpaired);
+  if (mosh ? rig.start_mosh(&error) : rig.start(native, ssh, &error)) return true;
+  fail(bench, error);
+  return false;
+}
+
+std::optional<Figures> flood(const Options& o, bool mosh) {
+  Rig rig(o.tandem, o.net, o.seed);
+  if (!start(rig, o, mosh, o.native, o.ssh && !mosh, "flood")) return std::nullopt;
   const std::string file = rig.dir() + "/seq300k";
   uint64_t raw = 0;
   {
@@ -115,8 +140,8 @@ int flood(const Options& o) {
   rig.host().type("clear\r");
   rig.run_until([&] { return rig.host().row(0) == "$" || rig.host().row(0) == "$ "; }, 10s);
   rig.run_for(500ms);
-  const uint64_t up0 = rig.host_net().upstream().bytes, native0 = rig.mate_net().downstream().bytes,
-                 ssh0 = rig.ssh_proxy().bytes_down();
+  const uint64_t up0 = mosh ? 0 : rig.host_net().upstream().bytes, native0 = rig.mate_net().downstream().bytes,
+                 ssh0 = mosh ? 0 : rig.ssh_proxy().bytes_down();
   const uint64_t t0 = now_us();
   rig.host().type("seq 1 200000; cat " + file + "\r");
   uint64_t host_at = 0, native_at = 0, ssh_at = 0;
@@ -127,17 +152,20 @@ int flood(const Options& o) {
     if (rig.ssh() && !ssh_at && shows_line_then_prompt(*rig.ssh(), "300000")) ssh_at = now;
     return host_at && (native_at || !rig.mate()) && (ssh_at || !rig.ssh());
   };
-  if (!rig.run_until(check, 120s)) return fail("flood", "the screens never showed the last line"), 1;
+  if (!rig.run_until(check, 120s)) return fail("flood", "the screens never showed the last line"), std::nullopt;
   rig.run_for(500ms);  // the last acks
-  std::printf("{\"bench\":\"flood\",\"net\":\"%s\",\"raw_bytes\":%llu,\"host_to_relay_bytes\":%llu,"
-              "\"relay_to_native_bytes\":%llu,\"relay_to_ssh_bytes\":%llu,\"host_final_ms\":%s,"
-              "\"native_final_ms\":%s,\"ssh_final_ms\":%s}\n",
-              o.net.name.c_str(), (unsigned long long)raw,
-              (unsigned long long)(rig.host_net().upstream().bytes - up0),
-              (unsigned long long)(rig.mate_net().downstream().bytes - native0),
-              (unsigned long long)(rig.ssh_proxy().bytes_down() - ssh0), ms(double(host_at - t0)).c_str(),
-              ms(double(native_at - t0)).c_str(), ms(double(ssh_at - t0)).c_str());
-  return 0;
+  Figures f{{"raw_bytes", double(raw)}, {"mate_bytes", double(rig.mate_net().downstream().bytes - native0)},
+            {"mate_final_ms", double(native_at - t0) / 1000}};
+  if (!mosh) {
+    f.emplace_back("host_to_relay_bytes", double(rig.host_net().upstream().bytes - up0));
+    f.emplace_back("host_final_ms", double(host_at - t0) / 1000);
+    if (rig.ssh()) {
+      f.emplace_back("ssh_mate_bytes", double(rig.ssh_proxy().bytes_down() - ssh0));
+      f.emplace_back("ssh_mate_final_ms", double(ssh_at - t0) / 1000);
+    }
+  }
+  print("flood", o, mosh, "", f);
+  return f;
 }
 
 // Types `chars` keys from `typist` into `cat` at the configured rate, a line of 40 at
@@ -222,70 +250,112 @@ EchoResult type_into_cat(Rig& rig, Watched& typist, const Options& o, const std:
   return r;
 }
 
-int echo(const Options& o) {
+std::optional<Figures> echo(const Options& o, bool mosh) {
+  Figures first;
   for (const char* via : {"native", "ssh"}) {
-    if ((std::string(via) == "native" && !o.native) || (std::string(via) == "ssh" && !o.ssh)) continue;
-    Rig rig(o.tandem, o.net, o.seed);
-    std::string error;
     const bool native = std::string(via) == "native";
-    if (!rig.start(native, !native, &error)) return fail("echo", error), 1;
+    if ((native && !o.native) || (!native && (!o.ssh || mosh))) continue;
+    Rig rig(o.tandem, o.net, o.seed);
+    if (!start(rig, o, mosh, native, !native, "echo")) return std::nullopt;
     Watched& typist = native ? *rig.mate() : *rig.ssh();
     EchoResult r = type_into_cat(rig, typist, o, nullptr);
-    if (!r.ok) return fail("echo", std::string("typing through the ") + via + " mate stalled"), 1;
-    std::printf("{\"bench\":\"echo\",\"net\":\"%s\",\"via\":\"%s\",\"keys\":%zu,\"mate_p50_ms\":%s,\"mate_p90_ms\":%s,"
-                "\"mate_p99_ms\":%s,\"host_p50_ms\":%s,\"host_p90_ms\":%s,\"host_p99_ms\":%s}\n",
-                o.net.name.c_str(), via, r.mate_us.size(), ms(percentile(r.mate_us, 0.5)).c_str(),
-                ms(percentile(r.mate_us, 0.9)).c_str(), ms(percentile(r.mate_us, 0.99)).c_str(),
-                ms(percentile(r.host_us, 0.5)).c_str(), ms(percentile(r.host_us, 0.9)).c_str(),
-                ms(percentile(r.host_us, 0.99)).c_str());
-    std::fflush(stdout);
+    if (!r.ok) return fail("echo", std::string("typing through the ") + via + " mate stalled"), std::nullopt;
+    Figures f{{"keys", double(r.mate_us.size())},
+              {"mate_p50_ms", percentile(r.mate_us, 0.5) / 1000},
+              {"mate_p90_ms", percentile(r.mate_us, 0.9) / 1000},
+              {"mate_p99_ms", percentile(r.mate_us, 0.99) / 1000}};
+    if (!mosh) {
+      f.emplace_back("host_p50_ms", percentile(r.host_us, 0.5) / 1000);
+      f.emplace_back("host_p90_ms", percentile(r.host_us, 0.9) / 1000);
+      f.emplace_back("host_p99_ms", percentile(r.host_us, 0.99) / 1000);
+    }
+    print("echo", o, mosh, std::string(",\"via\":\"") + (mosh ? "mosh-client" : via) + "\"", f);
+    if (first.empty()) first = f;
   }
-  return 0;
+  return first;
 }
 
-int roam(const Options& o) {
+std::optional<Figures> roam(const Options& o, bool mosh) {
   Rig rig(o.tandem, o.net, o.seed);
-  std::string error;
-  if (!rig.start(true, false, &error)) return fail("roam", error), 1;
+  if (!start(rig, o, mosh, true, false, "roam")) return std::nullopt;
   Options typing = o;
   typing.chars = 40;
   const int mate_roam_at = 10, host_roam_at = 25;
   EchoResult r = type_into_cat(rig, *rig.mate(), typing, [&](int i) {
     if (i == mate_roam_at) return rig.mate_net().roam();
-    if (i == host_roam_at) return rig.host_net().roam();
+    if (i == host_roam_at && !mosh) return rig.host_net().roam();
     return false;
   });
-  if (!r.ok || r.noted.size() != 2) return fail("roam", "typing across the roams stalled"), 1;
+  if (!r.ok || r.noted.size() != (mosh ? 1u : 2u)) return fail("roam", "typing across the roams stalled"), std::nullopt;
+  Figures first;
   for (const auto& [i, us] : r.noted) {
-    std::printf("{\"bench\":\"roam\",\"net\":\"%s\",\"who\":\"%s\",\"next_echo_ms\":%s}\n", o.net.name.c_str(),
-                i == mate_roam_at ? "mate" : "host", ms(us).c_str());
+    Figures f{{"next_echo_ms", us / 1000}};
+    print("roam", o, mosh, std::string(",\"who\":\"") + (i == mate_roam_at ? "mate" : "host") + "\"", f);
+    if (first.empty()) first = f;
   }
-  return 0;
+  return first;
 }
 
-int wake(const Options& o) {
+std::optional<Figures> wake(const Options& o, bool mosh) {
   Rig rig(o.tandem, o.net, o.seed);
-  std::string error;
-  if (!rig.start(true, false, &error)) return fail("wake", error), 1;
+  if (!start(rig, o, mosh, true, false, "wake")) return std::nullopt;
   int n = 0;
+  Figures all;
   for (const char* link : {"host", "mate"}) {
+    if (mosh && std::string(link) == "host") continue;  // point to point: one link
     for (int seconds : o.blackouts) {
       netsim::Netsim& net = std::string(link) == "host" ? rig.host_net() : rig.mate_net();
+      // Output that will be made in the dark, a second after the network goes.
+      const std::string word = "fresh-" + std::to_string(++n);
+      const std::string command = "sleep 1; echo " + word;
+      rig.host().type(command + "\r");
+      if (!rig.run_until([&] { return rig.host().shows(command); }, 10s)) {
+        return fail("wake", "the command never showed"), std::nullopt;
+      }
       const uint64_t dark_at = now_us();
       net.blackout(std::chrono::seconds(seconds));
       const uint64_t back_at = dark_at + uint64_t(seconds) * 1000000;
-      rig.run_for(std::chrono::milliseconds(std::min(1000, seconds * 500)));
-      const std::string word = "fresh-" + std::to_string(++n);
-      rig.host().type("echo " + word + "\r");
       if (!rig.run_until([&] { return rig.mate()->has_row(word); }, std::chrono::seconds(seconds + 120))) {
-        return fail("wake", std::string("the mate never saw output after a blackout of the ") + link), 1;
+        return fail("wake", std::string("the mate never saw output after a blackout of the ") + link + " link"),
+               std::nullopt;
       }
       const uint64_t seen = now_us();
-      std::printf("{\"bench\":\"wake\",\"net\":\"%s\",\"link\":\"%s\",\"blackout_s\":%d,\"fresh_after_ms\":%s}\n",
-                  o.net.name.c_str(), link, seconds, ms(seen > back_at ? double(seen - back_at) : 0).c_str());
-      std::fflush(stdout);
+      Figures f{{"blackout_s", double(seconds)},
+                {"fresh_after_ms", seen > back_at ? double(seen - back_at) / 1000 : 0}};
+      print("wake", o, mosh, std::string(",\"link\":\"") + link + "\"", f);
+      if (std::string(link) == "mate") all.emplace_back("fresh_after_ms_" + std::to_string(seconds) + "s", f[1].second);
     }
   }
+  return all;
+}
+
+using Scenario = std::optional<Figures> (*)(const Options&, bool);
+
+// tandem's figure next to mosh's, from the same run.
+int compare(const Options& given, const std::string& name, Scenario scenario) {
+  // The same network between the typist and the program: mosh's one link, the
+  // mate's link here (the host sits next to the relay).
+  Options o = given;
+  o.host_unimpaired = true;
+  o.ssh = false;
+  std::optional<Figures> ours = scenario(o, false);
+  if (!ours) return 1;
+  std::optional<Figures> theirs = scenario(o, true);
+  if (!theirs) return 1;
+  Figures ratios;
+  for (const auto& [k, v] : *ours) {
+    for (const auto& [k2, v2] : *theirs) {
+      if (k == k2 && k != "keys" && k != "raw_bytes" && k != "blackout_s" && v2 > 0) ratios.emplace_back(k, v / v2);
+    }
+  }
+  std::string line = "{\"bench\":\"vs-mosh\",\"scenario\":\"" + name + "\",\"net\":\"" + o.net.name +
+                     "\",\"topology\":\"mate link impaired, host next to the relay\"";
+  for (const auto& [k, v] : ratios) {
+    char num[32];
+    std::snprintf(num, sizeof num, "%.2f", v);
+    line += ",\"" + k + "_ratio\":" + num;
+  }
+  std::printf("%s}\n", line.c_str());
   return 0;
 }
 
@@ -294,6 +364,7 @@ int wake(const Options& o) {
 int session_main(const std::vector<std::string>& args) {
   Options o;
   o.net = *find_profile("lan");
+  std::string impl = "tandem";
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     const bool v = i + 1 < args.size();
@@ -318,6 +389,12 @@ int session_main(const std::vector<std::string>& args) {
       o.blackouts.clear();
       std::istringstream list(args[++i]);
       for (std::string s; std::getline(list, s, ',');) o.blackouts.push_back(std::max(1, std::atoi(s.c_str())));
+    } else if (a == "--impl" && v) {
+      impl = args[++i];
+      if (impl != "tandem" && impl != "mosh" && impl != "compare") {
+        std::fprintf(stderr, "tandem-bench session: --impl is tandem, mosh or compare\n");
+        return 2;
+      }
     } else if (a == "--only" && v) {
       const std::string which = args[++i];
       o.native = which == "native";
@@ -332,10 +409,13 @@ int session_main(const std::vector<std::string>& args) {
     return 2;
   }
   if (o.scenario == "startup") return startup(o);
-  if (o.scenario == "flood") return flood(o);
-  if (o.scenario == "echo") return echo(o);
-  if (o.scenario == "roam") return roam(o);
-  if (o.scenario == "wake") return wake(o);
+  Scenario scenario = o.scenario == "flood" ? flood
+                      : o.scenario == "echo"  ? echo
+                      : o.scenario == "roam"  ? roam
+                      : o.scenario == "wake"  ? wake
+                                              : nullptr;
+  if (scenario && impl == "compare") return compare(o, o.scenario, scenario);
+  if (scenario) return scenario(o, impl == "mosh") ? 0 : 1;
   std::fprintf(stderr, "tandem-bench session: --scenario is startup, flood, echo, roam or wake\n");
   return 2;
 }

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 
 #include "relay/native_mates.h"
@@ -66,10 +67,12 @@ class Mate {
   void read_stdin() {
     char buf[4096];
     ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-    if (n <= 0) {
-      if (n == 0) leave();
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+      event_del(stdin_event_.get());  // the terminal is gone: nothing more to read
+      leave();
       return;
     }
+    if (n < 0) return;
     std::string keys;
     for (ssize_t i = 0; i < n; ++i) {
       char c = buf[i];
@@ -96,6 +99,7 @@ class Mate {
   }
 
   void leave() {
+    if (left_) return;
     left_ = true;
     sync_.shutdown();  // the loop ends when the relay acknowledges (or gives up)
     set_notice("tandem: leaving...");

@@ -159,20 +159,30 @@ class SyncConnection {
   void schedule() {
     if (status_ == SyncStatus::kClosed) {
       evtimer_del(timer_.get());
+      scheduled_at_ = kNever;
       return;
     }
     const uint64_t now = transport::now_ms();
     uint64_t at = sender_.next_wakeup(now, timing());
     if (at == kNever) {
       evtimer_del(timer_.get());
+      scheduled_at_ = kNever;
       return;
     }
+    // An earlier wake-up stays: calls in quick succession must not keep pushing it
+    // into the future (the timer would never fire).
+    if (scheduled_at_ <= at && evtimer_pending(timer_.get(), nullptr)) return;
+    scheduled_at_ = at;
     uint64_t wait = at > now ? at - now : 0;
     timeval tv{time_t(wait / 1000), suseconds_t((wait % 1000) * 1000)};
     evtimer_add(timer_.get(), &tv);
   }
 
-  static void on_timer(evutil_socket_t, short, void* arg) { static_cast<SyncConnection*>(arg)->tick(); }
+  static void on_timer(evutil_socket_t, short, void* arg) {
+    auto* self = static_cast<SyncConnection*>(arg);
+    self->scheduled_at_ = kNever;
+    self->tick();
+  }
 
   Channel& channel_;
   Sender<Out> sender_;
@@ -183,6 +193,7 @@ class SyncConnection {
   SyncStatus status_ = SyncStatus::kOpen;
   bool acked_peer_shutdown_ = false;
   uint64_t created_ = transport::now_ms();
+  uint64_t scheduled_at_ = kNever;  // when the timer is set to fire
   SyncCounters counters_;
   std::string last_error_;
 };

@@ -107,6 +107,11 @@ start_relay "$work" "$ssh_port" "$udp_port"
 wait_file "$work/relay.log" 'restored for host' "host restores its session"
 t "$rw" kill-server
 t "$nat" kill-server
+# A native mate whose terminal went away while its relay forgot it still leaves, and
+# does not spin.
+rw_token=$(sed 's#^tandem://\([a-z2-7]*\)@.*#\1#' <<<"$join_rw")
+for _ in $(seq 1 400); do pgrep -f "tandem join tandem://$rw_token" >/dev/null || break; sleep 0.05; done
+! pgrep -f "tandem join tandem://$rw_token" >/dev/null || fail "tandem join lives on without its terminal"
 rw2="tr-rw2-$$" nat2="tr-nat2-$$"
 SOCKETS+=("$rw2" "$nat2")
 t "$rw2" new-session -d -x 70 -y 20 "$rw_link $SSH_OPTS; sleep 60"
