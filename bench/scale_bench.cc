@@ -113,9 +113,11 @@ int scale_main(const std::vector<std::string>& args) {
 
   Rig rig(tandem, *find_profile("lan"), 1);
   std::string error;
+  // Its log goes to a file: this process drains the relay's PTY only now and then.
   auto relay = Watched::spawn(rig.base(),
-                              {tandem, "relay", "--listen", "127.0.0.1:0", "--udp-port", "0", "--state-dir",
-                               rig.dir() + "/state", "--linger", "3600"},
+                              {"sh", "-c",
+                               "exec \"$0\" relay --listen 127.0.0.1:0 --udp-port 0 --state-dir \"$1\" 2>>\"$2\"",
+                               tandem, rig.dir() + "/state", rig.dir() + "/relay.log"},
                               {}, &error);
   if (!relay || !rig.run_until([&] { return relay->raw().find("relay-fingerprint = ") != std::string::npos; }, 10s)) {
     std::printf("{\"bench\":\"scale\",\"error\":\"the relay did not start\"}\n");
