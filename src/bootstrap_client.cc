@@ -119,32 +119,26 @@ SessionPtr connect_relay(const std::string& host, uint16_t port, const std::stri
   return s;
 }
 
-// The host's key: the configured identity, else the agent or ~/.ssh/id_*, else a key
-// of tandem's own, made on first use (a host needs no account, only a key).
-bool authenticate_host(ssh_session s, const std::string& identity_file, std::string* error) {
-  if (!identity_file.empty()) {
-    ssh_key key = nullptr;
-    if (ssh_pki_import_privkey_file(identity_file.c_str(), nullptr, nullptr, nullptr, &key) != SSH_OK) {
-      *error = "cannot read the identity file " + identity_file;
-      return false;
-    }
-    std::unique_ptr<ssh_key_struct, KeyFree> owned(key);
-    if (ssh_userauth_publickey(s, nullptr, key) == SSH_AUTH_SUCCESS) return true;
-    *error = "the relay refused the key in " + identity_file;
-    return false;
-  }
-  if (ssh_userauth_publickey_auto(s, nullptr, nullptr) == SSH_AUTH_SUCCESS) return true;
-  std::string own;
-  if (!own_identity(own, error)) return false;
+// Signs in with the private key in `path`; false with `error` otherwise.
+bool authenticate_with(ssh_session s, const std::string& path, std::string* error) {
   ssh_key key = nullptr;
-  if (ssh_pki_import_privkey_file(own.c_str(), nullptr, nullptr, nullptr, &key) != SSH_OK) {
-    *error = "cannot read tandem's own key " + own;
+  if (ssh_pki_import_privkey_file(path.c_str(), nullptr, nullptr, nullptr, &key) != SSH_OK) {
+    *error = "cannot read the key in " + path;
     return false;
   }
   std::unique_ptr<ssh_key_struct, KeyFree> owned(key);
   if (ssh_userauth_publickey(s, nullptr, key) == SSH_AUTH_SUCCESS) return true;
-  *error = "the relay refused our key";
+  *error = "the relay refused the key in " + path;
   return false;
+}
+
+// The host's key: the configured identity, else the agent or ~/.ssh/id_*, else a key
+// of tandem's own, made on first use (a host needs no account, only a key).
+bool authenticate_host(ssh_session s, const std::string& identity_file, std::string* error) {
+  if (!identity_file.empty()) return authenticate_with(s, identity_file, error);
+  if (ssh_userauth_publickey_auto(s, nullptr, nullptr) == SSH_AUTH_SUCCESS) return true;
+  std::string own;
+  return own_identity(own, error) && authenticate_with(s, own, error);
 }
 
 }  // namespace
