@@ -4,6 +4,8 @@
 //  - state sync: A.apply(B.diff_from(A)) == B, through the wire form.
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <cstdio>
+
 #include "fuzz/check.h"
 #include "proto/screen.pb.h"
 #include "statesync/screen/display.h"
@@ -42,6 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     std::string wire = now.diff_from(receiver).SerializeAsString();
     auto err = receiver.apply_bytes(std::span(reinterpret_cast<const uint8_t*>(wire.data()), wire.size()));
+    if (err) std::fprintf(stderr, "apply: %s\n", err->what.c_str());
     FUZZ_CHECK(!err);
     FUZZ_CHECK(receiver == now);
   }

@@ -683,6 +683,20 @@ void Terminal::full_reset() {
   last_char_ = 0;
 }
 
+namespace {
+
+// A title or clipboard as a screen state may hold it: no control characters (a
+// program may send any bytes; the screen's decoder refuses these).
+std::string without_controls(std::string_view text, size_t limit) {
+  std::string out;
+  for (char ch : text.substr(0, limit)) {
+    if (uint8_t(ch) >= 0x20 && uint8_t(ch) != 0x7F) out.push_back(ch);
+  }
+  return out;
+}
+
+}  // namespace
+
 void Terminal::osc_dispatch(std::string_view text) {
   size_t semi = text.find(';');
   if (semi == std::string_view::npos) return;
@@ -693,7 +707,7 @@ void Terminal::osc_dispatch(std::string_view text) {
   switch (code) {
     case 0:
     case 2:
-      state_.title.assign(arg.substr(0, kMaxTitleBytes));
+      state_.title = without_controls(arg, kMaxTitleBytes);
       break;
     case 52: {
       // "52;<selection>;<base64>" sets the clipboard; "?" is a query we never answer,
@@ -702,7 +716,7 @@ void Terminal::osc_dispatch(std::string_view text) {
       if (s == std::string_view::npos) return;
       std::string_view data = arg.substr(s + 1);
       if (data == "?" || data.size() > kMaxClipboardBytes) return;
-      state_.clipboard.assign(data);
+      state_.clipboard = without_controls(data, kMaxClipboardBytes);
       break;
     }
     default:

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "proto/screen.pb.h"
 #include "tests/statesync/screen/screen_text.h"
 
 namespace tandem::screen {
@@ -397,6 +398,17 @@ TEST(TerminalModes, TitleAndClipboard) {
   EXPECT_EQ(t.state().title, "second");
   EXPECT_EQ(t.state().clipboard, "aGVsbG8=");
   EXPECT_EQ(t.take_answerback(), "");  // clipboard queries are never answered
+}
+
+// A title with control bytes in it (found by emulator_fuzz): they are dropped, so the
+// screen's diff still applies on the other side.
+TEST(TerminalModes, TitleLosesControlBytes) {
+  Terminal t = run(10, 1, std::string("\x1b]2;a\x7f" "b\x01" "c\x00" "d\a", 13));
+  EXPECT_EQ(t.state().title, "abcd");
+  ScreenState receiver(10, 1, 0);
+  std::string wire = t.state().diff_bytes_from(receiver);
+  EXPECT_FALSE(receiver.apply_bytes(std::span(reinterpret_cast<const uint8_t*>(wire.data()), wire.size())));
+  EXPECT_EQ(receiver.title, "abcd");
 }
 
 TEST(TerminalModes, FullResetClearsEverything) {
