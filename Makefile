@@ -23,8 +23,9 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 # Runs your shell as a tandem session in this terminal.
+# The quick start: an embedded relay, whatever ~/.config/tandem/config names.
 run: build
-	$(BUILD_DIR)/src/tandem
+	$(BUILD_DIR)/src/tandem --local
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
