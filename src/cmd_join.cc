@@ -216,6 +216,7 @@ int cmd_join(const Args& args) {
   statesync::ClientChannel channel(*client);
   ScreenSync sync(base.get(), channel, statesync::InputState(), relay::initial_screen(), statesync::kInputSendDelayMs);
   sync_ptr = &sync;
+  sync.set_probe_when_silent(true);
   client->set_on_wake([&] { sync.poke(); });  // back from sleep: say hello at once
 
   LocalTerminal tty;

@@ -89,6 +89,7 @@ bool RemoteSession::start_link(const proto::HostAccept& accept, std::string* err
   sync_ = std::make_unique<HostSync>(base_, *channel_, relay::initial_screen(), statesync::InputState(),
                                      statesync::kForwardSendDelayMs);
   sync_->set_on_incoming([this] { consume(); });
+  sync_->set_probe_when_silent(true);
   sync_->set_outgoing(latest_);
   client_->set_on_wake([this] { sync_->poke(); });
   consumed_ = 0;

@@ -40,6 +40,11 @@ inline constexpr uint64_t kForwardSendDelayMs = 0;
 inline constexpr uint64_t kInputSendDelayMs = 0;      // a keystroke leaves at once (mosh: 1)
 inline constexpr uint64_t kAckDelayMs = 100;          // a data ack waits this long for a ride
 inline constexpr uint64_t kHeartbeatMs = 3000;        // an idle link still says something
+// A client whose peer has gone quiet probes this often for a while, so that the first
+// datagram after the network returns (a tunnel, a Wi-Fi hand-over) is at most this far
+// off; then at kHeartbeatMs again. (mosh: the 3 s heartbeat only.)
+inline constexpr uint64_t kSilentProbeMs = 200;
+inline constexpr uint64_t kSilentProbeForMs = 10 * 60 * 1000;
 inline constexpr uint64_t kActiveRetryMs = 10000;     // resend eagerly only while the peer was heard this recently
 inline constexpr int kShutdownRetries = 16;
 inline constexpr size_t kMaxSentStates = 32;
@@ -51,6 +56,7 @@ struct LinkTiming {
   uint64_t send_interval_ms = transport::kSendIntervalMaxMs;  // the link's pacing hint
   double rto_ms = 1000;
   bool peer_heard_recently = true;  // within kActiveRetryMs
+  uint64_t heartbeat_ms = kHeartbeatMs;  // shorter while a client probes a silent peer
 };
 
 template <SyncState S>
@@ -173,6 +179,7 @@ class Sender {
 
   void calculate_timers(uint64_t now, const LinkTiming& t) {
     update_assumed(now, t);
+    if (t.heartbeat_ms < kHeartbeatMs && last_send_ != 0) next_ack_ = std::min(next_ack_, last_send_ + t.heartbeat_ms);
     const uint64_t interval = t.send_interval_ms;
     if (ack_immediately_) next_ack_ = now;
     if (data_ack_pending_ && next_ack_ > now + kAckDelayMs) next_ack_ = now + kAckDelayMs;

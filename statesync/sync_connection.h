@@ -97,6 +97,13 @@ class SyncConnection {
   In& incoming_mutable() { return receiver_.latest(); }
   void set_on_incoming(std::function<void()> cb) { on_incoming_ = std::move(cb); }
   void set_on_status(std::function<void(SyncStatus)> cb) { on_status_ = std::move(cb); }
+  // For a client (host or mate): when the peer goes quiet, probe every kSilentProbeMs
+  // (for kSilentProbeForMs) instead of every heartbeat, so the link is back as soon as
+  // the network is.
+  void set_probe_when_silent(bool on) {
+    probe_when_silent_ = on;
+    schedule();
+  }
 
   void shutdown() {
     sender_.start_shutdown(transport::now_ms());
@@ -124,7 +131,10 @@ class SyncConnection {
     t.send_interval_ms = uint64_t(link.send_interval().count());
     t.rto_ms = link.rtt().rto_ms();
     uint64_t heard = link.last_heard();
-    t.peer_heard_recently = heard == 0 || transport::now_ms() - heard < kActiveRetryMs;
+    const uint64_t now = transport::now_ms();
+    t.peer_heard_recently = heard == 0 || now - heard < kActiveRetryMs;
+    const uint64_t silent = now - (heard ? heard : created_);
+    if (probe_when_silent_ && silent > 2 * kHeartbeatMs && silent < kSilentProbeForMs) t.heartbeat_ms = kSilentProbeMs;
     return t;
   }
 
@@ -194,6 +204,7 @@ class SyncConnection {
   bool acked_peer_shutdown_ = false;
   uint64_t created_ = transport::now_ms();
   uint64_t scheduled_at_ = kNever;  // when the timer is set to fire
+  bool probe_when_silent_ = false;
   SyncCounters counters_;
   std::string last_error_;
 };

@@ -125,6 +125,32 @@ TEST(Ssp, IdleSenderSendsHeartbeatsThatGetAcknowledged) {
   EXPECT_EQ(sender.acked_num(), receiver.newest_num());
 }
 
+// A client probing a silent peer: a short heartbeat carries the unacknowledged input
+// again and again, so it gets through as soon as the network does.
+TEST(Ssp, ProbingSenderRepeatsWhatIsUnacknowledged) {
+  Sender<InputState> sender{InputState(), kInputSendDelayMs};
+  LinkTiming quiet{20, 100, false};  // the peer has not been heard for a while
+  sender.current().push(Keys{"x"});
+  int normal = 0, probing = 0;
+  for (uint64_t now = 1000; now < 1000 + 2 * kHeartbeatMs; now += 10) {
+    if (sender.tick(now, quiet, 0)) ++normal;
+  }
+  Sender<InputState> prober{InputState(), kInputSendDelayMs};
+  prober.current().push(Keys{"x"});
+  LinkTiming probing_timing = quiet;
+  probing_timing.heartbeat_ms = kSilentProbeMs;
+  for (uint64_t now = 1000; now < 1000 + 2 * kHeartbeatMs; now += 10) {
+    if (auto m = prober.tick(now, probing_timing, 0)) {
+      ++probing;
+      Receiver<InputState> late{InputState()};  // any one of them, arriving alone, delivers the key
+      deliver(late, *m);
+      EXPECT_EQ(late.latest().end(), 1u);
+    }
+  }
+  EXPECT_LE(normal, 3);
+  EXPECT_GE(probing, int(2 * kHeartbeatMs / kSilentProbeMs) - 2);
+}
+
 TEST(Ssp, ShutdownIsAHandshake) {
   Sender<InputState> a{InputState()};
   Receiver<InputState> b_in{InputState()};
