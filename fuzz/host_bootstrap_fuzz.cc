@@ -2,6 +2,7 @@
 // subsystem (any bytes, from anyone with a key), and what the host decodes back.
 // Any bytes: a HostAccept the host can read (a refusal or a session), no crash.
 #include "fuzz/check.h"
+#include "proto/framing.h"
 #include "relay/relay.h"
 #include "src/bootstrap_client.h"
 
@@ -36,11 +37,9 @@ relay::Relay& fresh_relay() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
   std::string reply = fresh_relay().host_request("SHA256:fuzzkey", "127.0.0.1:1", bytes);
-  FUZZ_CHECK(reply.size() >= 4);
-  const uint32_t n = uint32_t(uint8_t(reply[0])) << 24 | uint32_t(uint8_t(reply[1])) << 16 |
-                     uint32_t(uint8_t(reply[2])) << 8 | uint8_t(reply[3]);
-  FUZZ_CHECK(n == reply.size() - 4);
-  FUZZ_CHECK(parse_host_accept(std::string_view(reply).substr(4)).has_value());
+  FUZZ_CHECK(reply.size() >= proto::kFrameHeaderBytes);
+  FUZZ_CHECK(proto::frame_length(reply.data()) == reply.size() - proto::kFrameHeaderBytes);
+  FUZZ_CHECK(parse_host_accept(std::string_view(reply).substr(proto::kFrameHeaderBytes)).has_value());
   if (auto accept = parse_host_accept(bytes); accept && accept->error().empty()) {
     FUZZ_CHECK(accept->resume_secret().size() == 32 && !accept->ro_token().empty());
   }

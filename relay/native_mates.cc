@@ -1,6 +1,7 @@
 #include "relay/native_mates.h"
 
 #include "proto/bootstrap.pb.h"
+#include "proto/framing.h"
 
 namespace tandem::relay {
 
@@ -50,9 +51,7 @@ std::string NativeMates::admit(Role role, const std::string& who, const std::str
   accept.set_link_key(std::string(key.begin(), key.end()));
   accept.set_read_only(role != Role::kReadWrite);
   accept.set_session_name(session_name);
-  std::string body = accept.SerializeAsString();
-  std::string framed = {char(body.size() >> 24), char(body.size() >> 16), char(body.size() >> 8), char(body.size())};
-  framed += body;
+  std::string framed = proto::frame(accept.SerializeAsString());
   mates_[m->link_id] = std::move(m);
   return framed;
 }

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "proto/bootstrap.pb.h"
+#include "proto/framing.h"
 #include "relay/join_link.h"
 #include "relay/log.h"
 #include "relay/token.h"
@@ -40,16 +41,11 @@ std::string token_index(std::string_view token) {
   return hex(digest, sizeof digest);
 }
 
-std::string framed(const std::string& body) {
-  std::string out = {char(body.size() >> 24), char(body.size() >> 16), char(body.size() >> 8), char(body.size())};
-  return out + body;
-}
-
 std::string refusal(const std::string& why) {
   proto::HostAccept a;
   a.set_version(kBootstrapVersion);
   a.set_error(why);
-  return framed(a.SerializeAsString());
+  return proto::frame(a.SerializeAsString());
 }
 
 std::string clock_text(uint64_t unix_ms) {
@@ -363,29 +359,33 @@ std::string Relay::host_request(const std::string& host_key, const std::string& 
 
   std::string host = options_.public_host.empty() ? hello.relay_host() : options_.public_host;
   if (!plain_host(host)) host = "RELAY";
-  const std::string port = std::to_string(ssh_port());
   proto::HostAccept a;
   a.set_version(kBootstrapVersion);
   a.set_session_id(s->id_);
   a.set_rw_token(s->rw_token_);
   a.set_ro_token(s->ro_token_);
-  if (!s->rw_token_.empty()) {
-    a.set_ssh_rw("ssh -p " + port + " " + s->rw_token_ + "@" + host);
-    a.set_join_rw(JoinLink{s->rw_token_, host, ssh_port(), fingerprint()}.to_string());
-  }
-  a.set_ssh_ro("ssh -p " + port + " " + s->ro_token_ + "@" + host);
-  a.set_join_ro(JoinLink{s->ro_token_, host, ssh_port(), fingerprint()}.to_string());
-  a.set_udp_port(udp_port());
+  fill_links(*s, host, a);
   a.set_link_id(link_id);
   if (!same_link) a.set_link_key(std::string(key.begin(), key.end()));
   const Secret secret = resume_secret(s->id_, s->rw_token_, s->ro_token_, s->host_key_);
   a.set_resume_secret(std::string(secret.begin(), secret.end()));
-  a.set_fingerprint(fingerprint());
-  a.set_ssh_port(ssh_port());
   a.set_resumed(resumed);
   a.set_same_link(same_link);
   a.set_restored(restored);
-  return framed(a.SerializeAsString());
+  return proto::frame(a.SerializeAsString());
+}
+
+void Relay::fill_links(const Session& s, const std::string& host, proto::HostAccept& a) const {
+  const std::string port = std::to_string(ssh_port());
+  if (!s.rw_token_.empty()) {
+    a.set_ssh_rw("ssh -p " + port + " " + s.rw_token_ + "@" + host);
+    a.set_join_rw(JoinLink{s.rw_token_, host, ssh_port(), fingerprint()}.to_string());
+  }
+  a.set_ssh_ro("ssh -p " + port + " " + s.ro_token_ + "@" + host);
+  a.set_join_ro(JoinLink{s.ro_token_, host, ssh_port(), fingerprint()}.to_string());
+  a.set_ssh_port(ssh_port());
+  a.set_udp_port(udp_port());
+  a.set_fingerprint(fingerprint());
 }
 
 void Relay::attach_host(Session& s, statesync::InputState pending, uint64_t& link_id,

@@ -26,6 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "proto/bootstrap.pb.h"
 #include "relay/native_mates.h"
 #include "relay/ssh_server.h"
 #include "transport/server_endpoint.h"
@@ -78,6 +79,9 @@ class Relay {
   size_t sessions() const { return sessions_.size(); }
   // Mates still connected to any session (for a clean goodbye).
   size_t connected_mates() const;
+  // The session's links naming this relay as `host`, with the ports and the key, into
+  // the fields of `a` a host is given (ssh_rw/ro, join_rw/ro, ports, fingerprint).
+  void fill_links(const Session& s, const std::string& host, proto::HostAccept& a) const;
 
   // A host's request on the SSH subsystem (any bytes: a HostHello, one hopes), from
   // the key `host_key` at `who`; the framed HostAccept to send back. Public for the

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "proto/framing.h"
 #include "relay/log.h"
 #include "transport/link.h"
 
@@ -342,16 +343,16 @@ void SshServer::grant(Connection& c, const char* user) {
 void SshServer::host_request(Connection& c, std::string_view bytes) {
   if (c.closing || !callbacks_.on_host) return;
   c.request.append(bytes);
-  if (c.request.size() < 4) return;
-  const uint32_t size = uint32_t(uint8_t(c.request[0])) << 24 | uint32_t(uint8_t(c.request[1])) << 16 |
-                        uint32_t(uint8_t(c.request[2])) << 8 | uint8_t(c.request[3]);
+  if (c.request.size() < proto::kFrameHeaderBytes) return;
+  const uint32_t size = proto::frame_length(c.request.data());
   if (size > kMaxHostRequestBytes) {
     log("relay: %s: a host's request of %u bytes is too large; closed\n", c.peer.c_str(), size);
     c.dead = true;
     return;
   }
-  if (c.request.size() < 4 + size_t(size)) return;
-  c.pending += callbacks_.on_host(c.host_key, c.peer, std::string_view(c.request).substr(4, size));
+  if (c.request.size() < proto::kFrameHeaderBytes + size_t(size)) return;
+  c.pending +=
+      callbacks_.on_host(c.host_key, c.peer, std::string_view(c.request).substr(proto::kFrameHeaderBytes, size));
   c.request.clear();
   c.closing = true;
 }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 
+#include "proto/framing.h"
 #include "relay/native_mates.h"
 #include "relay/ssh_server.h"
 #include "src/config.h"
@@ -44,20 +45,14 @@ bool read_exactly(ssh_channel ch, char* out, uint32_t n) {
   return true;
 }
 
-std::string frame(const std::string& body) {
-  std::string out = {char(body.size() >> 24), char(body.size() >> 16), char(body.size() >> 8), char(body.size())};
-  return out + body;
-}
-
 // Reads one length-prefixed message; nullopt (with `error`) if there is none.
 std::optional<std::string> read_message(ssh_channel ch, std::string* error) {
-  char header[4];
-  if (!read_exactly(ch, header, 4)) {
+  char header[proto::kFrameHeaderBytes];
+  if (!read_exactly(ch, header, sizeof header)) {
     *error = "the relay did not answer";
     return std::nullopt;
   }
-  uint32_t size = uint32_t(uint8_t(header[0])) << 24 | uint32_t(uint8_t(header[1])) << 16 |
-                  uint32_t(uint8_t(header[2])) << 8 | uint8_t(header[3]);
+  const uint32_t size = proto::frame_length(header);
   if (size > kMaxReplyBytes) {
     *error = "the relay's answer is too large";
     return std::nullopt;
@@ -67,6 +62,25 @@ std::optional<std::string> read_message(ssh_channel ch, std::string* error) {
     *error = "the relay's answer was cut short";
     return std::nullopt;
   }
+  return body;
+}
+
+// On the "tandem" subsystem: sends `request` (already framed; may be empty), then reads
+// the relay's one answer. `unoffered` says what it means when the subsystem is refused.
+std::optional<std::string> exchange(ssh_session s, std::string_view request, const std::string& unoffered,
+                                    std::string* error) {
+  ChannelPtr ch(ssh_channel_new(s));
+  if (!ch || ssh_channel_open_session(ch.get()) != SSH_OK ||
+      ssh_channel_request_subsystem(ch.get(), "tandem") != SSH_OK) {
+    *error = unoffered;
+    return std::nullopt;
+  }
+  if (!request.empty() && ssh_channel_write(ch.get(), request.data(), uint32_t(request.size())) != int(request.size())) {
+    *error = "cannot send our request to the relay";
+    return std::nullopt;
+  }
+  std::optional<std::string> body = read_message(ch.get(), error);
+  ssh_channel_close(ch.get());
   return body;
 }
 
@@ -154,20 +168,11 @@ std::optional<proto::JoinAccept> bootstrap(const JoinLink& link, std::string* er
     *error = "the relay refused us: this session only admits listed SSH keys, and ours is not one";
     return std::nullopt;
   }
-  ChannelPtr ch(ssh_channel_new(s.get()));
-  if (!ch || ssh_channel_open_session(ch.get()) != SSH_OK ||
-      ssh_channel_request_subsystem(ch.get(), "tandem") != SSH_OK) {
-    *error = "no session with this token on the relay (or the relay does not offer native joins)";
-    return std::nullopt;
-  }
-  std::optional<std::string> body = read_message(ch.get(), error);
+  std::optional<std::string> body =
+      exchange(s.get(), {}, "no session with this token on the relay (or the relay does not offer native joins)", error);
   if (!body) return std::nullopt;
   std::optional<proto::JoinAccept> accept = parse_join_accept(*body);
-  if (!accept) {
-    *error = "the relay's answer is malformed";
-    return std::nullopt;
-  }
-  ssh_channel_close(ch.get());
+  if (!accept) *error = "the relay's answer is malformed";
   return accept;
 }
 
@@ -176,25 +181,12 @@ std::optional<proto::HostAccept> host_bootstrap(const RelayAddress& relay, const
   SessionPtr s = connect_relay(relay.host, relay.port, relay::kHostUser, relay.fingerprint, true,
                                "refusing to share through it", error);
   if (!s || !authenticate_host(s.get(), relay.identity_file, error)) return std::nullopt;
-  ChannelPtr ch(ssh_channel_new(s.get()));
-  if (!ch || ssh_channel_open_session(ch.get()) != SSH_OK ||
-      ssh_channel_request_subsystem(ch.get(), "tandem") != SSH_OK) {
-    *error = "the relay at " + relay.host + " does not offer tandem sessions (is it a tandem relay?)";
-    return std::nullopt;
-  }
-  const std::string request = frame(hello.SerializeAsString());
-  if (ssh_channel_write(ch.get(), request.data(), uint32_t(request.size())) != int(request.size())) {
-    *error = "cannot send our request to the relay";
-    return std::nullopt;
-  }
-  std::optional<std::string> body = read_message(ch.get(), error);
+  std::optional<std::string> body =
+      exchange(s.get(), proto::frame(hello.SerializeAsString()),
+               "the relay at " + relay.host + " does not offer tandem sessions (is it a tandem relay?)", error);
   if (!body) return std::nullopt;
   std::optional<proto::HostAccept> accept = parse_host_accept(*body);
-  if (!accept) {
-    *error = "the relay's answer is malformed";
-    return std::nullopt;
-  }
-  ssh_channel_close(ch.get());
+  if (!accept) *error = "the relay's answer is malformed";
   return accept;
 }
 

@@ -17,7 +17,6 @@
 #include <map>
 #include <vector>
 
-#include "relay/join_link.h"
 #include "relay/relay.h"
 #include "src/commands.h"
 #include "src/config.h"
@@ -241,16 +240,9 @@ int cmd_share(const Args& args) {
       return 1;
     }
     local = &relay->create_session(options, relay::HostHooks{on_input, on_mate, on_mates_size});
-    const std::string host = link_host(*listen), port = std::to_string(relay->ssh_port());
-    links.ssh_port = relay->ssh_port();
-    links.udp_port = relay->udp_port();
-    links.fingerprint = relay->fingerprint();
-    links.ro_link = "ssh -p " + port + " " + local->ro_token() + "@" + host;
-    links.ro_join = JoinLink{local->ro_token(), host, relay->ssh_port(), relay->fingerprint()}.to_string();
-    if (!read_only_only) {
-      links.rw_link = "ssh -p " + port + " " + local->rw_token() + "@" + host;
-      links.rw_join = JoinLink{local->rw_token(), host, relay->ssh_port(), relay->fingerprint()}.to_string();
-    }
+    proto::HostAccept made;
+    relay->fill_links(*local, link_host(*listen), made);
+    fill_links(links, made);
   }
   std::fputs(links.links_text().c_str(), stderr);
   write_links_file(links_file, links);
