@@ -1,4 +1,4 @@
-// `tandem join LINK [--udp-endpoint ADDR:PORT]`: joins a session as a native mate.
+// `tandem join [--udp-endpoint ADDR:PORT] LINK`: joins a session as a native mate.
 //
 // SSH only bootstraps (the relay's key is checked against the link, the token
 // authenticates, a UDP link key comes back); then the screen arrives by state sync
@@ -158,22 +158,34 @@ class Mate {
 
 }  // namespace
 
-int cmd_join(const Args& args) {
-  std::string link_text, udp_override;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--udp-endpoint" && i + 1 < args.size()) {
-      udp_override = args[++i];  // for tests and odd networks: where to send UDP instead
-    } else if (link_text.empty() && args[i].rfind("--", 0) != 0) {
-      link_text = args[i];
-    } else {
-      std::fprintf(stderr, "tandem join: unexpected '%s'\nusage: tandem join LINK\n", args[i].c_str());
-      return 2;
-    }
-  }
-  if (link_text.empty()) {
+int cmd_join(const Options& args);
+
+constexpr Flag kJoinFlags[] = {
+    {.name = "udp-endpoint", .value = "ADDR:PORT", .help = "send UDP here, not to the relay (tests, odd networks)"},
+};
+
+const Command kJoin{
+    .name = "join",
+    .usage = "[--udp-endpoint ADDR:PORT] LINK",
+    .summary = "join a session as a native mate (Ctrl-^ then . leaves)",
+    .description =
+        "tandem join joins the session a tandem://... LINK names, as the host printed it.\n"
+        "SSH only bootstraps (the relay's key is checked against the link, the token\n"
+        "authenticates); then the screen is synced over encrypted UDP that survives\n"
+        "roaming and sleep, and drawn on this terminal. A read-only link sends no keys.\n"
+        "Ctrl-^ then . leaves.",
+    .flags = kJoinFlags,
+    .max_positionals = 1,
+    .run = cmd_join,
+};
+
+int cmd_join(const Options& args) {
+  if (args.positionals().empty()) {
     std::fprintf(stderr, "usage: tandem join LINK   (the tandem://... link the host gave you)\n");
     return 2;
   }
+  const std::string& link_text = args.positionals()[0];
+  const std::string udp_override = args.value("udp-endpoint");  // for tests and odd networks: UDP goes there
   std::string error;
   std::optional<JoinLink> link = JoinLink::parse(link_text, &error);
   if (!link) {

@@ -27,6 +27,7 @@ namespace tandem {
 namespace {
 
 constexpr const char* kDefaultListen = "0.0.0.0:2222";
+constexpr Range kLinger{1, 30L * 24 * 3600};  // seconds: up to 30 days
 
 std::string default_state_dir() {
   if (const char* systemd = std::getenv("STATE_DIRECTORY"); systemd && *systemd == '/') return systemd;
@@ -97,45 +98,50 @@ std::optional<relay::Secret> load_secret(const std::string& path, std::string* e
   return secret;
 }
 
-long number(const std::string& text, long low, long high) {
-  char* end = nullptr;
-  long n = std::strtol(text.c_str(), &end, 10);
-  return text.empty() || *end || n < low || n > high ? -1 : n;
-}
-
 }  // namespace
 
-int cmd_relay(const Args& args) {
-  std::string listen_text = kDefaultListen, state_dir = default_state_dir(), public_host, run_as = "nobody";
-  long udp_port = -1, linger = 3600;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    const bool has_value = i + 1 < args.size();
-    if (a == "--listen" && has_value) {
-      listen_text = args[++i];
-    } else if (a == "--udp-port" && has_value) {
-      if ((udp_port = number(args[++i], 0, 65535)) < 0) {
-        std::fprintf(stderr, "tandem relay: --udp-port wants a port number\n");
-        return 2;
-      }
-    } else if (a == "--state-dir" && has_value) {
-      state_dir = args[++i];
-    } else if (a == "--user" && has_value) {
-      run_as = args[++i];
-    } else if (a == "--public-host" && has_value) {
-      public_host = args[++i];
-    } else if (a == "--linger" && has_value) {
-      if ((linger = number(args[++i], 1, 30L * 24 * 3600)) < 0) {
-        std::fprintf(stderr, "tandem relay: --linger wants seconds (1 to 2592000)\n");
-        return 2;
-      }
-    } else {
-      std::fprintf(stderr,
-                   "tandem relay: unexpected '%s'\nusage: tandem relay [--listen ADDR:PORT] [--udp-port PORT] "
-                   "[--state-dir DIR] [--public-host NAME] [--linger SECONDS] [--user NAME]\n",
-                   a.c_str());
-      return 2;
-    }
+int cmd_relay(const Options& args);
+
+constexpr Flag kRelayFlags[] = {
+    {.name = "listen", .value = "ADDR:PORT", .help = "where SSH (and UDP) listen (default 0.0.0.0:2222)"},
+    {.name = "udp-port", .value = "PORT", .help = "UDP on this port, not the SSH one (0: any free one)"},
+    {.name = "state-dir",
+     .value = "DIR",
+     .help = "where its SSH host key and resume key live (default:\n"
+             "$STATE_DIRECTORY, /var/lib/tandem-relay as root,\n"
+             "else ~/.local/state/tandem/relay)"},
+    {.name = "public-host", .value = "NAME", .help = "the name in links (default: the one each host dialed)"},
+    {.name = "linger", .value = "SECONDS", .help = "how long a silent host's session waits (default 3600)"},
+    {.name = "user", .value = "NAME", .help = "started as root, serve as this user (default nobody)"},
+};
+
+const Command kRelay{
+    .name = "relay",
+    .usage =
+        "[--listen ADDR:PORT] [--udp-port PORT] [--state-dir DIR]\n"
+        "[--public-host NAME] [--linger SECONDS] [--user NAME]",
+    .summary = "run a relay of your own, for many hosts",
+    .description =
+        "tandem relay runs a relay for many hosts, in one process: SSH bootstraps, UDP\n"
+        "state sync. It prints its key and the config lines that pin it, then logs one\n"
+        "line per notable event. Its keys stay in the state directory, so a restarted\n"
+        "relay keeps its fingerprint and gives hosts their sessions back. Started as\n"
+        "root, it gives root up once its ports are bound and its keys read.\n"
+        "Not in this build yet: the tmate-compatible mode.",
+    .flags = kRelayFlags,
+    .run = cmd_relay,
+};
+
+int cmd_relay(const Options& args) {
+  const std::string listen_text = args.value("listen", kDefaultListen);
+  const std::string state_dir = args.value("state-dir", default_state_dir());
+  const std::string public_host = args.value("public-host"), run_as = args.value("user", "nobody");
+  std::optional<uint16_t> udp_port;  // none: the SSH port
+  long linger = 3600;
+  if (std::string error; !args.port("udp-port", kAnyPort, udp_port, &error) ||
+                         !args.number("linger", kLinger, "seconds", linger, &error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 2;
   }
   std::optional<transport::Address> listen = transport::Address::parse(listen_text);
   if (!listen) {
@@ -161,7 +167,7 @@ int cmd_relay(const Args& args) {
   }
   relay::RelayOptions options;
   options.ssh_listen = *listen;
-  options.udp_listen = listen->with_port(udp_port >= 0 ? uint16_t(udp_port) : listen->port());
+  options.udp_listen = listen->with_port(udp_port.value_or(listen->port()));
   options.host_key = key;
   options.secret = secret;
   options.public_host = public_host;

@@ -80,69 +80,92 @@ std::string short_links(const SessionStatus& links) {
 
 }  // namespace
 
-int cmd_share(const Args& args) {
+int cmd_share(const Options& args);
+
+constexpr Flag kShareFlags[] = {
+    {.name = "relay", .value = "HOST[:PORT]", .help = "share through this relay (default port 2222)"},
+    {.name = "relay-fingerprint", .value = "SHA256:...", .help = "the relay's key, if not pinned in the config"},
+    {.name = "identity",
+     .value = "FILE",
+     .help = "the SSH key to register with\n(default: ssh-agent's, or ~/.ssh/id_*)"},
+    {.name = "local", .help = "use an embedded relay even if one is configured"},
+    {.name = "listen",
+     .value = "ADDR:PORT",
+     .help = "where the embedded relay listens (default 0.0.0.0:2222,\nor any free port if 2222 is taken)"},
+    {.name = "links-file", .value = "PATH", .help = "also write the links to PATH"},
+    {.name = "read-only", .help = "make no read-write link at all: mates can only watch"},
+    {.name = "allow",
+     .value = "FILE",
+     .help = "admit only mates whose key is listed in FILE\n(authorized_keys format)"},
+    {.name = "size",
+     .value = "host|smallest",
+     .help = "host (the default): the session is the host's size;\n"
+             "smallest: the smallest read-write terminal's\n"
+             "(read-only mates never shrink it)"},
+    {.name = "udp-endpoint", .value = "ADDR:PORT", .help = "send UDP here, not to the relay (tests, odd networks)"},
+};
+
+const Command kShare{
+    .name = "share",
+    .usage =
+        "[--read-only] [--allow FILE] [--size host|smallest]\n"
+        "[--relay HOST[:PORT]] [--local] [--listen ADDR:PORT]\n"
+        "[--links-file PATH] [-- COMMAND [ARGS...]]",
+    .summary = "share your shell (or COMMAND) with mates; the default",
+    .description =
+        "tandem shares your shell (or COMMAND): it runs on a PTY through tandem's own\n"
+        "terminal emulator, drawn on this terminal, and a relay lets mates watch or type\n"
+        "with plain ssh or `tandem join`, read-write or read-only, using the links it\n"
+        "prints (also in $TANDEM_LINKS inside the session). The relay is the one in\n"
+        "~/.config/tandem/config (relay-host = ...), or tmate-server-host in\n"
+        "~/.tmate.conf, or else one embedded in tandem itself. Inside the session,\n"
+        "`tandem status` and `tandem wait-ready` ask it how it is.",
+    .flags = kShareFlags,
+    .takes_command = true,
+    .run = cmd_share,
+};
+
+int cmd_share(const Options& args) {
   std::string error;
   std::optional<Config> config = load_config(&error);
   if (!config) {
     std::fprintf(stderr, "tandem: %s\n", error.c_str());
     return 2;
   }
-  std::vector<std::string> command;
-  std::string listen_text = kDefaultListen, links_file, allow_file, udp_override;
-  bool listen_given = false, read_only_only = false, local_relay = false;
+  std::vector<std::string> command = args.command();
+  const std::string listen_text = args.value("listen", kDefaultListen);
+  const std::string links_file = args.value("links-file"), allow_file = args.value("allow");
+  const std::string udp_override = args.value("udp-endpoint");  // for tests and odd networks: UDP goes there
+  const bool listen_given = args.has("listen");
+  const bool read_only_only = args.has("read-only");  // no read-write link exists at all
   bool size_smallest = config->size == "smallest";
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    const bool has_value = i + 1 < args.size();
-    if (a == "--") {
-      command.assign(args.begin() + long(i) + 1, args.end());
-      break;
-    }
-    if (a == "--listen" && has_value) {
-      listen_text = args[++i];
-      listen_given = true;
-    } else if (a == "--size" && has_value) {
-      std::string policy = args[++i];
-      if (policy != "smallest" && policy != "host") {
-        std::fprintf(stderr, "tandem: --size is 'host' (the default) or 'smallest', not '%s'\n", policy.c_str());
-        return 2;
-      }
-      size_smallest = policy == "smallest";
-    } else if (a == "--allow" && has_value) {
-      allow_file = args[++i];
-    } else if (a == "--read-only") {
-      read_only_only = true;  // no read-write link exists at all
-    } else if (a == "--links-file" && has_value) {
-      links_file = args[++i];
-    } else if (a == "--relay" && has_value) {
-      std::string relay = args[++i];
-      config->relay_from = "--relay";
-      config->relay_fingerprint.clear();
-      const size_t colon = relay.rfind(':');
-      if (colon != std::string::npos && relay.find(':') == colon) {
-        long port = std::strtol(relay.c_str() + colon + 1, nullptr, 10);
-        if (port < 1 || port > 65535) {
-          std::fprintf(stderr, "tandem: --relay wants HOST or HOST:PORT, not '%s'\n", relay.c_str());
-          return 2;
-        }
-        config->relay_port = uint16_t(port);
-        relay.resize(colon);
-      }
-      config->relay_host = relay;
-    } else if (a == "--relay-fingerprint" && has_value) {
-      config->relay_fingerprint = args[++i];
-    } else if (a == "--identity" && has_value) {
-      config->identity_file = args[++i];
-    } else if (a == "--udp-endpoint" && has_value) {
-      udp_override = args[++i];  // for tests and odd networks: where to send UDP instead
-    } else if (a == "--local") {
-      local_relay = true;
-    } else {
-      std::fprintf(stderr, "tandem: unknown option '%s' (a command goes after --; see tandem --help)\n", a.c_str());
+  if (args.has("size")) {
+    const std::string policy = args.value("size");
+    if (policy != "smallest" && policy != "host") {
+      std::fprintf(stderr, "tandem: --size is 'host' (the default) or 'smallest', not '%s'\n", policy.c_str());
       return 2;
     }
+    size_smallest = policy == "smallest";
   }
-  if (local_relay) config->relay_host.clear();
+  if (args.has("relay")) {
+    std::string relay = args.value("relay");
+    config->relay_from = "--relay";
+    config->relay_fingerprint.clear();
+    const size_t colon = relay.rfind(':');
+    if (colon != std::string::npos && relay.find(':') == colon) {
+      std::optional<long> port = parse_number(std::string_view(relay).substr(colon + 1), kPort);
+      if (!port) {
+        std::fprintf(stderr, "tandem: --relay wants HOST or HOST:PORT, not '%s'\n", relay.c_str());
+        return 2;
+      }
+      config->relay_port = uint16_t(*port);
+      relay.resize(colon);
+    }
+    config->relay_host = relay;
+  }
+  if (args.has("relay-fingerprint")) config->relay_fingerprint = args.value("relay-fingerprint");
+  if (args.has("identity")) config->identity_file = args.value("identity");
+  if (args.has("local")) config->relay_host.clear();
   if (const char* nested = std::getenv("TANDEM"); nested && *nested) {
     std::fprintf(stderr, "tandem: already inside a tandem session (TANDEM is set); unset TANDEM to nest anyway\n");
     return 1;

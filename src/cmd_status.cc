@@ -29,20 +29,37 @@ int ask_session(const std::string& request) {
 
 }  // namespace
 
-int cmd_status(const Args& args) {
-  if (args.size() > 1 || (args.size() == 1 && args[0] != "--json")) {
-    std::fprintf(stderr, "usage: tandem status [--json]\n");
-    return 2;
-  }
-  return ask_session(args.empty() ? "status" : "status json");
-}
+int cmd_status(const Options& args);
+int cmd_wait_ready(const Options& args);
 
-int cmd_wait_ready(const Args& args) {
-  if (!args.empty()) {
-    std::fprintf(stderr, "usage: tandem wait-ready\n");
-    return 2;
-  }
-  return ask_session("wait-ready");
-}
+constexpr Flag kStatusFlags[] = {
+    {.name = "json", .help = "the same as one JSON object, for scripts"},
+};
+
+const Command kStatus{
+    .name = "status",
+    .usage = "[--json]",
+    .summary = "inside a session: its links, mates and link health",
+    .description =
+        "tandem status, run inside a session, asks its host (through $TANDEM_SOCKET)\n"
+        "for the links, the relay and how recently it was heard, the mates (address,\n"
+        "role, ssh or native, last heard, round trip) and the size.",
+    .flags = kStatusFlags,
+    .run = cmd_status,
+};
+
+const Command kWaitReady{
+    .name = "wait-ready",
+    .usage = "",
+    .summary = "inside a session: return once it can be joined",
+    .description =
+        "tandem wait-ready, run inside a session, returns once the session can be\n"
+        "joined (for scripts, like tmate's `wait tmate-ready`).",
+    .run = cmd_wait_ready,
+};
+
+int cmd_status(const Options& args) { return ask_session(args.has("json") ? "status json" : "status"); }
+
+int cmd_wait_ready(const Options&) { return ask_session("wait-ready"); }
 
 }  // namespace tandem

@@ -1,18 +1,17 @@
-// tandem's sub-commands, one file each (cmd_NAME.cc), all of the same shape: they
-// take the arguments after their name and return the process's exit code.
+// tandem's sub-commands, one file each (cmd_NAME.cc), all of the same shape: a Command
+// entry (name, usage, description, flags) and the function that runs it with the
+// parsed Options, returning the process's exit code. main.cc tables them.
 #pragma once
 
-#include <string>
-#include <vector>
+#include "src/command.h"
+#include "src/options.h"
 
 namespace tandem {
 
-using Args = std::vector<std::string>;
-
-int cmd_share(const Args& args);  // the default: run a shell (or `-- CMD`) as a session
-int cmd_join(const Args& args);   // join a session as a native mate
-int cmd_relay(const Args& args);  // a relay of one's own, for many sessions
-int cmd_status(const Args& args);       // inside a session: links, mates, link health
-int cmd_wait_ready(const Args& args);   // inside a session: returns once it can be joined
+extern const Command kShare;      // the default: run a shell (or `-- CMD`) as a session
+extern const Command kJoin;       // join a session as a native mate
+extern const Command kRelay;      // a relay of one's own, for many sessions
+extern const Command kStatus;     // inside a session: links, mates, link health
+extern const Command kWaitReady;  // inside a session: returns once it can be joined
 
 }  // namespace tandem

@@ -1,75 +1,163 @@
 // tandem: instant terminal sharing that survives bad networks.
+//
+// The sub-commands are a table (kCommands); dispatch, `tandem help`, each command's
+// --help and the message for an unknown command are all made from it.
 #include <event2/event.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "src/commands.h"
 
+namespace tandem {
 namespace {
 
-constexpr const char* kUsage =
-    "usage: tandem [share] [--read-only] [--allow FILE] [--size host|smallest] [--relay HOST[:PORT]]\n"
-    "              [--local] [--listen ADDR:PORT] [--links-file PATH] [-- COMMAND [ARGS...]]\n"
-    "       tandem join LINK\n"
-    "       tandem relay [--listen ADDR:PORT] [--udp-port PORT] [--state-dir DIR] [--public-host NAME]\n"
-    "                    [--linger SECONDS] [--user NAME]\n"
-    "       tandem status [--json] | tandem wait-ready     (inside a session)\n"
-    "       tandem --version | --help\n"
-    "\n"
-    "tandem shares your shell (or COMMAND): it runs on a PTY through tandem's own\n"
-    "terminal emulator, drawn on this terminal, and a relay lets mates watch or type\n"
-    "with plain ssh or `tandem join`, read-write or read-only, using the links it\n"
-    "prints (also in $TANDEM_LINKS inside the session). The relay is the one in\n"
-    "~/.config/tandem/config (relay-host = ..., or tmate-server-host in ~/.tmate.conf),\n"
-    "or else one embedded in tandem itself.\n"
-    "`tandem join` syncs the screen over encrypted UDP that survives roaming and\n"
-    "sleep; Ctrl-^ then . leaves.\n"
-    "  --relay HOST[:PORT]  share through this relay (default port 2222)\n"
-    "  --relay-fingerprint SHA256:...  the relay's key, if not pinned in the config\n"
-    "  --identity FILE      the SSH key to register with (default: agent, ~/.ssh/id_*)\n"
-    "  --local              use an embedded relay even if one is configured\n"
-    "  --listen ADDR:PORT   where the embedded relay listens (default 0.0.0.0:2222,\n"
-    "                       or any free port if 2222 is taken)\n"
-    "  --links-file PATH    also write the links to PATH\n"
-    "  --read-only          make no read-write link at all: mates can only watch\n"
-    "  --allow FILE         only mates with a key listed in FILE (authorized_keys format)\n"
-    "  --size smallest      fit the session to the smallest read-write terminal\n"
-    "                       (default: the host's own; read-only mates never shrink it)\n"
-    "\n"
-    "`tandem relay` runs a relay for many hosts; it prints the config lines that\n"
-    "pin it. Not in this build yet: the tmate-compatible mode.\n";
+constexpr size_t kHelpColumn = 24;  // where a flag's help starts (on the next line, after a longer flag)
+
+int cmd_help(const Options& args);
+
+const Command kHelp{
+    .name = "help",
+    .usage = "[COMMAND]",
+    .summary = "this overview, or one command's usage and options",
+    .description =
+        "tandem help lists the commands and the options of share, the default;\n"
+        "tandem help COMMAND (or tandem COMMAND --help) shows that command's.",
+    .max_positionals = 1,
+    .run = cmd_help,
+};
+
+// The first is the default: what `tandem` alone, or with options first, runs.
+const Command* const kCommands[] = {&kShare, &kJoin, &kRelay, &kStatus, &kWaitReady, &kHelp};
+const Command& kDefault = *kCommands[0];
+
+constexpr Flag kHelpFlag{.name = "help", .short_name = 'h', .help = "show this help"};
+
+const Command* find_command(std::string_view name) {
+  for (const Command* c : kCommands) {
+    if (c->name == name) return c;
+  }
+  return nullptr;
+}
+
+// `text` with each line after the first indented by `indent` columns.
+std::string indented(std::string_view text, size_t indent) {
+  std::string out;
+  for (char c : text) {
+    out += c;
+    if (c == '\n') out.append(indent, ' ');
+  }
+  return out;
+}
+
+// One usage line: "tandem NAME USAGE", its continuation lines under USAGE.
+std::string usage_line(std::string_view lead, std::string_view name, const Command& c) {
+  std::string line = std::string(lead) + "tandem " + std::string(name);
+  if (!c.usage.empty()) line += " " + indented(c.usage, line.size() + 1);
+  return line + "\n";
+}
+
+// "  -x, --name VALUE  help", and -h, --help last.
+std::string flag_lines(std::span<const Flag> flags) {
+  std::string out;
+  auto add = [&](const Flag& f) {
+    std::string line = "  ";
+    if (f.short_name) line += std::string("-") + f.short_name + ", ";
+    line += "--" + std::string(f.name);
+    if (!f.value.empty()) line += " " + std::string(f.value);
+    line += line.size() + 2 > kHelpColumn ? "\n" + std::string(kHelpColumn, ' ')
+                                          : std::string(kHelpColumn - line.size(), ' ');
+    out += line + indented(f.help, kHelpColumn) + "\n";
+  };
+  for (const Flag& f : flags) add(f);
+  add(kHelpFlag);
+  return out;
+}
+
+void print_help(const Command& c) {
+  std::string text = usage_line("usage: ", c.name, c);
+  text += "\n" + std::string(c.description) + "\n\noptions:\n" + flag_lines(c.flags);
+  std::fputs(text.c_str(), stdout);
+}
+
+// `tandem --help`: every command's usage and summary, then the default's options.
+void print_overview() {
+  std::string text;
+  for (const Command* c : kCommands) {
+    const std::string name = c == &kDefault ? "[" + std::string(c->name) + "]" : std::string(c->name);
+    text += usage_line(text.empty() ? "usage: " : "       ", name, *c);
+  }
+  text += "       tandem --version\n\n" + std::string(kDefault.description) + "\n\ncommands:\n";
+  size_t width = 0;
+  for (const Command* c : kCommands) width = std::max(width, c->name.size());
+  for (const Command* c : kCommands) {
+    text += "  " + std::string(c->name) + std::string(width + 2 - c->name.size(), ' ') + std::string(c->summary) + "\n";
+  }
+  text += "\noptions of " + std::string(kDefault.name) + " (tandem help COMMAND shows another's):\n" +
+          flag_lines(kDefault.flags);
+  std::fputs(text.c_str(), stdout);
+}
+
+int unknown_command(std::string_view name) {
+  std::string known;
+  for (const Command* c : kCommands) {
+    known += (known.empty() ? "" : c == kCommands[std::size(kCommands) - 1] ? " and " : ", ") + std::string(c->name);
+  }
+  std::fprintf(stderr, "tandem: unknown command '%.*s'; the commands are %s (see tandem --help)\n", int(name.size()),
+               name.data(), known.c_str());
+  return 2;
+}
+
+int cmd_help(const Options& args) {
+  if (args.positionals().empty()) {
+    print_overview();
+    return 0;
+  }
+  const Command* c = find_command(args.positionals()[0]);
+  if (!c) return unknown_command(args.positionals()[0]);
+  print_help(*c);
+  return 0;
+}
 
 }  // namespace
+}  // namespace tandem
 
 int main(int argc, char** argv) {
+  using namespace tandem;
   // libevent's warnings would land on the terminal we draw; they are not for users.
   event_set_log_callback([](int, const char*) {});
-  tandem::Args args(argv + 1, argv + argc);
-  if (!args.empty()) {
-    const std::string first = args.front();
-    if (first == "--version" || first == "-V") {
-      std::printf("tandem %s\n", TANDEM_VERSION);
-      return 0;
-    }
-    if (first == "--help" || first == "-h" || first == "help") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    if (first == "join" || first == "status" || first == "wait-ready" || first == "relay") {
-      args.erase(args.begin());
-      if (first == "join") return tandem::cmd_join(args);
-      if (first == "relay") return tandem::cmd_relay(args);
-      if (first == "status") return tandem::cmd_status(args);
-      return tandem::cmd_wait_ready(args);
-    }
-    if (first == "share") {
-      args.erase(args.begin());
-    } else if (first.empty() || first[0] != '-') {
-      std::fprintf(stderr, "tandem: unknown command '%s'\n\n%s", first.c_str(), kUsage);
-      return 2;
-    }
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && (args[0] == "--version" || args[0] == "-V")) {
+    std::printf("tandem %s\n", TANDEM_VERSION);
+    return 0;
   }
-  return tandem::cmd_share(args);
+  // `tandem NAME ...` runs NAME; anything else, options first or nothing, the default.
+  const bool named = !args.empty() && !args[0].empty() && args[0][0] != '-';
+  const Command* command = &kDefault;
+  std::string invoked_as = "tandem";
+  std::span<const std::string> rest = args;
+  if (named) {
+    command = find_command(args[0]);
+    if (!command) return unknown_command(args[0]);
+    invoked_as += " " + args[0];
+    rest = rest.subspan(1);
+  }
+  std::string error;
+  std::optional<Options> options = Options::parse(*command, invoked_as, rest, &error);
+  if (!options) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 2;
+  }
+  if (options->help()) {
+    if (named) {
+      print_help(*command);
+    } else {
+      print_overview();  // `tandem --help`: it ends with the default's options
+    }
+    return 0;
+  }
+  return command->run(*options);
 }
