@@ -71,7 +71,7 @@ Watched::~Watched() {
 
 std::unique_ptr<Watched> Watched::spawn(event_base* base, const std::vector<std::string>& argv,
                                         const std::vector<std::string>& env, std::string* error) {
-  std::unique_ptr<Pty> pty = Pty::spawn(argv, env, kCols, kRows, error);
+  std::unique_ptr<Pty> pty = Pty::spawn(argv, env, Size{uint16_t(kCols), uint16_t(kRows)}, error);
   if (!pty) return nullptr;
   return std::unique_ptr<Watched>(new Watched(base, std::move(pty)));
 }

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "src/pty.h"
+#include "src/host/pty.h"
 #include "statesync/screen/terminal.h"
 #include "tests/netsim/netsim.h"
 

@@ -15,31 +15,25 @@
 
 #include "bench/bench.h"
 #include "bench/rig.h"
-#include "relay/native_mates.h"
 #include "src/bootstrap_client.h"
-#include "statesync/channel.h"
 #include "statesync/input_state.h"
-#include "statesync/sync_connection.h"
+#include "statesync/screen/terminal.h"
+#include "statesync/sync_endpoints.h"
 
 namespace tandem::bench {
 namespace {
 
 using namespace std::chrono_literals;
-using HostSync = statesync::SyncConnection<screen::ScreenState, statesync::InputState>;
-using MateSync = statesync::SyncConnection<statesync::InputState, screen::ScreenState>;
+using HostLink = statesync::ClientSync<screen::ScreenState, statesync::InputState>;
+using MateLink = statesync::ClientSync<statesync::InputState, screen::ScreenState>;
 
-struct Peer {
-  std::unique_ptr<transport::ClientLink> link;
-  std::unique_ptr<statesync::ClientChannel> channel;
-};
-
-struct FakeMate : Peer {
-  std::unique_ptr<MateSync> sync;
+struct FakeMate {
+  std::unique_ptr<MateLink> link;
   bool read_write = false;
 };
 
-struct FakeHost : Peer {
-  std::unique_ptr<HostSync> sync;
+struct FakeHost {
+  std::unique_ptr<HostLink> link;
   screen::Terminal term{80, 24, 0};
   uint64_t consumed = 0;
   uint64_t keys_seen = 0;
@@ -49,25 +43,16 @@ struct FakeHost : Peer {
   int lines = 0;
 };
 
-template <typename Sync, typename Out, typename In>
-bool connect(event_base* base, Peer& p, std::unique_ptr<Sync>& sync, const std::string& host, uint32_t udp_port,
-             uint64_t link_id, const std::string& key_bytes, Out out, In in, uint64_t delay, std::string* error) {
+template <typename Link, typename Out, typename In>
+std::unique_ptr<Link> connect(event_base* base, const std::string& host, uint32_t udp_port, uint64_t link_id,
+                              const std::string& key_bytes, Out out, In in, uint64_t delay, std::string* error) {
   std::optional<transport::Address> udp = resolve_udp(host, uint16_t(udp_port), error);
-  if (!udp) return false;
+  if (!udp) return nullptr;
   transport::LinkKey key;
   std::copy(key_bytes.begin(), key_bytes.end(), key.begin());
-  std::unique_ptr<Sync>* holder = &sync;  // lives as long as the peer that owns the link
-  p.link = transport::ClientLink::open(base, *udp, key, link_id,
-                                       transport::LinkCallbacks{[holder](std::span<const uint8_t> m) {
-                                                                  if (*holder) (*holder)->receive(m);
-                                                                },
-                                                                {}},
-                                       {}, error);
-  if (!p.link) return false;
-  p.channel = std::make_unique<statesync::ClientChannel>(*p.link);
-  sync = std::make_unique<Sync>(base, *p.channel, std::move(out), std::move(in), delay);
-  sync->poke();
-  return true;
+  std::unique_ptr<Link> link = Link::open(base, *udp, key, link_id, std::move(out), std::move(in), delay, {}, error);
+  if (link) link->sync().poke();
+  return link;
 }
 
 long rss_kb(pid_t pid) {
@@ -135,42 +120,47 @@ int scale_main(const std::vector<std::string>& args) {
   const uint64_t setup_start = now_us();
   for (int h = 0; h < hosts; ++h) {
     proto::HostHello hello;
-    hello.set_version(relay::kBootstrapVersion);
+    hello.set_version(kBootstrapVersion);
     hello.set_cols(80);
     hello.set_rows(24);
     hello.set_session_name("bench" + std::to_string(h));
     hello.set_relay_host("127.0.0.1");
     std::optional<proto::HostAccept> a = host_bootstrap(RelayAddress{"127.0.0.1", port, fp, ""}, hello, &error);
-    if (!a || !a->error().empty()) {
-      std::printf("{\"bench\":\"scale\",\"error\":\"host %d: %s\"}\n", h, a ? a->error().c_str() : error.c_str());
+    if (!a || !a->has_accepted()) {
+      std::printf("{\"bench\":\"scale\",\"error\":\"host %d: %s\"}\n", h, a ? a->refusal().c_str() : error.c_str());
       return 1;
     }
+    const proto::Accepted& ok = a->accepted();
     auto host = std::make_unique<FakeHost>();
-    if (!connect(rig.base(), *host, host->sync, "127.0.0.1", a->udp_port(), a->link_id(), a->link_key(),
-                 relay::initial_screen(), statesync::InputState(), statesync::kScreenSendDelayMs, &error)) {
+    host->link = connect<HostLink>(rig.base(), "127.0.0.1", ok.links().udp_port(), ok.link_id(), ok.link_key(),
+                                   screen::initial_screen(), statesync::InputState(), statesync::kScreenSendDelayMs,
+                                   &error);
+    if (!host->link) {
       std::printf("{\"bench\":\"scale\",\"error\":\"host link: %s\"}\n", error.c_str());
       return 1;
     }
     FakeHost* raw = host.get();
     host->delays = &delays;
-    host->sync->set_on_incoming([raw] {
-      statesync::InputState& in = raw->sync->incoming_mutable();
+    host->link->sync().set_on_incoming([raw] {
       const uint64_t now = now_us();
-      for (; raw->consumed < in.end(); ++raw->consumed) {
-        if (raw->consumed < in.begin() || !std::holds_alternative<statesync::Keys>(in.at(raw->consumed))) continue;
+      for_each_new(raw->link->sync().incoming_mutable(), raw->consumed, [&](const statesync::InputEvent& e) {
+        if (!std::holds_alternative<statesync::Keys>(e)) return;
         if (raw->keys_seen < raw->key_sent_at.size()) {
           raw->delays->push_back(double(now - raw->key_sent_at[raw->keys_seen]));
         }
         ++raw->keys_seen;
-      }
-      in.drop_before(raw->consumed);
+      });
     });
     for (bool rw : {true, false}) {
-      JoinLink link{rw ? a->rw_token() : a->ro_token(), "127.0.0.1", port, fp};
-      std::optional<proto::JoinAccept> j = bootstrap(link, &error);
+      JoinLink link{rw ? ok.rw_token() : ok.ro_token(), "127.0.0.1", port, fp};
+      std::optional<proto::JoinAccept> j = join_bootstrap(link, &error);
       auto mate = std::make_unique<FakeMate>();
-      if (!j || !connect(rig.base(), *mate, mate->sync, "127.0.0.1", j->udp_port(), j->link_id(), j->link_key(),
-                         statesync::InputState(), relay::initial_screen(), statesync::kInputSendDelayMs, &error)) {
+      if (j) {
+        mate->link = connect<MateLink>(rig.base(), "127.0.0.1", j->udp_port(), j->link_id(), j->link_key(),
+                                       statesync::InputState(), screen::initial_screen(), statesync::kInputSendDelayMs,
+                                       &error);
+      }
+      if (!mate->link) {
         std::printf("{\"bench\":\"scale\",\"error\":\"mate: %s\"}\n", error.c_str());
         return 1;
       }
@@ -197,11 +187,11 @@ int scale_main(const std::vector<std::string>& args) {
         char line[96];
         std::snprintf(line, sizeof line, "host %zu line %d: the quick brown fox\r\n", h, ++host.lines);
         host.term.write(std::string_view(line));
-        host.sync->set_outgoing(host.term.state());
+        host.link->sync().set_outgoing(host.term.state());
         if (slot % 2 == h % 2) {  // 2 keys a second
           host.key_sent_at.push_back(now_us());
-          host.rw->sync->outgoing().push(statesync::Keys{"k"});
-          host.rw->sync->outgoing_changed();
+          host.rw->link->sync().outgoing().push(statesync::Keys{"k"});
+          host.rw->link->sync().outgoing_changed();
         }
       }
     }

@@ -2,7 +2,7 @@
 // relay's JoinAccept reply. Any bytes: a clear refusal or a sane value.
 #include "fuzz/check.h"
 #include "src/bootstrap_client.h"
-#include "relay/join_link.h"
+#include "proto/join_link.h"
 
 using namespace tandem;
 

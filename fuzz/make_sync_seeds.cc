@@ -26,8 +26,8 @@ int main(int argc, char** argv) {
 
   Sender<InputState> input_tx(InputState(), kInputSendDelayMs);
   input_tx.current().push(Keys{"ls -l\r"});
-  input_tx.current().push(Resize{100, 40});
-  input_tx.current().push(Notice{"bob joined"});
+  input_tx.current().push(Resize{{100, 40}});
+  input_tx.current().push(MateEvent{true, Role::kReadOnly, Via::kSsh, "bob"});
   if (auto m = input_tx.tick(1000, timing, 3)) write(*m);
   if (auto m = input_tx.tick(1000 + kHeartbeatMs, timing, 3)) write(*m);
   input_tx.start_shutdown(5000);

@@ -6,21 +6,22 @@
 #include <string>
 #include <string_view>
 
+#include "proto/wire.h"
+
 namespace tandem::proto {
 
 inline constexpr size_t kFrameHeaderBytes = 4;
 
 inline std::string frame(std::string_view body) {
-  const size_t n = body.size();
-  std::string out = {char(n >> 24), char(n >> 16), char(n >> 8), char(n)};
+  std::string out(kFrameHeaderBytes, '\0');
+  put_be32(reinterpret_cast<uint8_t*>(out.data()), uint32_t(body.size()));
   out.append(body);
   return out;
 }
 
 // The body length a frame header announces; `header` holds kFrameHeaderBytes.
 inline uint32_t frame_length(const char* header) {
-  return uint32_t(uint8_t(header[0])) << 24 | uint32_t(uint8_t(header[1])) << 16 |
-         uint32_t(uint8_t(header[2])) << 8 | uint8_t(header[3]);
+  return get_be32(reinterpret_cast<const uint8_t*>(header));
 }
 
 }  // namespace tandem::proto

@@ -10,8 +10,7 @@
 #include <sstream>
 
 #include "proto/framing.h"
-#include "relay/native_mates.h"
-#include "relay/ssh_server.h"
+#include "relay/ssh/handles.h"
 #include "src/config.h"
 
 namespace tandem {
@@ -20,20 +19,9 @@ namespace {
 constexpr long kTimeoutSeconds = 15;
 constexpr uint32_t kMaxReplyBytes = 64 * 1024;
 
-struct SessionFree {
-  void operator()(ssh_session s) const {
-    ssh_disconnect(s);
-    ssh_free(s);
-  }
-};
-struct ChannelFree {
-  void operator()(ssh_channel c) const { ssh_channel_free(c); }
-};
-struct KeyFree {
-  void operator()(ssh_key k) const { ssh_key_free(k); }
-};
-using SessionPtr = std::unique_ptr<ssh_session_struct, SessionFree>;
-using ChannelPtr = std::unique_ptr<ssh_channel_struct, ChannelFree>;
+using ssh::ChannelPtr;
+using ssh::KeyPtr;
+using ssh::SessionPtr;
 
 bool read_exactly(ssh_channel ch, char* out, uint32_t n) {
   uint32_t got = 0;
@@ -71,7 +59,7 @@ std::optional<std::string> exchange(ssh_session s, std::string_view request, con
                                     std::string* error) {
   ChannelPtr ch(ssh_channel_new(s));
   if (!ch || ssh_channel_open_session(ch.get()) != SSH_OK ||
-      ssh_channel_request_subsystem(ch.get(), "tandem") != SSH_OK) {
+      ssh_channel_request_subsystem(ch.get(), kSubsystem) != SSH_OK) {
     *error = unoffered;
     return std::nullopt;
   }
@@ -107,11 +95,11 @@ SessionPtr connect_relay(const std::string& host, uint16_t port, const std::stri
     *error = "cannot reach the relay at " + host + ":" + std::to_string(port) + ": " + ssh_get_error(s.get());
     return nullptr;
   }
-  ssh_key key = nullptr;
+  ssh_key raw = nullptr;
   std::string seen;
-  if (ssh_get_server_publickey(s.get(), &key) == SSH_OK) {
-    seen = relay::key_fingerprint(key);
-    ssh_key_free(key);
+  if (ssh_get_server_publickey(s.get(), &raw) == SSH_OK) {
+    KeyPtr key(raw);
+    seen = ssh::key_fingerprint(key.get());
   }
   std::string expected = fingerprint;
   const std::string name = host + ":" + std::to_string(port);
@@ -140,7 +128,7 @@ bool authenticate_with(ssh_session s, const std::string& path, std::string* erro
     *error = "cannot read the key in " + path;
     return false;
   }
-  std::unique_ptr<ssh_key_struct, KeyFree> owned(key);
+  KeyPtr owned(key);
   if (ssh_userauth_publickey(s, nullptr, key) == SSH_AUTH_SUCCESS) return true;
   *error = "the relay refused the key in " + path;
   return false;
@@ -157,7 +145,7 @@ bool authenticate_host(ssh_session s, const std::string& identity_file, std::str
 
 }  // namespace
 
-std::optional<proto::JoinAccept> bootstrap(const JoinLink& link, std::string* error) {
+std::optional<proto::JoinAccept> join_bootstrap(const JoinLink& link, std::string* error) {
   // The link pins the relay's key: anything else is not the relay the host used.
   SessionPtr s = connect_relay(link.host, link.port, link.token, link.fingerprint, false, "refusing to join", error);
   if (!s) return std::nullopt;
@@ -171,23 +159,19 @@ std::optional<proto::JoinAccept> bootstrap(const JoinLink& link, std::string* er
   std::optional<std::string> body =
       exchange(s.get(), {}, "no session with this token on the relay (or the relay does not offer native joins)", error);
   if (!body) return std::nullopt;
-  std::optional<proto::JoinAccept> accept = parse_join_accept(*body);
-  if (!accept) *error = "the relay's answer is malformed";
-  return accept;
+  return parse_join_accept(*body, error);
 }
 
 std::optional<proto::HostAccept> host_bootstrap(const RelayAddress& relay, const proto::HostHello& hello,
                                                 std::string* error) {
-  SessionPtr s = connect_relay(relay.host, relay.port, relay::kHostUser, relay.fingerprint, true,
+  SessionPtr s = connect_relay(relay.host, relay.port, kHostUser, relay.fingerprint, true,
                                "refusing to share through it", error);
   if (!s || !authenticate_host(s.get(), relay.identity_file, error)) return std::nullopt;
   std::optional<std::string> body =
       exchange(s.get(), proto::frame(hello.SerializeAsString()),
                "the relay at " + relay.host + " does not offer tandem sessions (is it a tandem relay?)", error);
   if (!body) return std::nullopt;
-  std::optional<proto::HostAccept> accept = parse_host_accept(*body);
-  if (!accept) *error = "the relay's answer is malformed";
-  return accept;
+  return parse_host_accept(*body, error);
 }
 
 std::optional<transport::Address> resolve_udp(const std::string& host, uint16_t port, std::string* error) {
@@ -213,25 +197,67 @@ std::optional<transport::Address> resolve_udp(const std::string& host, uint16_t 
   return out;
 }
 
-std::optional<proto::JoinAccept> parse_join_accept(std::string_view body) {
+namespace {
+
+// A version byte of the answer that is not ours: said in words, whatever else is off.
+template <class Message>
+bool same_version(const Message& m, std::string* error) {
+  if (m.version() == kBootstrapVersion) return true;
+  if (error) {
+    *error = "the relay speaks bootstrap version " + std::to_string(m.version()) + ", this tandem " +
+             std::to_string(kBootstrapVersion) + ": use a tandem of the relay's release";
+  }
+  return false;
+}
+
+std::nullopt_t malformed(std::string* error) {
+  if (error) *error = "the relay's answer is malformed";
+  return std::nullopt;
+}
+
+bool valid_port(uint32_t port) { return port > 0 && port <= 65535; }
+
+}  // namespace
+
+std::optional<proto::JoinAccept> parse_join_accept(std::string_view body, std::string* error) {
   proto::JoinAccept accept;
-  if (!accept.ParseFromArray(body.data(), int(body.size())) || accept.version() != relay::kBootstrapVersion ||
-      accept.link_key().size() != 32 || accept.udp_port() == 0 || accept.udp_port() > 65535 ||
-      accept.session_name().size() > 4096) {
-    return std::nullopt;
+  if (!accept.ParseFromArray(body.data(), int(body.size()))) return malformed(error);
+  if (!same_version(accept, error)) return std::nullopt;
+  if (accept.link_key().size() != 32 || !valid_port(accept.udp_port()) || accept.session_name().size() > 4096) {
+    return malformed(error);
   }
   return accept;
 }
 
-std::optional<proto::HostAccept> parse_host_accept(std::string_view body) {
+std::optional<proto::HostAccept> parse_host_accept(std::string_view body, std::string* error) {
   proto::HostAccept a;
-  if (!a.ParseFromArray(body.data(), int(body.size())) || a.version() != relay::kBootstrapVersion) return std::nullopt;
-  if (!a.error().empty()) return a.error().size() <= 4096 ? std::optional(a) : std::nullopt;
-  if ((a.link_key().size() != 32 && !a.same_link()) || a.resume_secret().size() != 32 || a.udp_port() == 0 || a.udp_port() > 65535 ||
-      a.ssh_port() == 0 || a.ssh_port() > 65535 || a.ro_token().empty() || a.session_id().empty()) {
-    return std::nullopt;
+  if (!a.ParseFromArray(body.data(), int(body.size()))) return malformed(error);
+  if (!same_version(a, error)) return std::nullopt;
+  if (a.has_refusal()) {
+    if (a.refusal().size() > 4096) return malformed(error);
+    return a;
+  }
+  if (!a.has_accepted()) return malformed(error);
+  const proto::Accepted& ok = a.accepted();
+  const bool keyed = ok.outcome() == proto::SAME_LINK ? ok.link_key().empty() : ok.link_key().size() == 32;
+  if (!keyed || ok.resume_secret().size() != 32 || !valid_port(ok.links().udp_port()) ||
+      !valid_port(ok.links().ssh_port()) || ok.ro_token().empty() || ok.session_id().empty() ||
+      !proto::ResumeOutcome_IsValid(ok.outcome())) {
+    return malformed(error);
   }
   return a;
+}
+
+Links links_from(const proto::SessionLinks& l) {
+  Links out;
+  out.ssh_rw = l.ssh_rw();
+  out.ssh_ro = l.ssh_ro();
+  out.join_rw = l.join_rw();
+  out.join_ro = l.join_ro();
+  out.fingerprint = l.fingerprint();
+  out.ssh_port = uint16_t(l.ssh_port());
+  out.udp_port = uint16_t(l.udp_port());
+  return out;
 }
 
 }  // namespace tandem

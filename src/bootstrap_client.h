@@ -1,18 +1,21 @@
-// A native mate's SSH bootstrap: connect to the relay, check its host key against
-// the link's fingerprint, authenticate with the token, and receive the UDP link.
-// Blocking, done once before the event loop starts.
+// The clients' SSH bootstraps, one blocking exchange each on the "tandem" subsystem.
+// A native mate's: connect to the relay, check its host key against the link's
+// fingerprint, authenticate with the token, and receive the UDP link. A host's:
+// check the relay's key (pinned, or trusted on first use), sign in with its key,
+// send its HostHello, and receive the session (or a refusal in words).
 #pragma once
 
 #include <optional>
 #include <string>
 
+#include "proto/bootstrap.h"
 #include "proto/bootstrap.pb.h"
-#include "relay/join_link.h"
+#include "proto/join_link.h"
 #include "transport/address.h"
 
 namespace tandem {
 
-std::optional<proto::JoinAccept> bootstrap(const JoinLink& link, std::string* error);
+std::optional<proto::JoinAccept> join_bootstrap(const JoinLink& link, std::string* error);
 
 // Where a host registers its session.
 struct RelayAddress {
@@ -25,18 +28,20 @@ struct RelayAddress {
 };
 
 // A host's bootstrap: authenticates with its key, sends `hello`, returns the relay's
-// answer (which may be a refusal: see HostAccept.error). Blocking; safe on a thread
-// of its own.
+// answer (which may be a refusal). Blocking; safe on a thread of its own.
 std::optional<proto::HostAccept> host_bootstrap(const RelayAddress& relay, const proto::HostHello& hello,
                                                 std::string* error);
 
 // The UDP address of `host` (a name or a numeric address) at `port`.
 std::optional<transport::Address> resolve_udp(const std::string& host, uint16_t port, std::string* error);
 
-// Checks a HostAccept: nullopt if anything is off.
-std::optional<proto::HostAccept> parse_host_accept(std::string_view body);
+// Checks a HostAccept: nullopt, with `error` in words, if anything is off.
+std::optional<proto::HostAccept> parse_host_accept(std::string_view body, std::string* error = nullptr);
 
-// Checks a JoinAccept received from the relay: nullopt if anything is off.
-std::optional<proto::JoinAccept> parse_join_accept(std::string_view body);
+// Checks a JoinAccept received from the relay: nullopt, with `error`, if anything is off.
+std::optional<proto::JoinAccept> parse_join_accept(std::string_view body, std::string* error = nullptr);
+
+// A session's links as the relay sent them.
+Links links_from(const proto::SessionLinks& l);
 
 }  // namespace tandem

@@ -10,11 +10,12 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "relay/native_mates.h"
 #include "src/bootstrap_client.h"
 #include "src/commands.h"
+#include "src/options.h"
 #include "src/screen_view.h"
-#include "statesync/channel.h"
+#include "statesync/input_state.h"
+#include "statesync/sync_endpoints.h"
 
 namespace tandem {
 namespace {
@@ -22,24 +23,32 @@ namespace {
 constexpr char kEscapeKey = 0x1e;                // Ctrl-^, then '.' to leave (as mosh)
 constexpr uint64_t kLostContactMs = 5000;        // say so after this much silence
 constexpr auto kStatusTick = std::chrono::milliseconds(500);
-constexpr uint64_t kFrameMs = 8;
 
-using ScreenSync = statesync::SyncConnection<statesync::InputState, screen::ScreenState>;
+using ScreenLink = statesync::ClientSync<statesync::InputState, screen::ScreenState>;
 
-class Mate {
+// The joiner's end: the session's screen drawn on this terminal, this terminal's
+// keys and size sent back (none for a read-only link), a line when it is quiet.
+class JoinClient {
  public:
-  Mate(event_base* base, LocalTerminal& tty, ScreenSync& sync, bool read_only)
-      : base_(base), tty_(tty), sync_(sync), view_(tty), read_only_(read_only) {
-    stdin_event_.reset(event_new(base, STDIN_FILENO, EV_READ | EV_PERSIST, on_stdin, this));
-    winch_event_.reset(evsignal_new(base, SIGWINCH, on_winch, this));
-    term_event_.reset(evsignal_new(base, SIGTERM, on_quit, this));
-    hup_event_.reset(evsignal_new(base, SIGHUP, on_quit, this));
-    draw_event_.reset(evtimer_new(base, on_draw, this));
-    status_event_.reset(event_new(base, -1, EV_PERSIST, on_status, this));
-    for (event* e : {stdin_event_.get(), winch_event_.get(), term_event_.get(), hup_event_.get()}) event_add(e, nullptr);
-    timeval tick{0, suseconds_t(kStatusTick.count() * 1000)};
-    event_add(status_event_.get(), &tick);
-    sync_.set_on_incoming([this] { schedule_draw(); });
+  JoinClient(event_base* base, LocalTerminal& tty, ScreenLink& link, bool read_only)
+      : base_(base),
+        tty_(tty),
+        sync_(link.sync()),
+        view_(tty),
+        pacer_(base, [this] { view_.draw(sync_.incoming()); }),
+        read_only_(read_only),
+        stdin_(base, STDIN_FILENO, transport::Watch::For::kRead, [this] { read_stdin(); }),
+        winch_(base, SIGWINCH,
+               [this] {
+                 view_.forget();
+                 pacer_.draw_now();
+                 if (!read_only_) send_size();
+               }),
+        term_(base, SIGTERM, [this] { leave(); }),
+        hup_(base, SIGHUP, [this] { leave(); }),
+        status_(base, [this] { status(); }) {
+    status_.start_repeating(kStatusTick);
+    sync_.set_on_incoming([this] { pacer_.request(); });
     sync_.set_on_status([this](statesync::SyncStatus s) {
       if (s == statesync::SyncStatus::kPeerClosed || s == statesync::SyncStatus::kClosed) {
         ended_ = s == statesync::SyncStatus::kPeerClosed;
@@ -51,31 +60,29 @@ class Mate {
 
   // Runs until the session ends or we leave; true if the session ended.
   bool run() {
-    draw();
+    pacer_.draw_now();
     event_base_dispatch(base_);
     return ended_;
   }
 
  private:
   void send_size() {
-    int cols, rows;
-    tty_.size(cols, rows);
-    sync_.outgoing().push(statesync::Resize{uint16_t(cols), uint16_t(rows)});
+    sync_.outgoing().push(statesync::Resize{tty_.size()});
     sync_.outgoing_changed();
   }
 
   void read_stdin() {
     char buf[4096];
-    ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+    const ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-      event_del(stdin_event_.get());  // the terminal is gone: nothing more to read
+      stdin_.disable();  // the terminal is gone: nothing more to read
       leave();
       return;
     }
     if (n < 0) return;
     std::string keys;
     for (ssize_t i = 0; i < n; ++i) {
-      char c = buf[i];
+      const char c = buf[i];
       if (escape_pending_) {
         escape_pending_ = false;
         if (c == '.') {
@@ -117,43 +124,21 @@ class Mate {
   void set_notice(std::string text) {
     if (text == view_.notice()) return;
     view_.set_notice(std::move(text));
-    schedule_draw();
+    pacer_.request();
   }
-
-  void schedule_draw() {
-    if (evtimer_pending(draw_event_.get(), nullptr)) return;
-    const uint64_t now = transport::now_ms();
-    uint64_t wait = last_draw_ + kFrameMs > now ? last_draw_ + kFrameMs - now : 0;
-    timeval tv{0, suseconds_t(wait * 1000)};
-    evtimer_add(draw_event_.get(), &tv);
-  }
-
-  void draw() {
-    view_.draw(sync_.incoming());
-    last_draw_ = transport::now_ms();
-  }
-
-  static void on_stdin(evutil_socket_t, short, void* arg) { static_cast<Mate*>(arg)->read_stdin(); }
-  static void on_winch(evutil_socket_t, short, void* arg) {
-    auto* m = static_cast<Mate*>(arg);
-    m->view_.forget();
-    m->draw();
-    if (!m->read_only_) m->send_size();
-  }
-  static void on_quit(evutil_socket_t, short, void* arg) { static_cast<Mate*>(arg)->leave(); }
-  static void on_draw(evutil_socket_t, short, void* arg) { static_cast<Mate*>(arg)->draw(); }
-  static void on_status(evutil_socket_t, short, void* arg) { static_cast<Mate*>(arg)->status(); }
 
   event_base* base_;
   LocalTerminal& tty_;
-  ScreenSync& sync_;
+  ScreenLink::Connection& sync_;
   ScreenView view_;
+  FramePacer pacer_;
   bool read_only_;
   bool escape_pending_ = false;
   bool left_ = false;
   bool ended_ = false;
-  uint64_t last_draw_ = 0;
-  transport::EventPtr stdin_event_, winch_event_, term_event_, hup_event_, draw_event_, status_event_;
+  transport::Watch stdin_;
+  transport::SignalWatch winch_, term_, hup_;
+  transport::Timer status_;
 };
 
 }  // namespace
@@ -196,7 +181,7 @@ int cmd_join(const Options& args) {
     std::fprintf(stderr, "tandem join: stdin and stdout must be a terminal\n");
     return 1;
   }
-  std::optional<proto::JoinAccept> accept = bootstrap(*link, &error);
+  std::optional<proto::JoinAccept> accept = join_bootstrap(*link, &error);
   if (!accept) {
     std::fprintf(stderr, "tandem join: %s\n", error.c_str());
     return 1;
@@ -213,23 +198,12 @@ int cmd_join(const Options& args) {
   std::copy(accept->link_key().begin(), accept->link_key().end(), key.begin());
 
   transport::EventBasePtr base = transport::make_event_base();
-  ScreenSync* sync_ptr = nullptr;
-  auto client = transport::ClientLink::open(
-      base.get(), *udp, key, accept->link_id(),
-      transport::LinkCallbacks{[&](std::span<const uint8_t> m) {
-                                 if (sync_ptr) sync_ptr->receive(m);
-                               },
-                               {}},
-      {}, &error);
-  if (!client) {
+  std::unique_ptr<ScreenLink> sync = ScreenLink::open(base.get(), *udp, key, accept->link_id(), statesync::InputState(),
+                                                      screen::initial_screen(), statesync::kInputSendDelayMs, {}, &error);
+  if (!sync) {
     std::fprintf(stderr, "tandem join: %s\n", error.c_str());
     return 1;
   }
-  statesync::ClientChannel channel(*client);
-  ScreenSync sync(base.get(), channel, statesync::InputState(), relay::initial_screen(), statesync::kInputSendDelayMs);
-  sync_ptr = &sync;
-  sync.set_probe_when_silent(true);
-  client->set_on_wake([&] { sync.poke(); });  // back from sleep: say hello at once
 
   LocalTerminal tty;
   if (!tty.open(&error)) {
@@ -238,8 +212,8 @@ int cmd_join(const Options& args) {
   }
   bool ended;
   {
-    Mate mate(base.get(), tty, sync, accept->read_only());
-    ended = mate.run();
+    JoinClient client(base.get(), tty, *sync, accept->read_only());
+    ended = client.run();
   }
   tty.restore();
   std::printf("%s\n", ended ? "[tandem: the session has ended]" : "[tandem: you left the session]");

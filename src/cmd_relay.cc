@@ -10,93 +10,24 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 
 #include "relay/log.h"
 #include "relay/relay.h"
+#include "relay/state_dir.h"
 #include "src/commands.h"
+#include "src/options.h"
 
 namespace tandem {
 namespace {
 
 constexpr const char* kDefaultListen = "0.0.0.0:2222";
 constexpr Range kLinger{1, 30L * 24 * 3600};  // seconds: up to 30 days
-
-std::string default_state_dir() {
-  if (const char* systemd = std::getenv("STATE_DIRECTORY"); systemd && *systemd == '/') return systemd;
-  if (geteuid() == 0) return "/var/lib/tandem-relay";
-  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg == '/') return std::string(xdg) + "/tandem/relay";
-  const char* home = std::getenv("HOME");
-  return std::string(home && *home ? home : ".") + "/.local/state/tandem/relay";
-}
-
-bool make_private_dir(const std::string& dir, std::string* error) {
-  for (size_t i = 1; i <= dir.size(); ++i) {
-    if (i == dir.size() || dir[i] == '/') mkdir(dir.substr(0, i).c_str(), 0700);
-  }
-  struct stat st{};
-  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    *error = "cannot make the state directory " + dir;
-    return false;
-  }
-  return true;
-}
-
-// The relay's SSH host key: read, or made on first start (0600).
-ssh_key load_host_key(const std::string& path, std::string* error) {
-  ssh_key key = nullptr;
-  if (access(path.c_str(), F_OK) == 0) {
-    if (ssh_pki_import_privkey_file(path.c_str(), nullptr, nullptr, nullptr, &key) != SSH_OK) {
-      *error = "cannot read the host key " + path;
-      return nullptr;
-    }
-    return key;
-  }
-  if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &key) != SSH_OK) {
-    *error = "cannot generate a host key";
-    return nullptr;
-  }
-  const mode_t old = umask(077);
-  const int rc = ssh_pki_export_privkey_file(key, nullptr, nullptr, nullptr, path.c_str());
-  umask(old);
-  if (rc != SSH_OK) {
-    ssh_key_free(key);
-    *error = "cannot write the host key " + path;
-    return nullptr;
-  }
-  chmod(path.c_str(), 0600);
-  return key;
-}
-
-// The key resume secrets are made with: read, or made on first start (0600).
-std::optional<relay::Secret> load_secret(const std::string& path, std::string* error) {
-  relay::Secret secret;
-  if (std::ifstream in(path, std::ios::binary); in) {
-    if (!in.read(reinterpret_cast<char*>(secret.data()), std::streamsize(secret.size()))) {
-      *error = path + " is damaged (it should hold 32 bytes); remove it to make a new one (hosts then start new sessions)";
-      return std::nullopt;
-    }
-    return secret;
-  }
-  randombytes_buf(secret.data(), secret.size());
-  const mode_t old = umask(077);
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(secret.data()), std::streamsize(secret.size()));
-  umask(old);
-  if (!out.flush()) {
-    *error = "cannot write " + path;
-    return std::nullopt;
-  }
-  chmod(path.c_str(), 0600);
-  return secret;
-}
 
 }  // namespace
 
@@ -134,7 +65,7 @@ const Command kRelay{
 
 int cmd_relay(const Options& args) {
   const std::string listen_text = args.value("listen", kDefaultListen);
-  const std::string state_dir = args.value("state-dir", default_state_dir());
+  const std::string state_dir = args.value("state-dir", relay::default_state_dir());
   const std::string public_host = args.value("public-host"), run_as = args.value("user", "nobody");
   std::optional<uint16_t> udp_port;  // none: the SSH port
   long linger = 3600;
@@ -154,24 +85,18 @@ int cmd_relay(const Options& args) {
     return 1;
   }
   std::string error;
-  if (!make_private_dir(state_dir, &error)) {
-    std::fprintf(stderr, "tandem relay: %s\n", error.c_str());
-    return 1;
-  }
-  ssh_key key = load_host_key(state_dir + "/ssh_host_ed25519_key", &error);
-  std::optional<relay::Secret> secret = key ? load_secret(state_dir + "/resume.key", &error) : std::nullopt;
-  if (!key || !secret) {
-    if (key) ssh_key_free(key);
+  std::optional<relay::RelayState> state = relay::load_state(state_dir, &error);
+  if (!state) {
     std::fprintf(stderr, "tandem relay: %s\n", error.c_str());
     return 1;
   }
   relay::RelayOptions options;
   options.ssh_listen = *listen;
   options.udp_listen = listen->with_port(udp_port.value_or(listen->port()));
-  options.host_key = key;
-  options.secret = secret;
+  options.host_key = state->host_key.release();
+  options.secret = state->secret;
   options.public_host = public_host;
-  options.linger = std::chrono::seconds(linger);
+  options.timeouts.linger = std::chrono::seconds(linger);
 
   transport::EventBasePtr base = transport::make_event_base();
   std::unique_ptr<relay::Relay> relay = relay::Relay::open(base.get(), options, &error);
@@ -189,11 +114,8 @@ int cmd_relay(const Options& args) {
   }
   relay::enable_log(true);
   signal(SIGPIPE, SIG_IGN);
-  auto stop = [](evutil_socket_t, short, void* arg) { event_base_loopbreak(static_cast<event_base*>(arg)); };
-  transport::EventPtr term(evsignal_new(base.get(), SIGTERM, stop, base.get()));
-  transport::EventPtr intr(evsignal_new(base.get(), SIGINT, stop, base.get()));
-  event_add(term.get(), nullptr);
-  event_add(intr.get(), nullptr);
+  transport::SignalWatch term(base.get(), SIGTERM, [&] { event_base_loopbreak(base.get()); });
+  transport::SignalWatch intr(base.get(), SIGINT, [&] { event_base_loopbreak(base.get()); });
 
   const std::string host = public_host.empty() ? "THIS-RELAY'S-ADDRESS" : public_host;
   std::printf("tandem relay %s: SSH on %s, UDP on port %u, state in %s\n", TANDEM_VERSION,

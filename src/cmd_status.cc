@@ -6,12 +6,12 @@
 #include <cstdlib>
 
 #include "src/commands.h"
-#include "src/control_socket.h"
+#include "src/host/control_socket.h"
 
 namespace tandem {
 namespace {
 
-int ask_session(const std::string& request) {
+int ask_session(ControlRequest request) {
   const char* path = std::getenv("TANDEM_SOCKET");
   if (!path || !*path) {
     std::fprintf(stderr, "tandem: not inside a tandem session (TANDEM_SOCKET is not set)\n");
@@ -58,8 +58,8 @@ const Command kWaitReady{
     .run = cmd_wait_ready,
 };
 
-int cmd_status(const Options& args) { return ask_session(args.has("json") ? "status json" : "status"); }
+int cmd_status(const Options& args) { return ask_session(args.has("json") ? ControlRequest::kStatusJson : ControlRequest::kStatus); }
 
-int cmd_wait_ready(const Options&) { return ask_session("wait-ready"); }
+int cmd_wait_ready(const Options&) { return ask_session(ControlRequest::kWaitReady); }
 
 }  // namespace tandem

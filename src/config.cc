@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "relay/state_dir.h"
+
 namespace tandem {
 namespace {
 
@@ -37,14 +39,6 @@ std::optional<std::string> read_file(const std::string& path) {
   return text.str();
 }
 
-bool make_dir(const std::string& dir) {
-  if (dir.empty()) return false;
-  for (size_t i = 1; i <= dir.size(); ++i) {
-    if (i == dir.size() || dir[i] == '/') mkdir(dir.substr(0, i).c_str(), 0700);
-  }
-  struct stat st{};
-  return stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
 
 }  // namespace
 
@@ -52,6 +46,12 @@ std::string config_dir() {
   if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg == '/') return std::string(xdg) + "/tandem";
   const char* home = std::getenv("HOME");
   return home && *home ? std::string(home) + "/.config/tandem" : std::string();
+}
+
+std::optional<SizePolicy> parse_size_policy(const std::string& text) {
+  if (text == "host") return SizePolicy::kHost;
+  if (text == "smallest") return SizePolicy::kSmallest;
+  return std::nullopt;
 }
 
 bool parse_config(const std::string& text, const std::string& path, Config& config, std::string* error) {
@@ -92,11 +92,12 @@ bool parse_config(const std::string& text, const std::string& path, Config& conf
       std::istringstream words(value);
       for (std::string w; words >> w;) config.command.push_back(w);
     } else if (key == "size") {
-      if (value != "host" && value != "smallest") {
+      std::optional<SizePolicy> policy = parse_size_policy(value);
+      if (!policy) {
         *error = where + "size is 'host' or 'smallest', not '" + value + "'";
         return false;
       }
-      config.size = value;
+      config.size = *policy;
     } else {
       *error = where + "unknown key '" + key +
                "' (known: relay-host, relay-port, relay-fingerprint, identity-file, command, size)";
@@ -168,14 +169,14 @@ std::string known_relay(const std::string& name) {
 
 void remember_relay(const std::string& name, const std::string& fingerprint) {
   const std::string dir = config_dir();
-  if (fingerprint.empty() || !make_dir(dir)) return;
+  if (fingerprint.empty() || !relay::make_private_dir(dir)) return;
   std::ofstream out(dir + "/known_relays", std::ios::app);
   out << name << " " << fingerprint << "\n";
 }
 
 bool own_identity(std::string& path, std::string* error) {
   const std::string dir = config_dir();
-  if (!make_dir(dir)) {
+  if (!relay::make_private_dir(dir)) {
     *error = "you have no SSH key, and tandem cannot make one (no usable $HOME)";
     return false;
   }

@@ -22,13 +22,18 @@
 
 namespace tandem {
 
+// Who sets the session's size: the host's terminal alone, or also the smallest
+// read-write mate's (as tmate and tmux do).
+enum class SizePolicy { kHost, kSmallest };
+std::optional<SizePolicy> parse_size_policy(const std::string& text);
+
 struct Config {
   std::string relay_host;  // empty: an embedded relay
   uint16_t relay_port = 2222;
   std::string relay_fingerprint;
   std::string identity_file;
   std::vector<std::string> command;
-  std::string size;  // "", "host" or "smallest"
+  SizePolicy size = SizePolicy::kHost;
   std::string relay_from;  // where relay_host came from, for messages
 };
 

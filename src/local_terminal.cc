@@ -84,15 +84,12 @@ bool LocalTerminal::open(std::string* error) {
   return true;
 }
 
-void LocalTerminal::size(int& cols, int& rows) const {
+Size LocalTerminal::size() const {
   winsize ws{};
   if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) {
-    cols = ws.ws_col;
-    rows = ws.ws_row;
-  } else {
-    cols = 80;
-    rows = 24;
+    return Size{uint16_t(std::min<int>(ws.ws_col, kMaxDimension)), uint16_t(std::min<int>(ws.ws_row, kMaxDimension))};
   }
+  return Size{80, 24};
 }
 
 void LocalTerminal::write(std::string_view bytes) const {

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "proto/size.h"
 #include "statesync/screen/display.h"
 
 namespace tandem {
@@ -16,8 +17,8 @@ class LocalTerminal {
   bool open(std::string* error);
   ~LocalTerminal() { restore(); }
 
-  // Columns and rows of the terminal now.
-  void size(int& cols, int& rows) const;
+  // The terminal's size now (80x24 when it will not say).
+  Size size() const;
   // What the display may use on this terminal (from terminfo).
   screen::DisplayOptions display_options() const { return options_; }
   // Writes all of `bytes` to stdout.

@@ -3,14 +3,29 @@
 namespace tandem {
 
 void ScreenView::draw(const screen::ScreenState& screen) {
-  int cols, rows;
-  tty_.size(cols, rows);
-  screen::ScreenState frame = screen.fitted(cols, rows);
+  const Size size = tty_.size();
+  screen::ScreenState frame = screen.fitted(size.cols, size.rows);
   if (!notice_.empty()) screen::overlay_notice(frame, notice_);
   std::string out;
-  display_.append(shown_.get(), frame, out);
+  display_.append(shown_ ? &*shown_ : nullptr, frame, out);
   tty_.write(out);
-  shown_ = std::make_unique<screen::ScreenState>(std::move(frame));
+  shown_ = std::move(frame);
+}
+
+FramePacer::FramePacer(event_base* base, std::function<void()> draw)
+    : draw_(std::move(draw)), timer_(base, [this] { draw_now(); }) {}
+
+void FramePacer::request() {
+  if (timer_.pending()) return;
+  const uint64_t now = transport::now_ms();
+  const uint64_t next = last_ms_ + uint64_t(kFrame.count());
+  timer_.start(std::chrono::milliseconds(next > now ? next - now : 0));
+}
+
+void FramePacer::draw_now() {
+  timer_.stop();
+  draw_();
+  last_ms_ = transport::now_ms();
 }
 
 }  // namespace tandem

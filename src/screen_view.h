@@ -1,14 +1,18 @@
-// Draws screens on the user's terminal: remembers what it drew last so each frame
-// costs only its changes, fits frames of another size to the terminal, and lays a
-// one-line notice over the bottom row when there is something to say.
+// Draws screens on the user's terminal (the host's own, or a native mate's):
+// remembers what it drew last so each frame costs only its changes, fits frames of
+// another size to the terminal, and lays a one-line notice over the bottom row when
+// there is something to say. FramePacer bounds how often it draws.
 #pragma once
 
-#include <memory>
+#include <chrono>
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "src/local_terminal.h"
 #include "statesync/screen/display.h"
 #include "statesync/screen/screen_state.h"
+#include "transport/event_loop.h"
 
 namespace tandem {
 
@@ -27,8 +31,26 @@ class ScreenView {
  private:
   LocalTerminal& tty_;
   screen::Display display_;
-  std::unique_ptr<screen::ScreenState> shown_;
+  std::optional<screen::ScreenState> shown_;
   std::string notice_;
+};
+
+// Draws at most every kFrameMs: a burst of changes costs one frame, and the first
+// change after a pause is drawn at once.
+class FramePacer {
+ public:
+  static constexpr auto kFrame = std::chrono::milliseconds(8);  // ~120 frames a second
+
+  FramePacer(event_base* base, std::function<void()> draw);
+  // Something changed: draw as soon as the pace allows.
+  void request();
+  // Draws now (the pace is kept from here).
+  void draw_now();
+
+ private:
+  std::function<void()> draw_;
+  transport::Timer timer_;
+  uint64_t last_ms_ = 0;
 };
 
 }  // namespace tandem

@@ -3,6 +3,23 @@
 #include "proto/sync.pb.h"
 
 namespace tandem::statesync {
+namespace {
+
+constexpr size_t kMaxWhoBytes = 256;
+
+void set_size(proto::Resize& out, Size size) {
+  out.set_cols(size.cols);
+  out.set_rows(size.rows);
+}
+
+std::optional<Size> get_size(const proto::Resize& r) {
+  if (r.cols() == 0 || r.rows() == 0 || r.cols() > uint32_t(kMaxDimension) || r.rows() > uint32_t(kMaxDimension)) {
+    return std::nullopt;
+  }
+  return Size{uint16_t(r.cols()), uint16_t(r.rows())};
+}
+
+}  // namespace
 
 void InputState::push(InputEvent event) { events_.push_back(std::move(event)); }
 
@@ -26,10 +43,18 @@ std::string InputState::diff_bytes_from(const InputState& old) const {
           if constexpr (std::is_same_v<T, Keys>) {
             e->set_keys(v.bytes);
           } else if constexpr (std::is_same_v<T, Resize>) {
-            e->mutable_resize()->set_cols(v.cols);
-            e->mutable_resize()->set_rows(v.rows);
+            set_size(*e->mutable_resize(), v.size);
+          } else if constexpr (std::is_same_v<T, MateEvent>) {
+            proto::MateEvent* m = e->mutable_mate();
+            m->set_joined(v.joined);
+            m->set_role(v.role == Role::kReadWrite  ? proto::ROLE_READ_WRITE
+                        : v.role == Role::kReadOnly ? proto::ROLE_READ_ONLY
+                                                    : proto::ROLE_NONE);
+            m->set_via(v.via == Via::kNative ? proto::VIA_NATIVE : proto::VIA_SSH);
+            m->set_who(v.who);
           } else {
-            e->set_notice(v.text);
+            proto::MatesSize* m = e->mutable_mates_size();
+            if (v.size) set_size(*m->mutable_size(), *v.size);
           }
         },
         at(seq));
@@ -37,32 +62,44 @@ std::string InputState::diff_bytes_from(const InputState& old) const {
   return d.SerializeAsString();
 }
 
-std::optional<Error> InputState::apply_bytes(std::span<const uint8_t> bytes) {
+std::optional<DecodeError> InputState::apply_bytes(std::span<const uint8_t> bytes) {
   proto::InputDiff d;
-  if (!d.ParseFromArray(bytes.data(), int(bytes.size()))) return Error{"not an InputDiff message"};
-  if (d.first_seq() > end()) return Error{"input diff skips events"};
+  if (!d.ParseFromArray(bytes.data(), int(bytes.size()))) return DecodeError{"not an InputDiff message"};
+  if (d.first_seq() > end()) return DecodeError{"input diff skips events"};
   std::deque<InputEvent> fresh;
   uint64_t seq = d.first_seq();
   for (const proto::InputEvent& e : d.events()) {
     const uint64_t this_seq = seq++;
     switch (e.kind_case()) {
       case proto::InputEvent::kKeys:
-        if (e.keys().size() > kMaxInputEventBytes) return Error{"input event too large"};
+        if (e.keys().size() > kMaxInputEventBytes) return DecodeError{"input event too large"};
         if (this_seq >= end()) fresh.push_back(Keys{e.keys()});
         break;
-      case proto::InputEvent::kResize:
-        if (e.resize().cols() == 0 || e.resize().rows() == 0 || e.resize().cols() > uint32_t(screen::kMaxDimension) ||
-            e.resize().rows() > uint32_t(screen::kMaxDimension)) {
-          return Error{"bad resize"};
+      case proto::InputEvent::kResize: {
+        std::optional<Size> size = get_size(e.resize());
+        if (!size) return DecodeError{"bad resize"};
+        if (this_seq >= end()) fresh.push_back(Resize{*size});
+        break;
+      }
+      case proto::InputEvent::kMate: {
+        const proto::MateEvent& m = e.mate();
+        if (m.who().size() > kMaxWhoBytes) return DecodeError{"mate event too large"};
+        if (m.role() != proto::ROLE_READ_WRITE && m.role() != proto::ROLE_READ_ONLY) return DecodeError{"bad mate role"};
+        if (m.via() != proto::VIA_SSH && m.via() != proto::VIA_NATIVE) return DecodeError{"bad mate kind"};
+        if (this_seq >= end()) {
+          fresh.push_back(MateEvent{m.joined(), m.role() == proto::ROLE_READ_WRITE ? Role::kReadWrite : Role::kReadOnly,
+                                    m.via() == proto::VIA_NATIVE ? Via::kNative : Via::kSsh, m.who()});
         }
-        if (this_seq >= end()) fresh.push_back(Resize{uint16_t(e.resize().cols()), uint16_t(e.resize().rows())});
         break;
-      case proto::InputEvent::kNotice:
-        if (e.notice().size() > kMaxInputEventBytes) return Error{"notice too large"};
-        if (this_seq >= end()) fresh.push_back(Notice{e.notice()});
+      }
+      case proto::InputEvent::kMatesSize: {
+        std::optional<Size> size;
+        if (e.mates_size().has_size() && !(size = get_size(e.mates_size().size()))) return DecodeError{"bad mates size"};
+        if (this_seq >= end()) fresh.push_back(MatesSize{size});
         break;
+      }
       default:
-        return Error{"unknown input event"};
+        return DecodeError{"unknown input event"};
     }
   }
   for (InputEvent& e : fresh) events_.push_back(std::move(e));

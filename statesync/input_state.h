@@ -1,5 +1,6 @@
-// The input a mate sends to the host: an append-only log of events (keystrokes, a
-// paste, a resize request, a notice), each with a sequence number.
+// The input a mate sends to the host, and the relay to a host: an append-only log of
+// events (keystrokes, a paste, a mate's size; for a host, mates coming and going and
+// the smallest read-write size), each with a sequence number.
 //
 // Its diff is the events after the receiver's prefix, so applying a diff twice, or an
 // old one, changes nothing: every event reaches the consumer once and in order
@@ -14,27 +15,37 @@
 #include <string>
 #include <variant>
 
-#include "statesync/screen/screen_state.h"
+#include "proto/decode_error.h"
+#include "proto/bootstrap.h"
+#include "proto/size.h"
 
 namespace tandem::statesync {
 
-using screen::Error;
 
-struct Resize {
-  uint16_t cols = 0;
-  uint16_t rows = 0;
-  bool operator==(const Resize&) const = default;
-};
-struct Notice {
-  std::string text;
-  bool operator==(const Notice&) const = default;
-};
 // Keystrokes or a paste: bytes for the PTY.
 struct Keys {
   std::string bytes;
   bool operator==(const Keys&) const = default;
 };
-using InputEvent = std::variant<Keys, Resize, Notice>;
+// A mate's terminal size (mate -> relay).
+struct Resize {
+  Size size;
+  bool operator==(const Resize&) const = default;
+};
+// A mate joined or left (relay -> host).
+struct MateEvent {
+  bool joined = true;
+  Role role = Role::kNone;
+  Via via = Via::kSsh;
+  std::string who;
+  bool operator==(const MateEvent&) const = default;
+};
+// The smallest read-write mate's terminal, or none (relay -> host).
+struct MatesSize {
+  std::optional<Size> size;
+  bool operator==(const MatesSize&) const = default;
+};
+using InputEvent = std::variant<Keys, Resize, MateEvent, MatesSize>;
 
 inline constexpr size_t kMaxInputEventBytes = 64 * 1024;
 
@@ -56,7 +67,7 @@ class InputState {
   std::string diff_bytes_from(const InputState& old) const;
   // Appends the events of a diff that this state does not have yet. Errors (a gap,
   // malformed bytes, oversize events) leave the state untouched.
-  std::optional<Error> apply_bytes(std::span<const uint8_t> diff);
+  std::optional<DecodeError> apply_bytes(std::span<const uint8_t> diff);
 
   // Equal when they hold the same log end: within one sender's history that means
   // the same events.
@@ -66,5 +77,14 @@ class InputState {
   uint64_t first_ = 0;
   std::deque<InputEvent> events_;
 };
+
+// Calls `visit(event)` for each event from `cursor` on, then drops what was visited:
+// a consumer sees every event once, in order.
+template <class Visitor>
+void for_each_new(InputState& state, uint64_t& cursor, Visitor&& visit) {
+  if (cursor < state.begin()) cursor = state.begin();
+  for (; cursor < state.end(); ++cursor) visit(state.at(cursor));
+  state.drop_before(cursor);
+}
 
 }  // namespace tandem::statesync

@@ -55,7 +55,7 @@ std::string encode_instruction(proto::Instruction inst, std::string_view diff) {
   return inst.SerializeAsString();
 }
 
-std::optional<DecodedInstruction> decode_instruction(std::span<const uint8_t> message, screen::Error* error) {
+std::optional<DecodedInstruction> decode_instruction(std::span<const uint8_t> message, DecodeError* error) {
   DecodedInstruction d;
   if (!d.inst.ParseFromArray(message.data(), int(message.size()))) {
     if (error) *error = {"not an Instruction message"};

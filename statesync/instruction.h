@@ -9,11 +9,11 @@
 #include <string>
 
 #include "proto/sync.pb.h"
-#include "statesync/screen/screen_state.h"
+#include "proto/decode_error.h"
 
 namespace tandem::statesync {
 
-inline constexpr uint32_t kSyncProtocolVersion = 1;
+inline constexpr uint32_t kSyncProtocolVersion = 2;  // 2: typed mate events replace free-text notices
 inline constexpr uint64_t kShutdownNum = UINT64_MAX;  // new_num of a sender that is leaving
 inline constexpr size_t kMaxDiffBytes = 8 << 20;      // inflated diff size accepted
 
@@ -25,6 +25,6 @@ struct DecodedInstruction {
   std::string diff;         // inflated
 };
 // Parses and checks a received message; an error for anything malformed.
-std::optional<DecodedInstruction> decode_instruction(std::span<const uint8_t> message, screen::Error* error);
+std::optional<DecodedInstruction> decode_instruction(std::span<const uint8_t> message, DecodeError* error);
 
 }  // namespace tandem::statesync

@@ -16,7 +16,6 @@
 
 #include "proto/sync.pb.h"
 #include "statesync/instruction.h"
-#include "statesync/screen/screen_state.h"
 #include "transport/link.h"
 
 namespace tandem::statesync {
@@ -26,7 +25,7 @@ namespace tandem::statesync {
 template <class S>
 concept SyncState = std::copyable<S> && requires(S s, const S& c, std::span<const uint8_t> bytes) {
   { c.diff_bytes_from(c) } -> std::convertible_to<std::string>;
-  { s.apply_bytes(bytes) } -> std::same_as<std::optional<screen::Error>>;
+  { s.apply_bytes(bytes) } -> std::same_as<std::optional<DecodeError>>;
   { c == c } -> std::convertible_to<bool>;
   s.subtract(c);
 };
@@ -245,7 +244,7 @@ class Receiver {
   explicit Receiver(S initial) { states_.push_back(Received{0, std::move(initial)}); }
 
   // Applies an instruction's diff; `error` says why one was refused as bad.
-  Outcome handle(const proto::Instruction& inst, std::span<const uint8_t> diff, screen::Error* error = nullptr) {
+  Outcome handle(const proto::Instruction& inst, std::span<const uint8_t> diff, DecodeError* error = nullptr) {
     if (inst.new_num() == kShutdownNum) {
       peer_shut_down_ = true;
       return Outcome::kShutdown;

@@ -13,6 +13,7 @@
 
 #include "statesync/channel.h"
 #include "statesync/ssp.h"
+#include "transport/event_loop.h"
 
 namespace tandem::statesync {
 
@@ -36,15 +37,20 @@ class SyncConnection {
  public:
   // `send_delay_ms`: see Sender (kScreenSendDelayMs for screens, kInputSendDelayMs for input).
   SyncConnection(event_base* base, Channel& channel, Out out, In in, uint64_t send_delay_ms)
-      : channel_(channel), sender_(std::move(out), send_delay_ms), receiver_(std::move(in)) {
-    timer_.reset(evtimer_new(base, on_timer, this));
+      : channel_(channel),
+        sender_(std::move(out), send_delay_ms),
+        receiver_(std::move(in)),
+        timer_(base, [this] {
+          scheduled_at_ = kNever;
+          tick();
+        }) {
     schedule();
   }
   SyncConnection(const SyncConnection&) = delete;
 
   // Every message the channel receives goes here.
   void receive(std::span<const uint8_t> message) {
-    screen::Error error;
+    DecodeError error;
     std::optional<DecodedInstruction> d = decode_instruction(message, &error);
     if (!d) {
       ++counters_.refused_in;
@@ -81,6 +87,7 @@ class SyncConnection {
 
   // The state we send: change it, then call outgoing_changed().
   Out& outgoing() { return sender_.current(); }
+  const Out& outgoing() const { return sender_.current(); }
   void set_outgoing(Out out) {
     sender_.current() = std::move(out);
     outgoing_changed();
@@ -168,36 +175,28 @@ class SyncConnection {
 
   void schedule() {
     if (status_ == SyncStatus::kClosed) {
-      evtimer_del(timer_.get());
+      timer_.stop();
       scheduled_at_ = kNever;
       return;
     }
     const uint64_t now = transport::now_ms();
     uint64_t at = sender_.next_wakeup(now, timing());
     if (at == kNever) {
-      evtimer_del(timer_.get());
+      timer_.stop();
       scheduled_at_ = kNever;
       return;
     }
     // An earlier wake-up stays: calls in quick succession must not keep pushing it
     // into the future (the timer would never fire).
-    if (scheduled_at_ <= at && evtimer_pending(timer_.get(), nullptr)) return;
+    if (scheduled_at_ <= at && timer_.pending()) return;
     scheduled_at_ = at;
-    uint64_t wait = at > now ? at - now : 0;
-    timeval tv{time_t(wait / 1000), suseconds_t((wait % 1000) * 1000)};
-    evtimer_add(timer_.get(), &tv);
-  }
-
-  static void on_timer(evutil_socket_t, short, void* arg) {
-    auto* self = static_cast<SyncConnection*>(arg);
-    self->scheduled_at_ = kNever;
-    self->tick();
+    timer_.start(std::chrono::milliseconds(at > now ? at - now : 0));
   }
 
   Channel& channel_;
   Sender<Out> sender_;
   Receiver<In> receiver_;
-  transport::EventPtr timer_;
+  transport::Timer timer_;
   std::function<void()> on_incoming_;
   std::function<void(SyncStatus)> on_status_;
   SyncStatus status_ = SyncStatus::kOpen;

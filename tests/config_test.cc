@@ -24,7 +24,7 @@ TEST(Config, ReadsEveryKey) {
   EXPECT_EQ(c.relay_fingerprint, "SHA256:Uwbd+/x9");
   EXPECT_EQ(c.identity_file, "/keys/id_ed25519");
   EXPECT_EQ(c.command, (std::vector<std::string>{"tmux", "new", "-A", "-s", "pair"}));
-  EXPECT_EQ(c.size, "smallest");
+  EXPECT_EQ(c.size, SizePolicy::kSmallest);
   EXPECT_EQ(c.relay_from, "cfg");
 }
 

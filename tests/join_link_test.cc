@@ -1,5 +1,5 @@
 // The tandem:// link a native mate joins with.
-#include "relay/join_link.h"
+#include "proto/join_link.h"
 
 #include <gtest/gtest.h>
 

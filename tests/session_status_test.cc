@@ -1,5 +1,5 @@
 // What `tandem status` prints.
-#include "src/session_status.h"
+#include "src/host/session_status.h"
 
 #include <gtest/gtest.h>
 
@@ -8,14 +8,14 @@ namespace {
 
 SessionStatus example() {
   SessionStatus s;
-  s.ro_link = "ssh -p 2222 ro@h";
-  s.ro_join = "tandem://ro@h:2222#SHA256:x";
-  s.fingerprint = "SHA256:x";
-  s.ssh_port = s.udp_port = 2222;
+  s.links.ssh_ro = "ssh -p 2222 ro@h";
+  s.links.join_ro = "tandem://ro@h:2222#SHA256:x";
+  s.links.fingerprint = "SHA256:x";
+  s.links.ssh_port = s.links.udp_port = 2222;
   s.cols = 80;
   s.rows = 24;
-  s.mates.push_back(relay::MateInfo{"10.0.0.2:5000", relay::Role::kReadOnly, "native", 120, 33.4});
-  s.mates.push_back(relay::MateInfo{"we\"ird\n", relay::Role::kReadWrite, "ssh"});
+  s.mates.push_back(MateInfo{"10.0.0.2:5000", Role::kReadOnly, Via::kNative, 120, 33.4});
+  s.mates.push_back(MateInfo{"we\"ird\n", Role::kReadWrite, Via::kSsh});
   return s;
 }
 
@@ -30,8 +30,8 @@ TEST(SessionStatus, JsonEscapesAndOmitsWhatIsNotThere) {
 
 TEST(SessionStatus, TextListsLinksAndMates) {
   SessionStatus s = example();
-  s.rw_link = "ssh -p 2222 rw@h";
-  s.rw_join = "tandem://rw@h:2222#SHA256:x";
+  s.links.ssh_rw = "ssh -p 2222 rw@h";
+  s.links.join_rw = "tandem://rw@h:2222#SHA256:x";
   std::string t = s.text();
   EXPECT_NE(t.find("read-write: ssh -p 2222 rw@h"), std::string::npos);
   EXPECT_NE(t.find("mates:      2"), std::string::npos);

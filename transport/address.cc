@@ -52,17 +52,23 @@ uint16_t Address::port() const {
   return 0;
 }
 
-std::string Address::to_string() const {
+std::string Address::host() const {
   char host[INET6_ADDRSTRLEN] = "?";
   if (family() == AF_INET) {
     inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, host, sizeof host);
-    return std::string(host) + ":" + std::to_string(port());
-  }
-  if (family() == AF_INET6) {
+  } else if (family() == AF_INET6) {
     inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, host, sizeof host);
-    return "[" + std::string(host) + "]:" + std::to_string(port());
+  } else {
+    return "(none)";
   }
-  return "(none)";
+  return host;
+}
+
+std::string Address::host_for_url() const { return family() == AF_INET6 ? "[" + host() + "]" : host(); }
+
+std::string Address::to_string() const {
+  if (family() != AF_INET && family() != AF_INET6) return "(none)";
+  return host_for_url() + ":" + std::to_string(port());
 }
 
 bool Address::operator==(const Address& other) const {

@@ -25,7 +25,12 @@ class Address {
   int family() const { return storage_.ss_family; }
   bool valid() const { return length_ != 0; }
   uint16_t port() const;
+  // "127.0.0.1:6000" or "[::1]:6000".
   std::string to_string() const;
+  // The numeric host alone: "127.0.0.1", "::1".
+  std::string host() const;
+  // The host as it stands before ":port": "127.0.0.1", "[::1]".
+  std::string host_for_url() const;
 
   bool operator==(const Address& other) const;
 

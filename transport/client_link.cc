@@ -5,10 +5,6 @@ namespace {
 
 constexpr int kMaxDatagramsPerWakeup = 256;  // bound the work of one callback
 
-timeval to_timeval(std::chrono::milliseconds ms) {
-  return timeval{time_t(ms.count() / 1000), suseconds_t((ms.count() % 1000) * 1000)};
-}
-
 }  // namespace
 
 ClientLink::ClientLink(event_base* base, const Address& server, const LinkKey& key, uint64_t link_id,
@@ -17,6 +13,7 @@ ClientLink::ClientLink(event_base* base, const Address& server, const LinkKey& k
       server_(server),
       options_(std::move(options)),
       link_(key, link_id, Side::kClient, std::move(callbacks)),
+      tick_(base, [this] { tick(); }),
       wake_(options_.sleep_clock ? options_.sleep_clock : WakeDetector::system_offset_ms) {
   link_.set_peer(server);
 }
@@ -26,9 +23,7 @@ std::unique_ptr<ClientLink> ClientLink::open(event_base* base, const Address& se
                                              std::string* error) {
   std::unique_ptr<ClientLink> c(new ClientLink(base, server, key, link_id, std::move(callbacks), std::move(options)));
   if (!c->open_socket(error)) return nullptr;
-  c->tick_.reset(event_new(base, -1, EV_PERSIST, on_tick, c.get()));
-  timeval tv = to_timeval(c->options_.tick);
-  event_add(c->tick_.get(), &tv);
+  c->tick_.start_repeating(c->options_.tick);
   return c;
 }
 
@@ -38,9 +33,9 @@ bool ClientLink::open_socket(std::string* error) {
   Address local = options_.bind ? *options_.bind : UdpSocket::any_for(server_);
   std::optional<UdpSocket> udp = UdpSocket::bind(local, error);
   if (!udp) return false;
-  auto s = std::make_unique<Socket>(Socket{this, std::move(*udp), nullptr});
-  s->readable.reset(event_new(base_, s->udp.fd(), EV_READ | EV_PERSIST, on_readable, s.get()));
-  event_add(s->readable.get(), nullptr);
+  auto s = std::make_unique<Socket>(Socket{std::move(*udp), nullptr});
+  Socket* raw = s.get();
+  s->readable = std::make_unique<Watch>(base_, s->udp.fd(), Watch::For::kRead, [this, raw] { drain(*raw); });
   sockets_.push_back(std::move(s));
   last_hop_ = now_ms();  // old sockets are closed by tick(), never under a read callback
   return true;
@@ -86,12 +81,5 @@ void ClientLink::tick() {
   const uint64_t quiet_since = std::max(link_.last_heard(), last_hop_);
   if (now - quiet_since >= uint64_t(options_.hop_after.count())) roam();
 }
-
-void ClientLink::on_readable(evutil_socket_t, short, void* arg) {
-  auto* s = static_cast<Socket*>(arg);
-  s->owner->drain(*s);
-}
-
-void ClientLink::on_tick(evutil_socket_t, short, void* arg) { static_cast<ClientLink*>(arg)->tick(); }
 
 }  // namespace tandem::transport

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "transport/event_loop.h"
 #include "transport/link.h"
 #include "transport/udp_socket.h"
 #include "transport/wake_detector.h"
@@ -52,24 +53,21 @@ class ClientLink {
 
  private:
   struct Socket {
-    ClientLink* owner;
     UdpSocket udp;
-    EventPtr readable;
+    std::unique_ptr<Watch> readable;  // declared after the socket: removed from the loop first
   };
   ClientLink(event_base* base, const Address& server, const LinkKey& key, uint64_t link_id, LinkCallbacks callbacks,
              ClientLinkOptions options);
   bool open_socket(std::string* error);
   void drain(Socket& s);
   void tick();
-  static void on_readable(evutil_socket_t, short, void* arg);
-  static void on_tick(evutil_socket_t, short, void* arg);
 
   event_base* base_;
   Address server_;
   ClientLinkOptions options_;
   Link link_;
   std::deque<std::unique_ptr<Socket>> sockets_;  // newest at the back
-  EventPtr tick_;
+  Timer tick_;
   WakeDetector wake_;
   std::function<void()> on_wake_;
   uint64_t last_hop_ = 0;

@@ -1,5 +1,7 @@
 #include "transport/datagram.h"
 
+#include "proto/wire.h"
+
 #include <sodium.h>
 
 #include <cstdlib>
@@ -12,29 +14,16 @@ constexpr char kKdfContext[crypto_kdf_CONTEXTBYTES] = {'t', 'a', 'n', 'd', 'e', 
 constexpr uint64_t kSubkeyToServer = 1;
 constexpr uint64_t kSubkeyToClient = 2;
 
-void put_u64(uint8_t* p, uint64_t v) {
-  for (int i = 7; i >= 0; --i) {
-    p[i] = uint8_t(v);
-    v >>= 8;
-  }
-}
-
-uint64_t get_u64(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
-  return v;
-}
-
 void write_header(uint8_t* out, uint64_t link_id, uint64_t nonce) {
   out[0] = kProtocolVersion;
-  put_u64(out + 1, link_id);
-  put_u64(out + 9, nonce);
+  proto::put_be64(out + 1, link_id);
+  proto::put_be64(out + 9, nonce);
 }
 
 // The 12-byte AEAD nonce: four zero bytes, then the 8-byte nonce of the header.
 std::array<uint8_t, crypto_aead_chacha20poly1305_IETF_NPUBBYTES> aead_nonce(uint64_t nonce) {
   std::array<uint8_t, crypto_aead_chacha20poly1305_IETF_NPUBBYTES> n{};
-  put_u64(n.data() + 4, nonce);
+  proto::put_be64(n.data() + 4, nonce);
   return n;
 }
 
@@ -47,7 +36,7 @@ void init_sodium() {
 
 std::optional<DatagramHeader> parse_header(std::span<const uint8_t> d) {
   if (d.size() < kHeaderBytes + kTagBytes || d[0] != kProtocolVersion) return std::nullopt;
-  return DatagramHeader{d[0], get_u64(d.data() + 1), get_u64(d.data() + 9)};
+  return DatagramHeader{d[0], proto::get_be64(d.data() + 1), proto::get_be64(d.data() + 9)};
 }
 
 LinkKey random_link_key() {

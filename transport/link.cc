@@ -1,5 +1,7 @@
 #include "transport/link.h"
 
+#include "proto/wire.h"
+
 #include <algorithm>
 #include <cmath>
 #include <ctime>
@@ -13,12 +15,6 @@ uint16_t timestamp16(uint64_t now) {
 }
 
 }  // namespace
-
-uint64_t now_ms() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
-}
 
 Link::Link(const LinkKey& key, uint64_t link_id, Side side, LinkCallbacks callbacks)
     : codec_(key, link_id, side),
@@ -61,10 +57,8 @@ bool Link::seal_message(std::span<const uint8_t> message, std::vector<std::vecto
     const uint16_t ts = timestamp16(now);
     const uint16_t reply = reply_timestamp(now);
     payload.resize(kTimestampBytes);
-    payload[0] = uint8_t(ts >> 8);
-    payload[1] = uint8_t(ts);
-    payload[2] = uint8_t(reply >> 8);
-    payload[3] = uint8_t(reply);
+    proto::put_be16(payload.data(), ts);
+    proto::put_be16(payload.data() + 2, reply);
     size_t off = i * kMaxFragmentBytes;
     size_t len = std::min(kMaxFragmentBytes, message.size() - std::min(off, message.size()));
     append_fragment(payload, FragmentHeader{id, uint16_t(i), uint16_t(count)}, message.subspan(off, len));
@@ -101,9 +95,9 @@ bool Link::receive(std::span<const uint8_t> datagram, const Address& from, uint6
       peer_ = from;
     }
     if (scratch_.size() >= kTimestampBytes) {
-      peer_timestamp_ = uint16_t(scratch_[0] << 8 | scratch_[1]);
+      peer_timestamp_ = proto::get_be16(scratch_.data());
       peer_timestamp_at_ = now;
-      uint16_t echo = uint16_t(scratch_[2] << 8 | scratch_[3]);
+      uint16_t echo = proto::get_be16(scratch_.data() + 2);
       if (echo != kNoTimestamp) rtt_.sample(uint16_t(timestamp16(now) - echo));
     }
   }

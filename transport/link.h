@@ -27,9 +27,6 @@ inline constexpr uint64_t kTimestampEchoMs = 1000;  // echo a peer's timestamp o
 inline constexpr uint64_t kSendIntervalMinMs = 20;   // pacing: fastest frame rate, 50 Hz
 inline constexpr uint64_t kSendIntervalMaxMs = 250;  // slowest, 4 Hz
 
-// Milliseconds on the monotonic clock.
-uint64_t now_ms();
-
 struct LinkCounters {
   uint64_t datagrams_in = 0;   // authenticated
   uint64_t datagrams_out = 0;

@@ -1,24 +1,26 @@
 #include "transport/reassembler.h"
 
+#include "proto/wire.h"
+
 #include <algorithm>
 #include <cstring>
 
 namespace tandem::transport {
 
 void append_fragment(std::vector<uint8_t>& out, const FragmentHeader& h, std::span<const uint8_t> data) {
-  const uint8_t header[kFragmentHeaderBytes] = {
-      uint8_t(h.message_id >> 24), uint8_t(h.message_id >> 16), uint8_t(h.message_id >> 8), uint8_t(h.message_id),
-      uint8_t(h.index >> 8),       uint8_t(h.index),            uint8_t(h.count >> 8),      uint8_t(h.count),
-  };
+  uint8_t header[kFragmentHeaderBytes];
+  proto::put_be32(header, h.message_id);
+  proto::put_be16(header + 4, h.index);
+  proto::put_be16(header + 6, h.count);
   out.insert(out.end(), header, header + kFragmentHeaderBytes);
   out.insert(out.end(), data.begin(), data.end());
 }
 
 bool parse_fragment(std::span<const uint8_t> b, FragmentHeader& h, std::span<const uint8_t>& data) {
   if (b.size() < kFragmentHeaderBytes) return false;
-  h.message_id = uint32_t(b[0]) << 24 | uint32_t(b[1]) << 16 | uint32_t(b[2]) << 8 | b[3];
-  h.index = uint16_t(b[4] << 8 | b[5]);
-  h.count = uint16_t(b[6] << 8 | b[7]);
+  h.message_id = proto::get_be32(b.data());
+  h.index = proto::get_be16(b.data() + 4);
+  h.count = proto::get_be16(b.data() + 6);
   data = b.subspan(kFragmentHeaderBytes);
   return h.count > 0 && h.index < h.count;
 }

@@ -11,8 +11,8 @@ std::unique_ptr<ServerEndpoint> ServerEndpoint::open(event_base* base, const Add
   std::optional<UdpSocket> udp = UdpSocket::bind(bind, error);
   if (!udp) return nullptr;
   std::unique_ptr<ServerEndpoint> e(new ServerEndpoint(std::move(*udp)));
-  e->readable_.reset(event_new(base, e->udp_.fd(), EV_READ | EV_PERSIST, on_readable, e.get()));
-  event_add(e->readable_.get(), nullptr);
+  ServerEndpoint* raw = e.get();
+  e->readable_ = std::make_unique<Watch>(base, e->udp_.fd(), Watch::For::kRead, [raw] { raw->drain(); });
   return e;
 }
 
@@ -68,6 +68,5 @@ void ServerEndpoint::drain() {
   removed_.clear();
 }
 
-void ServerEndpoint::on_readable(evutil_socket_t, short, void* arg) { static_cast<ServerEndpoint*>(arg)->drain(); }
 
 }  // namespace tandem::transport

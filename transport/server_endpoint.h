@@ -11,6 +11,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "transport/event_loop.h"
 #include "transport/link.h"
 #include "transport/udp_socket.h"
 
@@ -45,10 +46,9 @@ class ServerEndpoint {
  private:
   ServerEndpoint(UdpSocket udp) : udp_(std::move(udp)) {}
   void drain();
-  static void on_readable(evutil_socket_t, short, void* arg);
 
   UdpSocket udp_;
-  EventPtr readable_;
+  std::unique_ptr<Watch> readable_;
   std::unordered_map<uint64_t, std::unique_ptr<Link>> links_;
   std::vector<std::unique_ptr<Link>> removed_;  // kept alive until the current read ends
   EndpointCounters counters_;

@@ -25,14 +25,6 @@ std::optional<UdpSocket> UdpSocket::bind(const Address& local, std::string* erro
   return s;
 }
 
-EventBasePtr make_event_base() {
-  event_config* config = event_config_new();
-  event_config_set_flag(config, EVENT_BASE_FLAG_PRECISE_TIMER);
-  EventBasePtr base(event_base_new_with_config(config));
-  event_config_free(config);
-  return base;
-}
-
 Address UdpSocket::any_for(const Address& peer) {
   if (peer.family() == AF_INET6) {
     sockaddr_in6 a{};

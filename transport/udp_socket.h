@@ -1,7 +1,5 @@
-// A non-blocking UDP socket (RAII), and the libevent event handle type.
+// A non-blocking UDP socket (RAII).
 #pragma once
-
-#include <event2/event.h>
 
 #include <array>
 #include <cstdint>
@@ -12,22 +10,9 @@
 #include <utility>
 
 #include "transport/address.h"
+#include "transport/event_loop.h"
 
 namespace tandem::transport {
-
-struct EventFree {
-  void operator()(event* e) const { event_free(e); }
-};
-using EventPtr = std::unique_ptr<event, EventFree>;
-
-struct EventBaseFree {
-  void operator()(event_base* b) const { event_base_free(b); }
-};
-using EventBasePtr = std::unique_ptr<event_base, EventBaseFree>;
-
-// The process's event loop. Its timers use the precise monotonic clock: libevent's
-// default (the coarse clock, 4 ms steps here) would delay every frame by up to that.
-EventBasePtr make_event_base();
 
 class UdpSocket {
  public:

@@ -9,12 +9,12 @@
 #include <optional>
 #include <vector>
 
+#include "proto/size.h"
 #include "statesync/screen/row.h"
 #include "statesync/screen/scrollback.h"
 
 namespace tandem::screen {
 
-inline constexpr int kMaxDimension = 4096;          // columns or rows accepted from anyone
 inline constexpr size_t kMaxCells = size_t(1) << 20;  // columns times rows
 
 class Framebuffer {

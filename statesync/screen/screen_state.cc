@@ -69,13 +69,13 @@ bool printable_bytes(const std::string& s) {
   return std::none_of(s.begin(), s.end(), [](char ch) { return uint8_t(ch) < 0x20 || uint8_t(ch) == 0x7F; });
 }
 
-std::optional<Error> decode_cells(const google::protobuf::RepeatedPtrField<proto::CellRun>& runs, Row& row) {
+std::optional<DecodeError> decode_cells(const google::protobuf::RepeatedPtrField<proto::CellRun>& runs, Row& row) {
   const int cols = row.cols();
   for (const proto::CellRun& run : runs) {
-    if (run.x() > uint32_t(cols)) return Error{"cell run starts past the row"};
-    if (!valid_color(run.fg()) || !valid_color(run.bg())) return Error{"bad colour"};
+    if (run.x() > uint32_t(cols)) return DecodeError{"cell run starts past the row"};
+    if (!valid_color(run.fg()) || !valid_color(run.bg())) return DecodeError{"bad colour"};
     if (run.attrs() & ~uint32_t(attr::kAll) || attr::underline_style(uint16_t(run.attrs())) > attr::kMaxUnderline) {
-      return Error{"bad attributes"};
+      return DecodeError{"bad attributes"};
     }
     const int width = run.wide() ? 2 : 1;
     const Cell templ{0, run.fg(), run.bg(), uint16_t(run.attrs()), uint8_t(width), 0};
@@ -84,13 +84,13 @@ std::optional<Error> decode_cells(const google::protobuf::RepeatedPtrField<proto
     for (uint32_t v : run.chars()) {
       if (v & kMarkFlag) {
         uint32_t mark = v & ~kMarkFlag;
-        if (last < 0 || !valid_char(mark) || char_width(mark) != 0) return Error{"bad combining mark"};
+        if (last < 0 || !valid_char(mark) || char_width(mark) != 0) return DecodeError{"bad combining mark"};
         row.add_mark(last, mark);
         continue;
       }
       // Widths must agree with ours, or a viewer would draw the line shifted.
-      if (!valid_char(v) || char_width(v) != width) return Error{"bad character or width"};
-      if (x + width > cols) return Error{"cell run overflows the row"};
+      if (!valid_char(v) || char_width(v) != width) return DecodeError{"bad character or width"};
+      if (x + width > cols) return DecodeError{"cell run overflows the row"};
       row.break_wide(x, x + width);
       Cell c = templ;
       c.ch = v;
@@ -103,7 +103,7 @@ std::optional<Error> decode_cells(const google::protobuf::RepeatedPtrField<proto
       last = x;
       x += width;
     }
-    if (run.blanks() > uint32_t(cols - x)) return Error{"blank run overflows the row"};
+    if (run.blanks() > uint32_t(cols - x)) return DecodeError{"blank run overflows the row"};
     int end = x + int(run.blanks());
     row.break_wide(x, end);
     Cell space = templ;
@@ -249,20 +249,20 @@ ScreenState ScreenState::fitted(int cols, int rows) const {
   return out;
 }
 
-std::optional<Error> ScreenState::apply_bytes(std::span<const uint8_t> bytes) {
+std::optional<DecodeError> ScreenState::apply_bytes(std::span<const uint8_t> bytes) {
   proto::ScreenDiff diff;
-  if (!diff.ParseFromArray(bytes.data(), int(bytes.size()))) return Error{"not a ScreenDiff message"};
+  if (!diff.ParseFromArray(bytes.data(), int(bytes.size()))) return DecodeError{"not a ScreenDiff message"};
   return apply(diff);
 }
 
-std::optional<Error> ScreenState::apply(const proto::ScreenDiff& d) {
+std::optional<DecodeError> ScreenState::apply(const proto::ScreenDiff& d) {
   const uint32_t cols = d.cols(), rows = d.rows();
   if (cols == 0 || rows == 0 || cols > uint32_t(kMaxDimension) || rows > uint32_t(kMaxDimension) ||
       size_t(cols) * rows > kMaxCells) {
-    return Error{"bad screen size"};
+    return DecodeError{"bad screen size"};
   }
   if (!d.full() && (int(cols) != this->cols() || int(rows) != this->rows())) {
-    return Error{"diff is for a screen of another size"};
+    return DecodeError{"diff is for a screen of another size"};
   }
   ScreenState next = *this;  // row handles only; rows are cloned on first write
   if (d.full()) next.fb = Framebuffer(int(cols), int(rows));
@@ -272,11 +272,11 @@ std::optional<Error> ScreenState::apply(const proto::ScreenDiff& d) {
   lines.reserve(size_t(std::min<int>(d.scrollback_size(), 4096)));
   for (const proto::Line& line : d.scrollback()) {
     if (line.has_from_row()) {
-      if (d.full() || line.from_row() >= rows) return Error{"scrollback line copies a missing row"};
+      if (d.full() || line.from_row() >= rows) return DecodeError{"scrollback line copies a missing row"};
       lines.push_back(fb.row_ref(int(line.from_row())));
       continue;
     }
-    if (line.cols() == 0 || line.cols() > uint32_t(kMaxDimension)) return Error{"bad scrollback line width"};
+    if (line.cols() == 0 || line.cols() > uint32_t(kMaxDimension)) return DecodeError{"bad scrollback line width"};
     auto row = std::make_shared<Row>(int(line.cols()));
     row->wrapped = line.wrapped();
     if (auto err = decode_cells(line.runs(), *row)) return err;
@@ -288,7 +288,7 @@ std::optional<Error> ScreenState::apply(const proto::ScreenDiff& d) {
     int count = s.count();
     if (s.top() > s.bottom() || s.bottom() >= rows || count == 0 ||
         uint32_t(count < 0 ? -int64_t(count) : count) > s.bottom() - s.top() + 1) {
-      return Error{"bad scroll"};
+      return DecodeError{"bad scroll"};
     }
     if (count > 0) {
       next.fb.scroll_up(int(s.top()), int(s.bottom()), count, Cell::blank(), nullptr);
@@ -298,7 +298,7 @@ std::optional<Error> ScreenState::apply(const proto::ScreenDiff& d) {
   }
 
   for (const proto::RowUpdate& u : d.row_updates()) {
-    if (u.y() >= rows) return Error{"row update past the screen"};
+    if (u.y() >= rows) return DecodeError{"row update past the screen"};
     if (u.clear()) next.fb.clear_row(int(u.y()), Cell::blank());
     Row& row = next.fb.mut_row(int(u.y()));
     row.wrapped = u.wrapped();
@@ -310,28 +310,28 @@ std::optional<Error> ScreenState::apply(const proto::ScreenDiff& d) {
     next.scrollback.set_total(0);
     next.history = d.history();
   } else if (d.scrollback_size() > 0 && d.history() != history) {
-    return Error{"diff belongs to another scrollback history"};
+    return DecodeError{"diff belongs to another scrollback history"};
   }
-  if (d.scrollback_total() < next.scrollback.total() + lines.size()) return Error{"scrollback total goes back"};
+  if (d.scrollback_total() < next.scrollback.total() + lines.size()) return DecodeError{"scrollback total goes back"};
   // Lines that scrolled off between ours and the sent ones were never sent: what we
   // hold is no longer the newest stretch, so it goes.
   if (d.scrollback_total() > next.scrollback.total() + lines.size()) next.scrollback.clear();
   for (RowRef& line : lines) next.scrollback.push(std::move(line));
   next.scrollback.set_total(d.scrollback_total());
 
-  if (d.cursor_x() >= cols || d.cursor_y() >= rows || d.cursor_shape() > 6) return Error{"bad cursor"};
-  if (d.modes() & ~mode::kAll) return Error{"unknown mode bits"};
+  if (d.cursor_x() >= cols || d.cursor_y() >= rows || d.cursor_shape() > 6) return DecodeError{"bad cursor"};
+  if (d.modes() & ~mode::kAll) return DecodeError{"unknown mode bits"};
   next.cursor = CursorState{int(d.cursor_x()), int(d.cursor_y()), !d.cursor_hidden(), uint8_t(d.cursor_shape())};
   next.modes = d.modes();
   next.bell_count = d.bell_count();
   if (d.has_title()) {
-    if (d.title().size() > kMaxTitleBytes || !printable_bytes(d.title())) return Error{"bad title"};
+    if (d.title().size() > kMaxTitleBytes || !printable_bytes(d.title())) return DecodeError{"bad title"};
     next.title = d.title();
   } else if (d.full()) {
     next.title.clear();
   }
   if (d.has_clipboard()) {
-    if (d.clipboard().size() > kMaxClipboardBytes || !printable_bytes(d.clipboard())) return Error{"bad clipboard"};
+    if (d.clipboard().size() > kMaxClipboardBytes || !printable_bytes(d.clipboard())) return DecodeError{"bad clipboard"};
     next.clipboard = d.clipboard();
   } else if (d.full()) {
     next.clipboard.clear();

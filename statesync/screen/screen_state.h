@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 
+#include "proto/decode_error.h"
 #include "statesync/screen/framebuffer.h"
 #include "statesync/screen/scrollback.h"
 
@@ -52,10 +53,6 @@ struct CursorState {
   bool operator==(const CursorState&) const = default;
 };
 
-struct Error {
-  std::string what;
-};
-
 inline constexpr size_t kMaxTitleBytes = 4096;
 inline constexpr size_t kMaxClipboardBytes = 256 * 1024;
 
@@ -80,9 +77,9 @@ class ScreenState {
   proto::ScreenDiff diff_from(const ScreenState& old) const;
   // Applies a diff made by diff_from(x) where x equals this state (or any diff, if it
   // is a full frame). On error the state is left as it was.
-  [[nodiscard]] std::optional<Error> apply(const proto::ScreenDiff& diff);
+  [[nodiscard]] std::optional<DecodeError> apply(const proto::ScreenDiff& diff);
   // Parses a serialized ScreenDiff and applies it.
-  [[nodiscard]] std::optional<Error> apply_bytes(std::span<const uint8_t> bytes);
+  [[nodiscard]] std::optional<DecodeError> apply_bytes(std::span<const uint8_t> bytes);
 
   bool operator==(const ScreenState& other) const;
 
@@ -97,6 +94,9 @@ class ScreenState {
   // the cursor kept inside (a viewer whose window differs from the session's).
   ScreenState fitted(int cols, int rows) const;
 };
+
+// The screen every sync connection starts from, on both ends.
+inline ScreenState initial_screen() { return ScreenState(80, 24, 0); }
 
 // Whether a and b look the same on a terminal: cells, cursor, displayed modes, title.
 bool same_display(const ScreenState& a, const ScreenState& b);

@@ -13,13 +13,13 @@ std::span<const uint8_t> as_bytes(const std::string& s) {
 TEST(InputState, DiffCarriesTheEventsAfterThePrefix) {
   InputState sender, receiver;
   sender.push(Keys{"ls\r"});
-  sender.push(Resize{100, 30});
-  sender.push(Notice{"alice joined"});
+  sender.push(Resize{{100, 30}});
+  sender.push(MateEvent{true, Role::kReadWrite, Via::kNative, "alice"});
   ASSERT_FALSE(receiver.apply_bytes(as_bytes(sender.diff_bytes_from(receiver))));
   ASSERT_EQ(receiver.end(), 3u);
   EXPECT_EQ(receiver.at(0), InputEvent(Keys{"ls\r"}));
-  EXPECT_EQ(receiver.at(1), InputEvent(Resize{100, 30}));
-  EXPECT_EQ(receiver.at(2), InputEvent(Notice{"alice joined"}));
+  EXPECT_EQ(receiver.at(1), InputEvent(Resize{{100, 30}}));
+  EXPECT_EQ(receiver.at(2), InputEvent(MateEvent{true, Role::kReadWrite, Via::kNative, "alice"}));
   EXPECT_TRUE(receiver == sender);
 }
 
@@ -70,10 +70,37 @@ TEST(InputState, MalformedDiffsAreRefused) {
   InputState empty;
   EXPECT_TRUE(empty.apply_bytes(as_bytes(big.diff_bytes_from(InputState()))));
   InputState resize;
-  resize.push(Resize{0, 10});
+  resize.push(Resize{{0, 10}});
   EXPECT_TRUE(empty.apply_bytes(as_bytes(resize.diff_bytes_from(InputState()))));
   EXPECT_EQ(empty.end(), 0u);
   EXPECT_TRUE(s == before);
+}
+
+TEST(InputState, HostEventsAreTypedAndSurviveTheWire) {
+  InputState sender;
+  sender.push(MateEvent{false, Role::kReadOnly, Via::kSsh, "10.0.0.7:5000"});
+  sender.push(MatesSize{Size{100, 30}});
+  sender.push(MatesSize{std::nullopt});  // no read-write mate: not a size of zero
+  InputState receiver;
+  ASSERT_FALSE(receiver.apply_bytes(as_bytes(sender.diff_bytes_from(InputState()))));
+  ASSERT_EQ(receiver.end(), 3u);
+  EXPECT_EQ(receiver.at(0), InputEvent(MateEvent{false, Role::kReadOnly, Via::kSsh, "10.0.0.7:5000"}));
+  EXPECT_EQ(receiver.at(1), InputEvent(MatesSize{Size{100, 30}}));
+  EXPECT_EQ(receiver.at(2), InputEvent(MatesSize{std::nullopt}));
+}
+
+TEST(InputState, ForEachNewVisitsEachEventOnceAndDropsIt) {
+  InputState s;
+  s.push(Keys{"a"});
+  s.push(Keys{"b"});
+  uint64_t cursor = 0;
+  std::string seen;
+  for_each_new(s, cursor, [&](const InputEvent& e) { seen += std::get<Keys>(e).bytes; });
+  s.push(Keys{"c"});
+  for_each_new(s, cursor, [&](const InputEvent& e) { seen += std::get<Keys>(e).bytes; });
+  EXPECT_EQ(seen, "abc");
+  EXPECT_EQ(s.begin(), 3u);
+  EXPECT_EQ(s.end(), 3u);
 }
 
 }  // namespace

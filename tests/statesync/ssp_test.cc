@@ -205,7 +205,7 @@ TEST(Ssp, ReceiverRefusesWhatItCannotUse) {
 }
 
 TEST(Ssp, BadInstructionsAreRefused) {
-  screen::Error err;
+  DecodeError err;
   const uint8_t junk[] = {0x0a, 0xff, 0xff};
   EXPECT_FALSE(decode_instruction(junk, &err));
   proto::Instruction inst;

@@ -17,7 +17,7 @@ using testing::random_input;
 using testing::screen_text;
 
 // Sends the diff through its wire form, as the transport will.
-std::optional<Error> apply_over_wire(ScreenState& s, const proto::ScreenDiff& d) {
+std::optional<DecodeError> apply_over_wire(ScreenState& s, const proto::ScreenDiff& d) {
   std::string bytes = d.SerializeAsString();
   return s.apply_bytes(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
 }

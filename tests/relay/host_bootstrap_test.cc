@@ -45,7 +45,7 @@ class RelayBootstrap : public ::testing::Test {
 
   proto::HostHello hello() const {
     proto::HostHello h;
-    h.set_version(relay::kBootstrapVersion);
+    h.set_version(kBootstrapVersion);
     h.set_cols(80);
     h.set_rows(24);
     h.set_session_name("ann@laptop");
@@ -55,11 +55,11 @@ class RelayBootstrap : public ::testing::Test {
 
   static void resume_from(proto::HostHello& h, const proto::HostAccept& a) {
     proto::Resume* r = h.mutable_resume();
-    r->set_session_id(a.session_id());
-    r->set_rw_token(a.rw_token());
-    r->set_ro_token(a.ro_token());
-    r->set_secret(a.resume_secret());
-    r->set_previous_link_id(a.link_id());
+    r->set_session_id(a.accepted().session_id());
+    r->set_rw_token(a.accepted().rw_token());
+    r->set_ro_token(a.accepted().ro_token());
+    r->set_secret(a.accepted().resume_secret());
+    r->set_previous_link_id(a.accepted().link_id());
   }
 
   // Bootstraps on a thread while the relay's loop runs here; bounded.
@@ -90,17 +90,17 @@ class RelayBootstrap : public ::testing::Test {
 TEST_F(RelayBootstrap, NewSessionGetsTokensLinksAndAKey) {
   auto a = ask(hello());
   ASSERT_TRUE(a) << error_;
-  ASSERT_EQ(a->error(), "");
-  EXPECT_EQ(a->rw_token().size(), 32u);
-  EXPECT_EQ(a->ro_token().size(), 32u);
-  EXPECT_NE(a->rw_token(), a->ro_token());
+  ASSERT_EQ(a->refusal(), "");
+  EXPECT_EQ(a->accepted().rw_token().size(), 32u);
+  EXPECT_EQ(a->accepted().ro_token().size(), 32u);
+  EXPECT_NE(a->accepted().rw_token(), a->accepted().ro_token());
   const std::string port = std::to_string(relay_->ssh_port());
-  EXPECT_EQ(a->ssh_rw(), "ssh -p " + port + " " + a->rw_token() + "@127.0.0.1");
-  EXPECT_EQ(a->ssh_ro(), "ssh -p " + port + " " + a->ro_token() + "@127.0.0.1");
-  EXPECT_EQ(a->join_ro(), "tandem://" + a->ro_token() + "@127.0.0.1:" + port + "#" + relay_->fingerprint());
-  EXPECT_EQ(a->udp_port(), relay_->udp_port());
-  EXPECT_EQ(a->link_key().size(), 32u);
-  EXPECT_FALSE(a->resumed());
+  EXPECT_EQ(a->accepted().links().ssh_rw(), "ssh -p " + port + " " + a->accepted().rw_token() + "@127.0.0.1");
+  EXPECT_EQ(a->accepted().links().ssh_ro(), "ssh -p " + port + " " + a->accepted().ro_token() + "@127.0.0.1");
+  EXPECT_EQ(a->accepted().links().join_ro(), "tandem://" + a->accepted().ro_token() + "@127.0.0.1:" + port + "#" + relay_->fingerprint());
+  EXPECT_EQ(a->accepted().links().udp_port(), relay_->udp_port());
+  EXPECT_EQ(a->accepted().link_key().size(), 32u);
+  EXPECT_EQ(a->accepted().outcome(), proto::NEW_SESSION);
   EXPECT_EQ(relay_->sessions(), 1u);
   // The host's key was made for it, private.
   EXPECT_EQ(std::filesystem::status(home_ + "/.config/tandem/id_ed25519").permissions() &
@@ -113,10 +113,10 @@ TEST_F(RelayBootstrap, ReadOnlyOnlySessionHasNoReadWriteToken) {
   h.set_read_only_only(true);
   auto a = ask(h);
   ASSERT_TRUE(a) << error_;
-  EXPECT_EQ(a->rw_token(), "");
-  EXPECT_EQ(a->ssh_rw(), "");
-  EXPECT_EQ(a->join_rw(), "");
-  EXPECT_EQ(a->ro_token().size(), 32u);
+  EXPECT_EQ(a->accepted().rw_token(), "");
+  EXPECT_EQ(a->accepted().links().ssh_rw(), "");
+  EXPECT_EQ(a->accepted().links().join_rw(), "");
+  EXPECT_EQ(a->accepted().ro_token().size(), 32u);
 }
 
 TEST_F(RelayBootstrap, ResumeKeepsTheSessionAndItsLink) {
@@ -126,21 +126,21 @@ TEST_F(RelayBootstrap, ResumeKeepsTheSessionAndItsLink) {
   resume_from(again, *first);
   auto second = ask(again);
   ASSERT_TRUE(second) << error_;
-  ASSERT_EQ(second->error(), "");
-  EXPECT_TRUE(second->resumed());
-  EXPECT_TRUE(second->same_link());
-  EXPECT_FALSE(second->restored());
-  EXPECT_EQ(second->link_id(), first->link_id());
-  EXPECT_EQ(second->rw_token(), first->rw_token());
-  EXPECT_EQ(second->ro_token(), first->ro_token());
+  ASSERT_EQ(second->refusal(), "");
+  EXPECT_NE(second->accepted().outcome(), proto::NEW_SESSION);
+  EXPECT_EQ(second->accepted().outcome(), proto::SAME_LINK);
+  
+  EXPECT_EQ(second->accepted().link_id(), first->accepted().link_id());
+  EXPECT_EQ(second->accepted().rw_token(), first->accepted().rw_token());
+  EXPECT_EQ(second->accepted().ro_token(), first->accepted().ro_token());
   EXPECT_EQ(relay_->sessions(), 1u);
   // A link the host does not know of is replaced by a fresh one.
-  again.mutable_resume()->set_previous_link_id(first->link_id() + 1);
+  again.mutable_resume()->set_previous_link_id(first->accepted().link_id() + 1);
   auto third = ask(again);
   ASSERT_TRUE(third) << error_;
-  EXPECT_FALSE(third->same_link());
-  EXPECT_NE(third->link_id(), first->link_id());
-  EXPECT_EQ(third->link_key().size(), 32u);
+  EXPECT_EQ(third->accepted().outcome(), proto::NEW_LINK);
+  EXPECT_NE(third->accepted().link_id(), first->accepted().link_id());
+  EXPECT_EQ(third->accepted().link_key().size(), 32u);
 }
 
 TEST_F(RelayBootstrap, RestartedRelayRestoresTheSameTokens) {
@@ -152,11 +152,11 @@ TEST_F(RelayBootstrap, RestartedRelayRestoresTheSameTokens) {
   resume_from(again, *first);
   auto back = ask(again);
   ASSERT_TRUE(back) << error_;
-  ASSERT_EQ(back->error(), "");
-  EXPECT_TRUE(back->restored());
-  EXPECT_EQ(back->session_id(), first->session_id());
-  EXPECT_EQ(back->rw_token(), first->rw_token());
-  EXPECT_EQ(back->ro_token(), first->ro_token());
+  ASSERT_EQ(back->refusal(), "");
+  EXPECT_EQ(back->accepted().outcome(), proto::RESTORED);
+  EXPECT_EQ(back->accepted().session_id(), first->accepted().session_id());
+  EXPECT_EQ(back->accepted().rw_token(), first->accepted().rw_token());
+  EXPECT_EQ(back->accepted().ro_token(), first->accepted().ro_token());
   EXPECT_EQ(relay_->sessions(), 1u);
 }
 
@@ -166,18 +166,18 @@ TEST_F(RelayBootstrap, ForgedOrForeignResumesAreRefused) {
   open_relay();
   proto::HostHello forged = hello();
   resume_from(forged, *first);
-  std::string secret = first->resume_secret();
+  std::string secret = first->accepted().resume_secret();
   secret[0] ^= 1;
   forged.mutable_resume()->set_secret(secret);
   auto a = ask(forged);
   ASSERT_TRUE(a) << error_;
-  EXPECT_NE(a->error(), "");
+  EXPECT_NE(a->refusal(), "");
   proto::HostHello other_tokens = hello();
   resume_from(other_tokens, *first);
   other_tokens.mutable_resume()->set_rw_token(std::string(32, 'a'));
   auto b = ask(other_tokens);
   ASSERT_TRUE(b) << error_;
-  EXPECT_NE(b->error(), "");
+  EXPECT_NE(b->refusal(), "");
   EXPECT_EQ(relay_->sessions(), 0u);
 
   // Someone else's key cannot take the session over, restored or live.
@@ -190,21 +190,21 @@ TEST_F(RelayBootstrap, ForgedOrForeignResumesAreRefused) {
   resume_from(stolen, *first);
   auto c = ask(stolen, other_key);
   ASSERT_TRUE(c) << error_;
-  EXPECT_NE(c->error(), "");
+  EXPECT_NE(c->refusal(), "");
   auto mine = ask(stolen);  // the right key restores it...
   ASSERT_TRUE(mine) << error_;
-  ASSERT_EQ(mine->error(), "");
+  ASSERT_EQ(mine->refusal(), "");
   auto d = ask(stolen, other_key);  // ...and the live session is not another key's either
   ASSERT_TRUE(d) << error_;
-  EXPECT_NE(d->error(), "");
+  EXPECT_NE(d->refusal(), "");
 }
 
 TEST_F(RelayBootstrap, AnotherVersionIsToldSo) {
   proto::HostHello h = hello();
-  h.set_version(relay::kBootstrapVersion + 1);
+  h.set_version(kBootstrapVersion + 1);
   auto a = ask(h);
   ASSERT_TRUE(a) << error_;
-  EXPECT_NE(a->error().find("version"), std::string::npos) << a->error();
+  EXPECT_NE(a->refusal().find("version"), std::string::npos) << a->refusal();
   EXPECT_EQ(relay_->sessions(), 0u);
 }
 

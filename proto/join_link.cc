@@ -1,4 +1,4 @@
-#include "relay/join_link.h"
+#include "proto/join_link.h"
 
 #include <charconv>
 

@@ -1,0 +1,58 @@
+// The vocabulary hosts, relays and mates share, below every program: the bootstrap
+// protocol's version and names, who a mate is (Role, Via, MateInfo), a session's
+// links, and the events a relay hands a host (HostEvents). `tandem join` needs only
+// this and the wire formats, never a server header.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "proto/size.h"
+
+namespace tandem {
+
+// The SSH bootstrap (proto/bootstrap.proto) and the state sync behind it: peers of
+// another version are refused in words.
+inline constexpr uint32_t kBootstrapVersion = 2;
+inline constexpr const char* kHostUser = "tandem-host";  // the SSH user a host registers as
+inline constexpr const char* kSubsystem = "tandem";      // the SSH subsystem of both bootstraps
+
+enum class Role { kNone, kReadWrite, kReadOnly };
+enum class Via { kSsh, kNative };
+
+inline const char* role_name(Role r) {
+  return r == Role::kReadWrite ? "read-write" : r == Role::kReadOnly ? "read-only" : "none";
+}
+inline const char* via_name(Via v) { return v == Via::kNative ? "native" : "ssh"; }
+
+// A mate, as `tandem status` lists it.
+struct MateInfo {
+  std::string who;  // the address it came from
+  Role role = Role::kNone;
+  Via via = Via::kSsh;
+  int64_t last_heard_ms_ago = -1;  // native mates only
+  double srtt_ms = -1;             // native mates only
+};
+
+// Where mates join a session: ready-made commands and links for each role.
+struct Links {
+  std::string ssh_rw, join_rw;  // empty for a read-only-only session
+  std::string ssh_ro, join_ro;
+  std::string fingerprint;      // the relay's host key, as the join links pin it
+  uint16_t ssh_port = 0;
+  uint16_t udp_port = 0;
+  bool operator==(const Links&) const = default;
+};
+
+// What a relay tells a host about its session, whichever relay and however far.
+struct HostEvents {
+  std::function<void(std::string_view bytes)> on_input;  // a read-write mate typed
+  std::function<void(const MateInfo& mate, bool joined)> on_mate;
+  // The smallest read-write mate's terminal, or nullopt when there is none.
+  std::function<void(std::optional<Size>)> on_mates_size;
+};
+
+}  // namespace tandem

@@ -1,0 +1,168 @@
+#include "relay/bootstrap_service.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "proto/join_link.h"
+#include "relay/log.h"
+#include "relay/token.h"
+
+namespace tandem::relay {
+namespace {
+
+constexpr size_t kMaxAllowedKeys = 1024;
+constexpr size_t kMaxNameBytes = 256;
+
+proto::HostAccept refusal(const std::string& why) {
+  proto::HostAccept a;
+  a.set_version(kBootstrapVersion);
+  a.set_refusal(why);
+  return a;
+}
+
+// A link host must be a plain name or address: it ends up in a command line.
+bool plain_host(const std::string& host) {
+  if (host.empty() || host.size() > 255) return false;
+  return std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '_';
+  });
+}
+
+void set_links(proto::SessionLinks& out, const Links& l) {
+  out.set_ssh_rw(l.ssh_rw);
+  out.set_ssh_ro(l.ssh_ro);
+  out.set_join_rw(l.join_rw);
+  out.set_join_ro(l.join_ro);
+  out.set_fingerprint(l.fingerprint);
+  out.set_ssh_port(l.ssh_port);
+  out.set_udp_port(l.udp_port);
+}
+
+bool same_tokens(const Session& s, const proto::Resume& r) {
+  return same_token(s.ro_token(), r.ro_token()) && s.rw_token().size() == r.rw_token().size() &&
+         (s.rw_token().empty() || same_token(s.rw_token(), r.rw_token()));
+}
+
+}  // namespace
+
+std::string new_session_id() {
+  uint8_t id[8];
+  randombytes_buf(id, sizeof id);
+  char hex[2 * sizeof id + 1];
+  sodium_bin2hex(hex, sizeof hex, id, sizeof id);
+  return hex;
+}
+
+Links make_links(const std::string& rw_token, const std::string& ro_token, const std::string& host,
+                 uint16_t ssh_port, uint16_t udp_port, const std::string& fingerprint) {
+  Links l;
+  const std::string port = std::to_string(ssh_port);
+  if (!rw_token.empty()) {
+    l.ssh_rw = "ssh -p " + port + " " + rw_token + "@" + host;
+    l.join_rw = JoinLink{rw_token, host, ssh_port, fingerprint}.to_string();
+  }
+  l.ssh_ro = "ssh -p " + port + " " + ro_token + "@" + host;
+  l.join_ro = JoinLink{ro_token, host, ssh_port, fingerprint}.to_string();
+  l.fingerprint = fingerprint;
+  l.ssh_port = ssh_port;
+  l.udp_port = udp_port;
+  return l;
+}
+
+Secret BootstrapService::resume_secret(const std::string& id, const std::string& rw_token,
+                                       const std::string& ro_token, const std::string& host_key) const {
+  const std::string message = "tandem resume\n" + id + "\n" + rw_token + "\n" + ro_token + "\n" + host_key;
+  Secret out;
+  crypto_generichash(out.data(), out.size(), reinterpret_cast<const uint8_t*>(message.data()), message.size(),
+                     secret_.data(), secret_.size());
+  return out;
+}
+
+proto::HostAccept BootstrapService::host_request(const std::string& host_key, const std::string& who,
+                                                 std::string_view request) {
+  proto::HostHello hello;
+  if (!hello.ParseFromArray(request.data(), int(request.size()))) {
+    log("relay: %s: a malformed host request; refused\n", who.c_str());
+    return refusal("malformed request");
+  }
+  if (hello.version() != kBootstrapVersion) {
+    log("relay: %s: host speaks bootstrap version %u; refused\n", who.c_str(), hello.version());
+    return refusal("this relay speaks bootstrap version " + std::to_string(kBootstrapVersion) + ", your tandem " +
+                   std::to_string(hello.version()) + "; use a tandem of the same release");
+  }
+  if (host_key.empty()) return refusal("the relay could not read your key");
+  if (hello.session_name().size() > kMaxNameBytes || hello.allowed_keys_size() > int(kMaxAllowedKeys)) {
+    return refusal("request too large");
+  }
+  SessionOptions options;
+  options.name = hello.session_name().empty() ? "the host" : hello.session_name();
+  options.read_only_only = hello.read_only_only();
+  for (const std::string& k : hello.allowed_keys()) options.allowed_keys.insert(k);
+
+  Session* s = nullptr;
+  proto::ResumeOutcome outcome = proto::NEW_SESSION;
+  if (hello.has_resume()) {
+    const proto::Resume& r = hello.resume();
+    if (r.ro_token().empty() || r.session_id().empty() || r.session_id().size() > 64) {
+      return refusal("malformed resume request");
+    }
+    if ((s = directory_.find(r.session_id()))) {
+      if (s->ended() || s->host_key() != host_key || !same_tokens(*s, r)) {
+        log("relay: %s: resume of session %s refused (ended, or another key or tokens)\n", who.c_str(),
+            r.session_id().c_str());
+        return refusal(s->ended() ? "that session has ended" : "that session belongs to another key");
+      }
+      s->set_options(options);
+      // The host's link is fine on our side: it only has to get through again.
+      // Otherwise it is a link the host never learnt of (our answer was lost).
+      const uint64_t link = directory_.host_link(*s);
+      outcome = link != 0 && link == r.previous_link_id() ? proto::SAME_LINK : proto::NEW_LINK;
+      log("relay: session %s: host %s is back from %s%s\n", s->id().c_str(), host_key.c_str(), who.c_str(),
+          outcome == proto::SAME_LINK ? " (same link)" : "");
+    } else {
+      // The relay restarted and forgot the session: the secret proves the tokens were ours.
+      const Secret expected = resume_secret(r.session_id(), r.rw_token(), r.ro_token(), host_key);
+      if (r.secret().size() != expected.size() ||
+          sodium_memcmp(r.secret().data(), expected.data(), expected.size()) != 0 ||
+          directory_.token_in_use(r.ro_token()) || (!r.rw_token().empty() && directory_.token_in_use(r.rw_token()))) {
+        log("relay: %s: resume of unknown session %s refused\n", who.c_str(), r.session_id().c_str());
+        return refusal("this relay does not know that session");
+      }
+      options.read_only_only = r.rw_token().empty();
+      s = &directory_.create(r.session_id(), r.rw_token(), r.ro_token(), options);
+      outcome = proto::RESTORED;
+      log("relay: session %s restored for host %s from %s\n", s->id().c_str(), host_key.c_str(), who.c_str());
+    }
+  } else {
+    s = &directory_.create(new_session_id(), options.read_only_only ? std::string() : new_token(), new_token(),
+                           options);
+    log("relay: session %s created for host %s from %s (%s)\n", s->id().c_str(), host_key.c_str(), who.c_str(),
+        hello.client_version().c_str());
+  }
+  s->set_host_key(host_key);
+
+  proto::HostAccept a;
+  a.set_version(kBootstrapVersion);
+  proto::Accepted& ok = *a.mutable_accepted();
+  if (outcome == proto::SAME_LINK) {
+    ok.set_link_id(directory_.host_link(*s));
+  } else {
+    auto [link_id, key] = directory_.attach_host(*s);
+    ok.set_link_id(link_id);
+    ok.set_link_key(std::string(key.begin(), key.end()));
+  }
+  std::string host = public_host_.empty() ? hello.relay_host() : public_host_;
+  if (!plain_host(host)) host = "RELAY";
+  ok.set_session_id(s->id());
+  ok.set_rw_token(s->rw_token());
+  ok.set_ro_token(s->ro_token());
+  set_links(*ok.mutable_links(), directory_.links(*s, host));
+  const Secret secret = resume_secret(s->id(), s->rw_token(), s->ro_token(), host_key);
+  ok.set_resume_secret(std::string(secret.begin(), secret.end()));
+  ok.set_outcome(outcome);
+  return a;
+}
+
+}  // namespace tandem::relay

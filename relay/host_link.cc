@@ -1,0 +1,37 @@
+#include "relay/host_link.h"
+
+namespace tandem::relay {
+
+HostLink::HostLink(event_base* base, transport::ServerEndpoint& endpoint, Session& session,
+                   statesync::InputState pending)
+    : session_(session),
+      link_(base, endpoint, std::move(pending), screen::initial_screen(), statesync::kInputSendDelayMs) {
+  link_.sync().set_on_incoming([this] { session_.publish(link_.sync().incoming()); });
+  link_.sync().set_on_status([this](statesync::SyncStatus) {
+    if (on_status_) on_status_();
+  });
+  // What the host needs to know now: who is here, and how small they are.
+  for (const MateInfo& m : session_.mates()) push(statesync::MateEvent{true, m.role, m.via, m.who});
+  if (session_.mates_size()) push(statesync::MatesSize{session_.mates_size()});
+  session_.set_host(HostEvents{
+      [this](std::string_view bytes) { push(statesync::Keys{std::string(bytes)}); },
+      [this](const MateInfo& m, bool joined) { push(statesync::MateEvent{joined, m.role, m.via, m.who}); },
+      [this](std::optional<Size> size) { push(statesync::MatesSize{size}); },
+  });
+}
+
+HostLink::~HostLink() { session_.set_host({}); }
+
+statesync::InputState HostLink::undelivered() const {
+  const statesync::InputState& out = link_.sync().outgoing();
+  statesync::InputState copy;
+  for (uint64_t seq = out.begin(); seq < out.end(); ++seq) copy.push(out.at(seq));
+  return copy;
+}
+
+void HostLink::push(statesync::InputEvent event) {
+  link_.sync().outgoing().push(std::move(event));
+  link_.sync().outgoing_changed();
+}
+
+}  // namespace tandem::relay

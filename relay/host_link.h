@@ -1,0 +1,41 @@
+// A host elsewhere, attached to its session on the relay: the host's screen arrives
+// by UDP state sync and is published to the session; the session's HostEvents
+// (read-write keystrokes, mates coming and going, the smallest read-write size) go
+// back to the host as typed input events, each delivered once and in order.
+#pragma once
+
+#include <memory>
+
+#include "relay/session.h"
+#include "statesync/input_state.h"
+#include "statesync/sync_endpoints.h"
+
+namespace tandem::relay {
+
+class HostLink {
+ public:
+  // A fresh link on `endpoint`; `pending` is input the host has not had yet (from a
+  // link it never learnt of). The host is told at once who is here and how small.
+  HostLink(event_base* base, transport::ServerEndpoint& endpoint, Session& session, statesync::InputState pending);
+  HostLink(const HostLink&) = delete;
+  ~HostLink();
+
+  uint64_t link_id() const { return link_.link_id(); }
+  const transport::LinkKey& key() const { return link_.key(); }
+  // The input not yet acknowledged by the host.
+  statesync::InputState undelivered() const;
+  uint64_t silent_for_ms() const { return link_.sync().silent_for_ms(); }
+  // The host ended the session on purpose (the shutdown handshake).
+  bool host_left() const { return link_.sync().status() == statesync::SyncStatus::kPeerClosed; }
+  // Called whenever the link's status changes (the relay then looks at it).
+  void set_on_status(std::function<void()> cb) { on_status_ = std::move(cb); }
+
+ private:
+  void push(statesync::InputEvent event);
+
+  Session& session_;
+  statesync::EndpointSync<statesync::InputState, screen::ScreenState> link_;
+  std::function<void()> on_status_;
+};
+
+}  // namespace tandem::relay

@@ -1,0 +1,28 @@
+// A mate of a session on the relay, of whatever kind: plain ssh, native (`tandem
+// join`), later a browser or a recorder. The session shows it the screen, tells it
+// when the session is over, and asks who it is; the mate brings its input and size
+// to the session (Session::input, Session::resized) and leaves through it.
+#pragma once
+
+#include <string>
+
+#include "proto/bootstrap.h"
+#include "statesync/screen/screen_state.h"
+
+namespace tandem::relay {
+
+class Mate {
+ public:
+  virtual ~Mate() = default;
+
+  // The session's screen changed: draw it when the mate can take it (a slow mate gets
+  // fewer, fresher frames; it is never owed every one).
+  virtual void show(const screen::ScreenState& screen) = 0;
+  // The session is over: tell the mate `message`, then let it go.
+  virtual void end(const std::string& message) = 0;
+  virtual MateInfo info() const = 0;
+  // Still there to be told things (an ended session waits a moment for these).
+  virtual bool connected() const = 0;
+};
+
+}  // namespace tandem::relay

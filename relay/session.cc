@@ -1,0 +1,159 @@
+#include "relay/session.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "relay/token.h"
+#include "statesync/screen/display.h"
+
+namespace tandem::relay {
+namespace {
+
+constexpr Size kSmallestMateSize{10, 3};  // a read-write mate's terminal bounds the session no further
+
+std::string clock_text(uint64_t unix_ms) {
+  std::time_t t = std::time_t(unix_ms / 1000);
+  char text[32];
+  std::strftime(text, sizeof text, "%H:%M:%S UTC", std::gmtime(&t));
+  return text;
+}
+
+std::string duration_text(std::chrono::seconds d) {
+  const long s = long(d.count());
+  if (s % 3600 == 0) return std::to_string(s / 3600) + " h";
+  if (s % 60 == 0) return std::to_string(s / 60) + " min";
+  return std::to_string(s) + " s";
+}
+
+}  // namespace
+
+Session::Session(std::string id, std::string rw_token, std::string ro_token, SessionOptions options)
+    : id_(std::move(id)), rw_token_(std::move(rw_token)), ro_token_(std::move(ro_token)), options_(std::move(options)) {}
+
+Session::~Session() = default;
+
+Role Session::role_of(std::string_view token) const {
+  if (!rw_token_.empty() && same_token(token, rw_token_)) return Role::kReadWrite;
+  if (same_token(token, ro_token_)) return Role::kReadOnly;
+  return Role::kNone;
+}
+
+void Session::publish(const screen::ScreenState& screen) {
+  screen_ = screen.with_scrollback(0);
+  has_screen_ = true;
+  republish();
+}
+
+void Session::republish() {
+  shown_ = screen_;
+  if (!host_notice_.empty()) screen::overlay_notice(shown_, host_notice_);
+  if (!has_screen_ || ended_) return;
+  for (Entry& e : mates_) e.mate->show(shown_);
+}
+
+void Session::set_host_notice(std::string text) {
+  if (text == host_notice_) return;
+  host_notice_ = std::move(text);
+  republish();
+}
+
+void Session::check_host(std::chrono::milliseconds silent, uint64_t wall_ms, const HostTimeouts& t, uint64_t now_ms) {
+  if (ended_) return;
+  if (silent >= t.linger) {
+    end("[tandem: session ended; the host did not come back within " + duration_text(t.linger) + "]", now_ms);
+  } else if (silent >= t.lost) {
+    if (host_notice_.empty()) {
+      set_host_notice("tandem: host unreachable since " + clock_text(wall_ms - uint64_t(silent.count())) +
+                      "; the session waits for it");
+    }
+  } else {
+    set_host_notice({});
+  }
+}
+
+void Session::end(const std::string& message, uint64_t now_ms) {
+  if (ended_) return;
+  ended_ = true;
+  end_message_ = message;
+  ended_at_ = now_ms;
+  for (Entry& e : mates_) e.mate->end(message);
+}
+
+bool Session::finished(uint64_t now_ms) const {
+  return ended_ && (connected_mates() == 0 || now_ms - ended_at_ >= kGoodbyeGraceMs);
+}
+
+Session::Entry* Session::find(const Mate& mate) {
+  auto it = std::find_if(mates_.begin(), mates_.end(), [&](const Entry& e) { return e.mate.get() == &mate; });
+  return it == mates_.end() ? nullptr : &*it;
+}
+
+Mate& Session::join(std::unique_ptr<Mate> mate, bool announce_now) {
+  Mate& m = *mate;
+  mates_.push_back(Entry{std::move(mate), false, std::nullopt});
+  if (ended_) {
+    m.end(end_message_);
+    return m;
+  }
+  if (has_screen_) m.show(shown_);
+  if (announce_now) announce(m);
+  return m;
+}
+
+void Session::announce(Mate& mate) {
+  Entry* e = find(mate);
+  if (!e || e->announced) return;
+  e->announced = true;
+  if (host_.on_mate) host_.on_mate(mate.info(), true);
+}
+
+void Session::leave(Mate& mate) {
+  auto it = std::find_if(mates_.begin(), mates_.end(), [&](const Entry& e) { return e.mate.get() == &mate; });
+  if (it == mates_.end()) return;
+  Entry entry = std::move(*it);
+  mates_.erase(it);
+  const MateInfo info = entry.mate->info();
+  gone_.push_back(std::move(entry.mate));
+  if (entry.size) update_mates_size();
+  if (entry.announced && host_.on_mate) host_.on_mate(info, false);
+}
+
+void Session::input(const Mate& mate, std::string_view bytes) {
+  // A read-only mate's input stops here, whatever it sends.
+  if (ended_ || mate.info().role != Role::kReadWrite || !host_.on_input) return;
+  host_.on_input(bytes);
+}
+
+void Session::resized(const Mate& mate, Size size) {
+  Entry* e = find(mate);
+  if (!e || mate.info().role != Role::kReadWrite) return;  // read-only viewers never shrink the session
+  e->size = Size{std::max(size.cols, kSmallestMateSize.cols), std::max(size.rows, kSmallestMateSize.rows)};
+  update_mates_size();
+}
+
+void Session::update_mates_size() {
+  std::optional<Size> smallest;
+  for (const Entry& e : mates_) {
+    if (!e.size) continue;
+    if (!smallest) smallest = e.size;
+    smallest->cols = std::min(smallest->cols, e.size->cols);
+    smallest->rows = std::min(smallest->rows, e.size->rows);
+  }
+  if (smallest == mates_size_) return;
+  mates_size_ = smallest;
+  if (host_.on_mates_size) host_.on_mates_size(smallest);
+}
+
+std::vector<MateInfo> Session::mates() const {
+  std::vector<MateInfo> out;
+  for (const Entry& e : mates_) {
+    if (e.announced) out.push_back(e.mate->info());
+  }
+  return out;
+}
+
+size_t Session::connected_mates() const {
+  return size_t(std::count_if(mates_.begin(), mates_.end(), [](const Entry& e) { return e.mate->connected(); }));
+}
+
+}  // namespace tandem::relay

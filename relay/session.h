@@ -1,0 +1,124 @@
+// One shared session on a relay: the host's screen, the mates who watch it, and what
+// flows from the mates back to the host (read-write keystrokes, comings and goings,
+// the smallest read-write terminal).
+//
+// It knows no sockets and no clock: mates are anything that implements Mate, the
+// host is a HostEvents (a host in this process, or a link to one elsewhere), and
+// time comes in as arguments. Its guarantees: a read-only mate's input never reaches
+// the host; read-only mates never bound the size; a host that falls silent is
+// reported to every mate and, after the linger time, the session ends; an ended
+// session tells every mate and is finished once they have gone or had a moment.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "proto/bootstrap.h"
+#include "relay/mate.h"
+#include "statesync/screen/screen_state.h"
+
+namespace tandem::relay {
+
+struct SessionOptions {
+  std::string name = "the host";          // join notices say "read-only view of NAME's session"
+  bool read_only_only = false;            // no read-write token at all
+  std::set<std::string> allowed_keys;     // mates must prove one of these keys (empty: none asked)
+};
+
+// How long a silent host is waited for.
+struct HostTimeouts {
+  std::chrono::milliseconds lost{7000};  // then mates are told (two heartbeats)
+  std::chrono::seconds linger{3600};     // then the session ends
+};
+
+inline constexpr uint64_t kGoodbyeGraceMs = 5000;  // an ended session's mates get this long to be told
+
+class Session {
+ public:
+  Session(std::string id, std::string rw_token, std::string ro_token, SessionOptions options);
+  Session(const Session&) = delete;
+  ~Session();
+
+  const std::string& id() const { return id_; }
+  const std::string& rw_token() const { return rw_token_; }  // empty: read-only-only
+  const std::string& ro_token() const { return ro_token_; }
+  const SessionOptions& options() const { return options_; }
+  void set_options(SessionOptions options) { options_ = std::move(options); }
+  // The role a token grants here (constant time; kNone for anything else).
+  Role role_of(std::string_view token) const;
+
+  // ---- The host's side.
+  // The SHA256 fingerprint of the key the host registered with (a remote host).
+  const std::string& host_key() const { return host_key_; }
+  void set_host_key(std::string key) { host_key_ = std::move(key); }
+  // Where the mates' input and news go from now on.
+  void set_host(HostEvents events) { host_ = std::move(events); }
+  // The host's screen changed.
+  void publish(const screen::ScreenState& screen);
+  // The host has been silent for `silent` (zero: heard just now); `wall_ms` is the
+  // time of day, for the notice. Mates are told after `t.lost`; after `t.linger` the
+  // session ends.
+  void check_host(std::chrono::milliseconds silent, uint64_t wall_ms, const HostTimeouts& t, uint64_t now_ms);
+  // The session is over: every mate is told `message` and let go.
+  void end(const std::string& message, uint64_t now_ms);
+  bool ended() const { return ended_; }
+  const std::string& end_message() const { return end_message_; }
+  // Ended, and every mate has gone or had kGoodbyeGraceMs to be told.
+  bool finished(uint64_t now_ms) const;
+
+  // ---- Mates.
+  // A mate arrives; it is shown the screen at once. Unannounced mates (a native mate
+  // before its first datagram) are neither listed nor told to the host until announce().
+  Mate& join(std::unique_ptr<Mate> mate, bool announce_now = true);
+  void announce(Mate& mate);
+  // The mate has gone: the host is told; the mate is freed at the next collect(), so
+  // it may call this from its own callbacks.
+  void leave(Mate& mate);
+  void collect() { gone_.clear(); }
+  // Keystrokes from a mate: only a read-write mate's reach the host.
+  void input(const Mate& mate, std::string_view bytes);
+  // A mate's terminal size: read-write mates' bound the session (see mates_size()).
+  void resized(const Mate& mate, Size size);
+
+  std::vector<MateInfo> mates() const;  // announced ones
+  size_t connected_mates() const;
+  // The smallest read-write mate's terminal; nullopt when there is none.
+  std::optional<Size> mates_size() const { return mates_size_; }
+  // The screen as mates see it (the host's, with a notice over it when the host is
+  // lost); nullptr until the host's first frame.
+  const screen::ScreenState* shown() const { return has_screen_ ? &shown_ : nullptr; }
+  const std::string& host_notice() const { return host_notice_; }
+
+ private:
+  struct Entry {
+    std::unique_ptr<Mate> mate;
+    bool announced = false;
+    std::optional<Size> size;  // read-write mates' terminals
+  };
+  Entry* find(const Mate& mate);
+  void set_host_notice(std::string text);
+  void republish();
+  void update_mates_size();
+
+  std::string id_, rw_token_, ro_token_;
+  SessionOptions options_;
+  std::string host_key_;
+  HostEvents host_;
+  std::vector<Entry> mates_;
+  std::vector<std::unique_ptr<Mate>> gone_;
+  screen::ScreenState screen_ = screen::initial_screen();
+  screen::ScreenState shown_ = screen::initial_screen();
+  bool has_screen_ = false;
+  std::string host_notice_;  // over every mate's view: "host unreachable since ..."
+  std::optional<Size> mates_size_;
+  bool ended_ = false;
+  std::string end_message_;
+  uint64_t ended_at_ = 0;
+};
+
+}  // namespace tandem::relay

@@ -1,0 +1,156 @@
+#include "relay/ssh/front_door.h"
+
+#include "relay/session.h"
+#include "relay/ssh/ssh_mate.h"
+
+namespace tandem::relay {
+
+// One connection: a mate (token user), a service user's caller, or a stranger.
+class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
+ public:
+  Peer(FrontDoor& door, ssh::Connection& connection)
+      : door_(door), connection_(connection), refusal_(door.base_, [this] { refuse(); }) {}
+
+  // ---- Caller
+  ssh::Connection& connection() override { return connection_; }
+  const Grant& grant() const override { return grant_; }
+  const std::string& key() const override { return key_; }
+  std::string& buffer() override { return buffer_; }
+
+  // ---- ConnectionHandler
+  bool auth_none(std::string_view user) override {
+    if (door_.service_of(user)) return false;  // a service user proves a key
+    grant_ = door_.gatekeeper_.authorize(user);
+    if (Gatekeeper::wants_key(grant_)) {
+      grant_ = {};  // this session wants a listed key
+      return false;
+    }
+    // Accepted either way: an unknown token is told so in plain words on its channel.
+    return true;
+  }
+
+  // A service user: any key, which then names it. A mate of a session with an
+  // allow-list: the key must be on it.
+  bool auth_key(std::string_view user, const std::string& fingerprint, bool verified) override {
+    if (Subsystem* s = door_.service_of(user)) {
+      if (verified) {
+        service_ = s;
+        key_ = fingerprint;
+      }
+      return true;
+    }
+    Grant g = door_.gatekeeper_.authorize(user);
+    if (!Gatekeeper::admits_key(g, fingerprint)) return false;
+    if (verified) grant_ = std::move(g);
+    return true;
+  }
+
+  bool shell() override {
+    if (service_ || mate_) return false;  // a service user has nothing to watch
+    std::shared_ptr<Session> session = grant_.session.lock();
+    if (grant_.role == Role::kNone) {
+      // Told in plain words, but only after a random pause: guessing is slow.
+      door_.gatekeeper_.failures().note_failure(connection_.ip());
+      refusal_.start(std::chrono::milliseconds(Gatekeeper::refusal_delay_ms()));
+      return true;
+    }
+    if (!session) {
+      connection_.send("[tandem: the session has ended]\r\n");
+      connection_.close_after_flush();
+      return true;
+    }
+    auto mate = std::make_unique<SshMate>(door_.base_, connection_, *session, grant_.role);
+    mate->set_on_destroy([this] { mate_ = nullptr; });
+    mate_ = mate.get();
+    session->join(std::move(mate));
+    if (mate_ && !session->ended()) session->resized(*mate_, connection_.pty_size());
+    return true;
+  }
+
+  bool subsystem(std::string_view name) override {
+    auto it = door_.subsystems_.find(name);
+    if (it == door_.subsystems_.end() || mate_ || opened_) return false;
+    Subsystem* s = it->second.get();
+    if (service_) {
+      if (s != service_) return false;
+    } else if (grant_.role == Role::kNone) {
+      door_.gatekeeper_.failures().note_failure(connection_.ip());
+      return false;
+    }
+    if (!s->open(*this)) return false;
+    opened_ = s;
+    return true;
+  }
+
+  void data(std::string_view bytes) override {
+    if (opened_) {
+      opened_->data(*this, bytes);
+    } else if (mate_) {
+      if (std::shared_ptr<Session> s = grant_.session.lock()) s->input(*mate_, bytes);
+    }
+  }
+
+  void resized(Size) override {
+    if (mate_) mate_->resized();
+  }
+
+  void drained() override {
+    if (mate_) mate_->drained();
+  }
+
+  void closed() override {
+    if (!mate_) return;
+    SshMate* mate = mate_;
+    mate_ = nullptr;
+    mate->set_on_destroy(nullptr);
+    mate->detach();
+    if (std::shared_ptr<Session> s = grant_.session.lock()) s->leave(*mate);
+  }
+
+ private:
+  void refuse() {
+    connection_.send("tandem: there is no session with this token; check the link you were given.\r\n");
+    connection_.close_after_flush();
+  }
+
+  FrontDoor& door_;
+  ssh::Connection& connection_;
+  Grant grant_;
+  Subsystem* service_ = nullptr;  // the subsystem whose service user this is
+  Subsystem* opened_ = nullptr;   // the subsystem this channel runs
+  std::string key_;
+  std::string buffer_;
+  SshMate* mate_ = nullptr;       // owned by the session
+  transport::Timer refusal_;
+};
+
+FrontDoor::FrontDoor(event_base* base, Gatekeeper::Lookup lookup)
+    : base_(base), gatekeeper_(std::move(lookup), transport::now_ms) {}
+
+FrontDoor::~FrontDoor() { listener_.reset(); }
+
+std::unique_ptr<FrontDoor> FrontDoor::open(event_base* base, const transport::Address& listen, ssh_key host_key,
+                                           Gatekeeper::Lookup lookup, std::string* error) {
+  std::unique_ptr<FrontDoor> door(new FrontDoor(base, std::move(lookup)));
+  FrontDoor* raw = door.get();
+  door->listener_ = ssh::Listener::open(
+      base, listen, host_key,
+      [raw](ssh::Connection& c) -> std::unique_ptr<ssh::ConnectionHandler> { return std::make_unique<Peer>(*raw, c); },
+      // An address that keeps guessing is closed on sight for a while.
+      [raw](const std::string& ip) { return !raw->gatekeeper_.failures().blocked(ip); }, error);
+  if (!door->listener_) return nullptr;
+  return door;
+}
+
+void FrontDoor::add_subsystem(std::string name, std::unique_ptr<Subsystem> subsystem) {
+  subsystems_[std::move(name)] = std::move(subsystem);
+}
+
+Subsystem* FrontDoor::service_of(std::string_view user) const {
+  for (const auto& [name, s] : subsystems_) {
+    if (!s->service_user().empty() && s->service_user() == user) return s.get();
+  }
+  return nullptr;
+}
+
+}  // namespace tandem::relay

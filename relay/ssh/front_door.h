@@ -1,0 +1,69 @@
+// The relay's SSH front door: who each connection is and what it may do. A token as
+// the user name makes a mate (through the Gatekeeper, with the session's
+// allow-list); a pty and shell then make it a plain-ssh mate (SshMate). Subsystems
+// are a registry: "tandem" serves the native join and the host bootstrap, and a
+// subsystem may bring a service user of its own (any key admits it and names it,
+// as kHostUser). An unknown token is told so in words, after a random pause.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "relay/ssh/gatekeeper.h"
+#include "relay/ssh/listener.h"
+
+namespace tandem::relay {
+
+// A connection at the front door, as a subsystem sees it.
+class Caller {
+ public:
+  virtual ~Caller() = default;
+  virtual ssh::Connection& connection() = 0;
+  // A token user's session and role (empty for a service user).
+  virtual const Grant& grant() const = 0;
+  // The key a service user proved (its SHA256 fingerprint); empty for a token user.
+  virtual const std::string& key() const = 0;
+  // Bytes a subsystem keeps between calls (a request arriving in pieces).
+  virtual std::string& buffer() = 0;
+};
+
+class Subsystem {
+ public:
+  virtual ~Subsystem() = default;
+  // The SSH user this subsystem serves itself (any key admits it), or empty: then
+  // only token users reach it.
+  virtual std::string_view service_user() const = 0;
+  // The caller asked for the subsystem; false refuses.
+  virtual bool open(Caller& caller) = 0;
+  // Bytes from the caller on the subsystem's channel.
+  virtual void data(Caller& caller, std::string_view bytes) = 0;
+};
+
+class FrontDoor {
+ public:
+  // Listens on `listen` with `host_key` (taken over; nullptr: a fresh key); `lookup`
+  // finds a token's session. nullptr with `error` on failure.
+  static std::unique_ptr<FrontDoor> open(event_base* base, const transport::Address& listen, ssh_key host_key,
+                                         Gatekeeper::Lookup lookup, std::string* error);
+  ~FrontDoor();
+
+  void add_subsystem(std::string name, std::unique_ptr<Subsystem> subsystem);
+  uint16_t port() const { return listener_->port(); }
+  const std::string& fingerprint() const { return listener_->fingerprint(); }
+  size_t connections() const { return listener_->connections(); }
+  Gatekeeper& gatekeeper() { return gatekeeper_; }
+
+ private:
+  class Peer;
+  explicit FrontDoor(event_base* base, Gatekeeper::Lookup lookup);
+  Subsystem* service_of(std::string_view user) const;
+
+  event_base* base_;
+  Gatekeeper gatekeeper_;
+  std::map<std::string, std::unique_ptr<Subsystem>, std::less<>> subsystems_;
+  std::unique_ptr<ssh::Listener> listener_;  // last: its connections' handlers use the above
+};
+
+}  // namespace tandem::relay

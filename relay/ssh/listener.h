@@ -1,0 +1,127 @@
+// The SSH server's transport: a TCP listener and its connections, libssh driven
+// non-blocking on the event loop. It does the key exchange, carries one session
+// channel per connection, and writes within the peer's window; what a connection
+// is for (who may log in, what it is shown) is its ConnectionHandler's business.
+//
+// A connection moves through one state: handshake -> open -> (closing ->) dead. It
+// is removed from the event loop before libssh closes its socket, and freed on the
+// next turn of the loop, never under its own callback.
+#pragma once
+
+#include <libssh/callbacks.h>
+
+#include <list>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "proto/size.h"
+#include "relay/ssh/handles.h"
+#include "transport/address.h"
+#include "transport/event_loop.h"
+#include "transport/fd.h"
+
+namespace tandem::ssh {
+
+class Connection;
+
+// What a connection asks of whoever serves it; one handler per connection.
+class ConnectionHandler {
+ public:
+  virtual ~ConnectionHandler() = default;
+  // Authentication: true accepts. `verified`: the key's signature has been checked
+  // (the first call for a key is only a probe).
+  virtual bool auth_none(std::string_view user) = 0;
+  virtual bool auth_key(std::string_view user, const std::string& fingerprint, bool verified) = 0;
+  // The client asked for a shell (after any pty request): true grants it.
+  virtual bool shell() = 0;
+  virtual bool subsystem(std::string_view name) = 0;
+  virtual void data(std::string_view bytes) = 0;
+  virtual void resized(Size size) = 0;
+  // Everything queued has been written: room for more.
+  virtual void drained() {}
+  // The connection is going; it is freed right after.
+  virtual void closed() {}
+};
+
+class Connection {
+ public:
+  enum class State { kHandshake, kOpen, kClosing, kDead };
+
+  Connection(const Connection&) = delete;
+  ~Connection();
+
+  State state() const { return state_; }
+  const std::string& peer() const { return peer_; }  // "address:port"
+  std::string ip() const;
+  Size pty_size() const { return pty_size_; }  // 80x24 until the client says
+
+  // Queues bytes for the channel; they leave on the next turn of the loop, as the
+  // peer's window allows (safe from anywhere, the handler's callbacks included).
+  void send(std::string_view bytes);
+  size_t pending() const { return pending_.size(); }
+  // Sends what is queued, then the exit status, EOF and close (on the next turn of
+  // the loop: safe from anywhere).
+  void close_after_flush();
+  // Gone at once.
+  void kill();
+  // Runs the connection: after any event, or when the owner changed what it queued.
+  void service();
+
+ private:
+  friend class Listener;
+  friend struct Callbacks;
+  Connection(class Listener& listener, std::string peer) : listener_(listener), peer_(std::move(peer)) {}
+  void flush();
+  void watch_writes();
+
+  Listener& listener_;
+  std::string peer_;
+  State state_ = State::kHandshake;
+  SessionPtr session_;
+  PollPtr poll_;
+  ChannelPtr channel_;
+  ssh_server_callbacks_struct server_cb_{};
+  ssh_channel_callbacks_struct channel_cb_{};
+  std::unique_ptr<ConnectionHandler> handler_;
+  std::unique_ptr<transport::Watch> readable_, writable_;  // destroyed before the session closes the socket
+  std::unique_ptr<transport::Timer> soon_;                  // service() on the next turn of the loop
+  Size pty_size_{80, 24};
+  std::string pending_;  // bytes the channel window has not taken yet
+};
+
+class Listener {
+ public:
+  using HandlerFactory = std::function<std::unique_ptr<ConnectionHandler>(Connection&)>;
+  // Listens on `listen` with `host_key` (taken over; nullptr: a fresh ed25519 key).
+  // `admit` may shut an address out before any SSH is spoken. nullptr with `error`.
+  static std::unique_ptr<Listener> open(event_base* base, const transport::Address& listen, ssh_key host_key,
+                                        HandlerFactory handlers, std::function<bool(const std::string& ip)> admit,
+                                        std::string* error);
+  ~Listener();
+
+  uint16_t port() const { return port_; }
+  // The host key's fingerprint, as `ssh-keygen -l` prints it ("SHA256:...").
+  const std::string& fingerprint() const { return fingerprint_; }
+  size_t connections() const { return connections_.size(); }
+  event_base* base() const { return base_; }
+
+ private:
+  friend class Connection;
+  Listener(event_base* base, HandlerFactory handlers, std::function<bool(const std::string&)> admit);
+  void accept_all();
+  void reap();
+
+  event_base* base_;
+  HandlerFactory handlers_;
+  std::function<bool(const std::string&)> admit_;
+  transport::UniqueFd fd_;
+  uint16_t port_ = 0;
+  BindPtr bind_;
+  std::string fingerprint_;
+  std::unique_ptr<transport::Watch> accepting_;
+  transport::Timer reaper_;
+  std::list<std::unique_ptr<Connection>> connections_;
+};
+
+}  // namespace tandem::ssh

@@ -1,0 +1,69 @@
+#include "relay/ssh/ssh_mate.h"
+
+namespace tandem::relay {
+namespace {
+
+constexpr auto kJoinNotice = std::chrono::seconds(5);
+
+}  // namespace
+
+SshMate::SshMate(event_base* base, ssh::Connection& connection, Session& session, Role role)
+    : connection_(&connection),
+      session_(session),
+      role_(role),
+      who_(connection.peer()),
+      notice_timer_(base, [this] {
+        notice_.clear();
+        render();
+      }) {
+  const std::string& name = session.options().name;
+  notice_ = role == Role::kReadOnly ? "tandem: read-only view of " + name + "'s session"
+                                    : "tandem: you are in " + name + "'s session (read-write)";
+  notice_timer_.start(kJoinNotice);
+}
+
+SshMate::~SshMate() {
+  if (connection_) connection_->close_after_flush();
+  if (on_destroy_) on_destroy_();
+}
+
+bool SshMate::connected() const {
+  return connection_ && connection_->state() != ssh::Connection::State::kDead;
+}
+
+void SshMate::show(const screen::ScreenState&) { render(); }
+
+void SshMate::resized() {
+  shown_.reset();  // another size: draw afresh
+  session_.resized(*this, connection_->pty_size());
+  render();
+}
+
+void SshMate::drained() {
+  if (dirty_) render();
+}
+
+void SshMate::render() {
+  const screen::ScreenState* screen = session_.shown();
+  if (!connection_ || connection_->state() != ssh::Connection::State::kOpen || !screen) return;
+  if (connection_->pending() > 0) {
+    dirty_ = true;  // draw the newest frame once this one is out, skipping those between
+    return;
+  }
+  const Size size = connection_->pty_size();
+  screen::ScreenState frame = screen->fitted(size.cols, size.rows);
+  if (!notice_.empty()) screen::overlay_notice(frame, notice_);
+  std::string out;
+  display_.append(shown_ ? &*shown_ : nullptr, frame, out);
+  shown_ = std::move(frame);
+  dirty_ = false;
+  connection_->send(out);
+}
+
+void SshMate::end(const std::string& message) {
+  if (!connection_ || connection_->state() != ssh::Connection::State::kOpen) return;
+  connection_->send("\x1b[m\x1b[" + std::to_string(connection_->pty_size().rows) + ";1H\r\n" + message + "\r\n");
+  connection_->close_after_flush();
+}
+
+}  // namespace tandem::relay

@@ -1,0 +1,53 @@
+// A plain-ssh mate: its terminal is drawn from the session's screen with the display
+// (frame diffs, never a replay of the byte stream), within the channel's window, so
+// a slow mate gets fewer, fresher frames and never holds up the others. For its
+// first seconds a notice says whose session it is in and in which role.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "relay/mate.h"
+#include "relay/session.h"
+#include "relay/ssh/listener.h"
+#include "statesync/screen/display.h"
+#include "transport/event_loop.h"
+
+namespace tandem::relay {
+
+class SshMate : public Mate {
+ public:
+  SshMate(event_base* base, ssh::Connection& connection, Session& session, Role role);
+  ~SshMate() override;
+
+  void show(const screen::ScreenState& screen) override;
+  void end(const std::string& message) override;
+  MateInfo info() const override { return MateInfo{who_, role_, Via::kSsh}; }
+  bool connected() const override;
+
+  // The mate's terminal changed size: draw afresh at the new size.
+  void resized();
+  // The channel took everything: draw the frame that was held back, if any.
+  void drained();
+  // The connection is going: this mate no longer draws (the session lets it go).
+  void detach() { connection_ = nullptr; }
+  // Called when the session frees this mate first (its connection is then closed).
+  void set_on_destroy(std::function<void()> cb) { on_destroy_ = std::move(cb); }
+
+ private:
+  void render();
+
+  ssh::Connection* connection_;
+  Session& session_;
+  Role role_;
+  std::string who_;
+  screen::Display display_;
+  std::optional<screen::ScreenState> shown_;  // what the mate's terminal shows
+  bool dirty_ = false;                        // a frame waits for the channel to drain
+  std::string notice_;                        // over the bottom row, for a while
+  transport::Timer notice_timer_;
+  std::function<void()> on_destroy_;
+};
+
+}  // namespace tandem::relay

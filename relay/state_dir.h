@@ -1,0 +1,26 @@
+// The relay's state directory: its SSH host key and the key its resume secrets are
+// made with, each made on first start (0600) in a directory of its own (0700). With
+// it, a restarted relay has the same fingerprint and gives hosts their sessions back.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "relay/bootstrap_service.h"
+#include "relay/ssh/handles.h"
+
+namespace tandem::relay {
+
+struct RelayState {
+  ssh::KeyPtr host_key;
+  Secret secret{};
+};
+
+// $STATE_DIRECTORY (systemd), /var/lib/tandem-relay as root, else under ~/.local/state.
+std::string default_state_dir();
+// Reads the state in `dir`, making what is missing; nullopt with `error` in words.
+std::optional<RelayState> load_state(const std::string& dir, std::string* error);
+// Makes `dir` and every missing parent, 0700; false if it is not a directory after.
+bool make_private_dir(const std::string& dir);
+
+}  // namespace tandem::relay

@@ -1,0 +1,123 @@
+#include "src/host/control_socket.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+namespace tandem {
+namespace {
+
+constexpr size_t kMaxRequest = 256;
+constexpr size_t kMaxClients = 16;
+constexpr std::string_view kLines[] = {"status", "status json", "wait-ready"};
+
+bool unix_address(const std::string& path, sockaddr_un& addr, std::string* error) {
+  addr = sockaddr_un{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) {
+    if (error) *error = "socket path too long: " + path;
+    return false;
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  return true;
+}
+
+}  // namespace
+
+std::string_view request_line(ControlRequest r) { return kLines[int(r)]; }
+
+std::optional<ControlRequest> parse_request(std::string_view line) {
+  for (int i = 0; i < int(std::size(kLines)); ++i) {
+    if (line == kLines[i]) return ControlRequest(i);
+  }
+  return std::nullopt;
+}
+
+std::unique_ptr<ControlSocket> ControlSocket::open(event_base* base, Handler handler, std::string* error) {
+  std::unique_ptr<ControlSocket> c(new ControlSocket(base, std::move(handler)));
+  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+  const std::string parent = runtime && *runtime ? runtime : "/tmp";
+  c->dir_ = parent + "/tandem-" + std::to_string(getuid()) + "-" + std::to_string(getpid());
+  if (mkdir(c->dir_.c_str(), 0700) != 0 && errno != EEXIST) {
+    if (error) *error = "cannot create " + c->dir_ + ": " + std::strerror(errno);
+    return nullptr;
+  }
+  c->path_ = c->dir_ + "/control";
+  sockaddr_un addr;
+  if (!unix_address(c->path_, addr, error)) return nullptr;
+  unlink(c->path_.c_str());
+  c->fd_.reset(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!c->fd_ || bind(c->fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      listen(c->fd_.get(), 8) != 0) {
+    if (error) *error = "cannot listen on " + c->path_ + ": " + std::strerror(errno);
+    return nullptr;
+  }
+  ControlSocket* raw = c.get();
+  c->accepting_ =
+      std::make_unique<transport::Watch>(base, c->fd_.get(), transport::Watch::For::kRead, [raw] { raw->accept_all(); });
+  return c;
+}
+
+ControlSocket::~ControlSocket() {
+  clients_.clear();
+  accepting_.reset();
+  fd_.reset();
+  unlink(path_.c_str());
+  rmdir(dir_.c_str());
+}
+
+void ControlSocket::accept_all() {
+  for (int i = 0; i < 16; ++i) {
+    transport::UniqueFd fd(accept4(fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (!fd) return;
+    if (clients_.size() >= kMaxClients) continue;  // closed: ask again later
+    clients_.push_back(Client{std::move(fd), nullptr, {}});
+    auto it = std::prev(clients_.end());
+    it->readable = std::make_unique<transport::Watch>(base_, it->fd.get(), transport::Watch::For::kRead,
+                                                      [this, it] { read(it); });
+  }
+}
+
+// Reads a line (bounded), answers it, and lets the client go.
+void ControlSocket::read(std::list<Client>::iterator client) {
+  char buf[128];
+  const ssize_t n = ::read(client->fd.get(), buf, sizeof buf);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n > 0) {
+    client->request.append(buf, size_t(n));
+    const size_t nl = client->request.find('\n');
+    if (nl == std::string::npos && client->request.size() < kMaxRequest) return;  // not a whole line yet
+    std::optional<ControlRequest> request = parse_request(std::string_view(client->request).substr(0, nl));
+    const std::string answer = request ? handler_(*request) : "tandem: unknown request\n";
+    // The answer is small; the socket buffer takes it whole.
+    (void)!write(client->fd.get(), answer.data(), answer.size());
+  }
+  clients_.erase(client);  // the watch goes before its fd
+}
+
+std::optional<std::string> ControlSocket::ask(const std::string& path, ControlRequest request, std::string* error) {
+  sockaddr_un addr;
+  if (!unix_address(path, addr, error)) return std::nullopt;
+  transport::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd || connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (error) *error = "cannot reach the session at " + path + ": " + std::strerror(errno);
+    return std::nullopt;
+  }
+  const std::string line = std::string(request_line(request)) + "\n";
+  if (write(fd.get(), line.data(), line.size()) != ssize_t(line.size())) {
+    if (error) *error = "cannot talk to the session";
+    return std::nullopt;
+  }
+  std::string answer;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd.get(), buf, sizeof buf)) > 0) answer.append(buf, size_t(n));
+  return answer;
+}
+
+}  // namespace tandem

@@ -1,0 +1,55 @@
+// The session's control socket ($TANDEM_SOCKET): a Unix socket in a private
+// directory, where `tandem status` and `tandem wait-ready`, run from inside the
+// session, ask the host about it. One request line in (a ControlRequest), one
+// answer out; anything else is answered with an error line.
+#pragma once
+
+#include <event2/event.h>
+
+#include <functional>
+#include <list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "transport/event_loop.h"
+#include "transport/fd.h"
+
+namespace tandem {
+
+// What may be asked, and how it reads on the socket.
+enum class ControlRequest { kStatus, kStatusJson, kWaitReady };
+std::string_view request_line(ControlRequest r);
+std::optional<ControlRequest> parse_request(std::string_view line);
+
+class ControlSocket {
+ public:
+  using Handler = std::function<std::string(ControlRequest request)>;
+
+  static std::unique_ptr<ControlSocket> open(event_base* base, Handler handler, std::string* error);
+  ~ControlSocket();
+  const std::string& path() const { return path_; }
+
+  // Client side: asks the socket at `path`; the answer, or nullopt with `error`.
+  static std::optional<std::string> ask(const std::string& path, ControlRequest request, std::string* error);
+
+ private:
+  struct Client {
+    transport::UniqueFd fd;
+    std::unique_ptr<transport::Watch> readable;
+    std::string request;
+  };
+  ControlSocket(event_base* base, Handler handler) : base_(base), handler_(std::move(handler)) {}
+  void accept_all();
+  void read(std::list<Client>::iterator client);
+
+  event_base* base_;
+  Handler handler_;
+  std::string dir_, path_;
+  transport::UniqueFd fd_;
+  std::unique_ptr<transport::Watch> accepting_;
+  std::list<Client> clients_;
+};
+
+}  // namespace tandem

@@ -1,0 +1,227 @@
+#include "src/host/host_session.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+
+namespace tandem {
+namespace {
+
+constexpr auto kLinksNotice = std::chrono::seconds(15);
+constexpr auto kMateNotice = std::chrono::seconds(5);
+constexpr auto kRelayCheck = std::chrono::seconds(1);
+constexpr uint64_t kRelayQuietMs = 7000;  // a relay elsewhere silent this long (two heartbeats): say so
+constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kMaxReadPerWakeup = 1024 * 1024;  // then let the loop breathe (draw, keystrokes)
+
+// Links are secrets: the file holding them is the user's alone.
+void write_links_file(const std::string& path, const Links& links) {
+  if (path.empty()) return;
+  const mode_t old = umask(077);
+  std::ofstream out(path, std::ios::trunc);
+  umask(old);
+  chmod(path.c_str(), 0600);
+  if (!links.ssh_rw.empty()) out << "rw " << links.ssh_rw << "\njoin-rw " << links.join_rw << "\n";
+  out << "ro " << links.ssh_ro << "\njoin-ro " << links.join_ro << "\nudp " << links.udp_port << "\nfingerprint "
+      << links.fingerprint << "\n";
+}
+
+}  // namespace
+
+HostSession::HostSession(event_base* base, LocalTerminal& tty, HostOptions options)
+    : base_(base),
+      tty_(tty),
+      options_(std::move(options)),
+      terminal_(tty.size().cols, tty.size().rows),
+      view_(tty),
+      pacer_(base, [this] { draw(); }),
+      winch_(base, SIGWINCH, [this] { resized(); }),
+      term_(base, SIGTERM, [this] { event_base_loopbreak(base_); }),
+      hup_(base, SIGHUP, [this] { event_base_loopbreak(base_); }),
+      notice_timer_(base,
+                    [this] {
+                      view_.set_notice({});
+                      pacer_.draw_now();
+                    }),
+      relay_timer_(base, [this] { check_relay(); }) {
+  buffer_.resize(kReadChunk);
+}
+
+HostSession::~HostSession() = default;
+
+BackendEvents HostSession::events() {
+  BackendEvents e;
+  e.on_input = [this](std::string_view bytes) {
+    if (pty_) pty_->write(bytes);
+  };
+  e.on_mate = [this](const MateInfo& m, bool joined) {
+    show_notice("tandem: " + std::string(role_name(m.role)) + " mate " + m.who + (joined ? " joined" : " left"),
+                kMateNotice);
+  };
+  e.on_mates_size = [this](std::optional<Size> size) {
+    if (options_.size != SizePolicy::kSmallest) return;
+    size_limit_ = size;
+    apply_size();
+  };
+  e.on_links_changed = [this](const Links& links) {
+    set_links(links);
+    show_notice("tandem: the relay lost the session; new links: " + links_.short_links(), kLinksNotice);
+  };
+  return e;
+}
+
+void HostSession::set_links(const Links& links) {
+  links_.links = links;
+  write_links_file(options_.links_file, links);
+}
+
+bool HostSession::start(RelayBackend& backend, const std::vector<std::string>& command, std::string* error) {
+  backend_ = &backend;
+  links_.relay = backend.relay_name();
+  set_links(backend.links());
+  control_ = ControlSocket::open(base_, [this](ControlRequest r) { return answer(r); }, error);
+  if (!control_) return false;
+  pty_ = Pty::spawn(command,
+                    {"TERM=xterm-256color", "TANDEM=1", "TANDEM_LINKS=" + links_.short_links(),
+                     "TANDEM_SOCKET=" + control_->path()},
+                    Size{uint16_t(terminal_.cols()), uint16_t(terminal_.rows())}, error);
+  if (!pty_) return false;
+  apply_size();  // mates may have bound the size already
+  pty_watch_ = std::make_unique<transport::Watch>(base_, pty_->fd(), transport::Watch::For::kRead,
+                                                  [this] { read_pty(); });
+  stdin_watch_ = std::make_unique<transport::Watch>(base_, STDIN_FILENO, transport::Watch::For::kRead,
+                                                    [this] { read_stdin(); });
+  if (backend.health()) relay_timer_.start_repeating(kRelayCheck);
+  show_notice("tandem: " + links_.short_links(), kLinksNotice);
+  return true;
+}
+
+std::string HostSession::answer(ControlRequest request) const {
+  if (request == ControlRequest::kWaitReady) return "ready\n";
+  SessionStatus now = links_;
+  now.mates = backend_->mates();
+  if (std::optional<LinkHealth> h = backend_->health()) {
+    now.relay_heard_ms_ago = int64_t(h->silent_ms);
+    now.relay_srtt_ms = h->srtt_ms;
+  }
+  now.cols = terminal_.cols();
+  now.rows = terminal_.rows();
+  return request == ControlRequest::kStatusJson ? now.json() : now.text();
+}
+
+int HostSession::run() {
+  pacer_.draw_now();
+  event_base_dispatch(base_);
+  return status_;
+}
+
+void HostSession::read_pty() {
+  size_t total = 0;
+  while (total < kMaxReadPerWakeup) {
+    const ssize_t n = read(pty_->fd(), buffer_.data(), buffer_.size());
+    if (n > 0) {
+      terminal_.write(std::string_view(buffer_.data(), size_t(n)));
+      total += size_t(n);
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
+    // EIO (Linux) or EOF: the program and everything on its terminal are gone.
+    finish();
+    return;
+  }
+  const std::string answer = terminal_.take_answerback();
+  if (!answer.empty()) pty_->write(answer);
+  pacer_.request();
+}
+
+void HostSession::read_stdin() {
+  char buf[4096];
+  const ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+  if (n > 0) {
+    if (!view_.notice().empty()) {
+      view_.set_notice({});  // the user is typing: give them the whole screen back
+      notice_timer_.stop();
+      pacer_.request();
+    }
+    pty_->write(std::string_view(buf, size_t(n)));
+  } else if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+    stdin_watch_->disable();  // the user's terminal went away; the program decides
+  }
+}
+
+void HostSession::resized() {
+  view_.forget();  // the terminal changed: draw afresh
+  apply_size();
+  pacer_.draw_now();
+}
+
+// The session's size: the host's terminal, or smaller when mates bound it.
+void HostSession::apply_size() {
+  Size size = tty_.size();
+  if (size_limit_) size = Size{std::min(size.cols, size_limit_->cols), std::min(size.rows, size_limit_->rows)};
+  if (size.cols == terminal_.cols() && size.rows == terminal_.rows()) return;
+  terminal_.resize(size.cols, size.rows);
+  if (pty_) pty_->resize(Size{uint16_t(terminal_.cols()), uint16_t(terminal_.rows())});
+  view_.forget();
+  pacer_.request();
+}
+
+void HostSession::draw() {
+  view_.draw(terminal_.state());
+  if (backend_) backend_->publish(terminal_.state());
+}
+
+void HostSession::show_notice(const std::string& text, std::chrono::milliseconds how_long) {
+  view_.set_notice(text);
+  notice_timer_.start(how_long);
+  pacer_.request();
+}
+
+// A relay elsewhere that has gone quiet: a discreet banner until it is back.
+void HostSession::check_relay() {
+  std::optional<LinkHealth> h = backend_->health();
+  if (h && h->silent_ms >= kRelayQuietMs) {
+    show_notice("tandem: relay unreachable for " + std::to_string(h->silent_ms / 1000) + " s, reconnecting",
+                std::chrono::milliseconds(1500));
+  }
+}
+
+void HostSession::finish() {
+  pacer_.draw_now();
+  pty_watch_->disable();
+  // The terminal closed; the process has exited or is about to.
+  status_ = pty_->reap(true);
+  event_base_loopbreak(base_);
+}
+
+std::string ended_message(int status, const std::string& program) {
+  if (status >= 0 && WIFEXITED(status)) {
+    return "[tandem: session ended; " + program + " exited with status " + std::to_string(WEXITSTATUS(status)) + "]";
+  }
+  if (status >= 0 && WIFSIGNALED(status)) {
+    return "[tandem: session ended; " + program + " was killed by signal " + std::to_string(WTERMSIG(status)) + "]";
+  }
+  return "[tandem: session ended]";
+}
+
+int exit_code(int status) {
+  if (status >= 0 && WIFEXITED(status)) return WEXITSTATUS(status);
+  if (status >= 0 && WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 0;
+}
+
+void say_goodbye(event_base* base, RelayBackend& backend, const std::string& message) {
+  backend.end(message);
+  for (int i = 0; i < 100 && !backend.ended(); ++i) {
+    const timeval tick = transport::to_timeval(std::chrono::milliseconds(10));
+    event_base_loopexit(base, &tick);
+    event_base_dispatch(base);
+  }
+}
+
+}  // namespace tandem

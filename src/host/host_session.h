@@ -1,0 +1,87 @@
+// The host's end of a session: the program runs on a PTY through tandem's emulator,
+// is drawn on the user's terminal (frames, paced), and each new screen is published
+// to the relay backend. Read-write mates' keys reach the PTY; with SizePolicy::
+// kSmallest their terminals bound the session's size (read-only ones never do).
+//
+// Notices go on the host's own view only, never the shared screen: the links at
+// start, mates coming and going, new links, a relay that has gone quiet. The
+// session also answers `tandem status` and `tandem wait-ready` over $TANDEM_SOCKET.
+#pragma once
+
+#include <event2/event.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "src/host/control_socket.h"
+#include "src/host/pty.h"
+#include "src/host/relay_backend.h"
+#include "src/host/session_status.h"
+#include "src/local_terminal.h"
+#include "src/screen_view.h"
+#include "statesync/screen/terminal.h"
+#include "transport/event_loop.h"
+
+namespace tandem {
+
+struct HostOptions {
+  SizePolicy size = SizePolicy::kHost;
+  std::string links_file;  // the links are also written here (0600)
+};
+
+class HostSession {
+ public:
+  HostSession(event_base* base, LocalTerminal& tty, HostOptions options);
+  ~HostSession();
+
+  // Where the relay backend's news go.
+  BackendEvents events();
+  // Shows and writes the backend's links, opens $TANDEM_SOCKET and starts `command`
+  // on a PTY with the session's environment; false with `error`.
+  bool start(RelayBackend& backend, const std::vector<std::string>& command, std::string* error);
+  // Runs until the program's side of the PTY closes (or SIGTERM, SIGHUP); its wait
+  // status, or -1.
+  int run();
+
+ private:
+  void read_pty();
+  void read_stdin();
+  void resized();
+  void apply_size();
+  void draw();
+  void finish();
+  void show_notice(const std::string& text, std::chrono::milliseconds how_long);
+  void check_relay();
+  void set_links(const Links& links);
+  std::string answer(ControlRequest request) const;
+
+  event_base* base_;
+  LocalTerminal& tty_;
+  HostOptions options_;
+  RelayBackend* backend_ = nullptr;
+  std::unique_ptr<Pty> pty_;
+  screen::Terminal terminal_;
+  ScreenView view_;
+  FramePacer pacer_;
+  SessionStatus links_;  // the fixed part of `tandem status`
+  std::unique_ptr<ControlSocket> control_;
+  std::unique_ptr<transport::Watch> pty_watch_, stdin_watch_;
+  transport::SignalWatch winch_, term_, hup_;
+  transport::Timer notice_timer_, relay_timer_;
+  std::optional<Size> size_limit_;
+  int status_ = -1;
+  std::string buffer_;
+};
+
+// A wait status in words ("[tandem: session ended; bash exited with status 0]"), and
+// as the exit code tandem itself returns.
+std::string ended_message(int status, const std::string& program);
+int exit_code(int status);
+// Ends the session on `backend` with `message`, and gives the goodbyes up to a
+// second to get through.
+void say_goodbye(event_base* base, RelayBackend& backend, const std::string& message);
+
+}  // namespace tandem

@@ -1,0 +1,71 @@
+// Where a host's session lives, behind one interface: a relay embedded in this
+// process (EmbeddedBackend), a tandem relay elsewhere (RemoteBackend: an SSH
+// bootstrap, then UDP state sync that roams and resumes), later a tmate relay.
+// make_backend() picks one from the configuration; another kind of relay is one
+// more file and one more line there.
+#pragma once
+
+#include <event2/event.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "proto/bootstrap.h"
+#include "src/config.h"
+#include "statesync/screen/screen_state.h"
+#include "transport/address.h"
+
+namespace tandem {
+
+// How the link to a relay elsewhere is doing.
+struct LinkHealth {
+  uint64_t silent_ms = 0;  // since the relay was last heard
+  double srtt_ms = -1;
+};
+
+// What a relay tells its host: mates' input and news, and new links when the relay
+// forgot the session and a new one had to begin.
+struct BackendEvents : HostEvents {
+  std::function<void(const Links&)> on_links_changed;
+};
+
+class RelayBackend {
+ public:
+  virtual ~RelayBackend() = default;
+
+  virtual const Links& links() const = 0;
+  // "host:port" of a relay elsewhere; empty for an embedded one.
+  virtual std::string relay_name() const = 0;
+  // The host's screen changed.
+  virtual void publish(const screen::ScreenState& screen) = 0;
+  virtual std::vector<MateInfo> mates() const = 0;
+  // The link to a relay elsewhere; nullopt for an embedded relay.
+  virtual std::optional<LinkHealth> health() const = 0;
+  // The host is done: every mate is told `message`.
+  virtual void end(const std::string& message) = 0;
+  // The goodbyes are through (or there is nobody left to tell).
+  virtual bool ended() const = 0;
+};
+
+// What a host asks of its relay.
+struct BackendOptions {
+  Config config;                    // the relay (relay_host empty: an embedded one)
+  transport::Address listen;        // where an embedded relay listens
+  bool listen_given = false;        // false: another port will do if that one is taken
+  std::string udp_override;         // where to send UDP instead (tests, odd networks)
+  std::string name;                 // "user@machine", shown in mates' join notices
+  bool read_only_only = false;      // no read-write link at all
+  std::set<std::string> allowed_keys;  // mates must prove one of these (empty: none asked)
+  Size size{80, 24};                // the host's terminal
+};
+
+// The backend the options name; nullptr with `error` (in words) when it cannot start.
+std::unique_ptr<RelayBackend> make_backend(event_base* base, const BackendOptions& options, BackendEvents events,
+                                           std::string* error);
+
+}  // namespace tandem
