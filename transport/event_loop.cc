@@ -18,6 +18,12 @@ uint64_t now_ms() {
   return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
 }
 
+void run_loop_for(event_base* base, std::chrono::milliseconds how_long) {
+  const timeval tv = to_timeval(how_long);
+  event_base_loopexit(base, &tv);
+  event_base_dispatch(base);
+}
+
 Timer::Timer(event_base* base, std::function<void()> callback) : callback_(std::move(callback)), base_(base) {
   event_.reset(event_new(base, -1, 0, fire, this));
 }

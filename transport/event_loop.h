@@ -32,6 +32,9 @@ EventBasePtr make_event_base();
 // Milliseconds on the monotonic clock.
 uint64_t now_ms();
 
+// Runs the loop for at most `how_long` (then returns, whatever is pending).
+void run_loop_for(event_base* base, std::chrono::milliseconds how_long);
+
 inline timeval to_timeval(std::chrono::milliseconds ms) {
   if (ms.count() < 0) ms = std::chrono::milliseconds(0);
   return timeval{time_t(ms.count() / 1000), suseconds_t((ms.count() % 1000) * 1000)};

@@ -38,34 +38,22 @@ Address UdpSocket::any_for(const Address& peer) {
   return Address(reinterpret_cast<sockaddr*>(&a), sizeof a);
 }
 
-UdpSocket& UdpSocket::operator=(UdpSocket&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-  }
-  return *this;
-}
-
-UdpSocket::~UdpSocket() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 Address UdpSocket::local_address() const {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
-  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+  if (::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
   return Address(reinterpret_cast<sockaddr*>(&ss), len);
 }
 
 bool UdpSocket::send_to(std::span<const uint8_t> datagram, const Address& to) const {
-  ssize_t n = ::sendto(fd_, datagram.data(), datagram.size(), MSG_NOSIGNAL, to.sockaddr_ptr(), to.length());
+  ssize_t n = ::sendto(fd_.get(), datagram.data(), datagram.size(), MSG_NOSIGNAL, to.sockaddr_ptr(), to.length());
   return n == ssize_t(datagram.size());
 }
 
 long UdpSocket::receive(std::span<uint8_t> buffer, Address& from) const {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
-  ssize_t n = ::recvfrom(fd_, buffer.data(), buffer.size(), MSG_TRUNC, reinterpret_cast<sockaddr*>(&ss), &len);
+  ssize_t n = ::recvfrom(fd_.get(), buffer.data(), buffer.size(), MSG_TRUNC, reinterpret_cast<sockaddr*>(&ss), &len);
   if (n < 0) return -1;
   from = Address(reinterpret_cast<sockaddr*>(&ss), len);
   return size_t(n) > buffer.size() ? 0 : long(n);

@@ -11,6 +11,7 @@
 
 #include "transport/address.h"
 #include "transport/event_loop.h"
+#include "transport/fd.h"
 
 namespace tandem::transport {
 
@@ -21,12 +22,10 @@ class UdpSocket {
   // The wildcard address of the family of `peer`, port 0: where a client binds.
   static Address any_for(const Address& peer);
 
-  UdpSocket(UdpSocket&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UdpSocket& operator=(UdpSocket&& other) noexcept;
-  UdpSocket(const UdpSocket&) = delete;
-  ~UdpSocket();
+  UdpSocket(UdpSocket&&) noexcept = default;
+  UdpSocket& operator=(UdpSocket&&) noexcept = default;
 
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
   Address local_address() const;
   // Sends one datagram; false if the kernel refused it (it is dropped, as UDP would).
   bool send_to(std::span<const uint8_t> datagram, const Address& to) const;
@@ -36,7 +35,7 @@ class UdpSocket {
 
  private:
   explicit UdpSocket(int fd) : fd_(fd) {}
-  int fd_ = -1;
+  UniqueFd fd_;
 };
 
 }  // namespace tandem::transport

@@ -105,8 +105,6 @@ Connection::~Connection() {
   session_.reset();
 }
 
-std::string Connection::ip() const { return peer_.substr(0, peer_.rfind(':')); }
-
 void Connection::send(std::string_view bytes) {
   if (state_ != State::kOpen) return;
   pending_.append(bytes);
@@ -251,10 +249,9 @@ void Listener::accept_all() {
     socklen_t len = sizeof ss;
     transport::UniqueFd fd(accept4(fd_.get(), reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC));
     if (!fd) return;
-    std::string peer = transport::Address(reinterpret_cast<sockaddr*>(&ss), len).to_string();
     int one = 1;  // keystrokes and small frames: no Nagle delay
     setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    std::unique_ptr<Connection> c(new Connection(*this, std::move(peer)));
+    std::unique_ptr<Connection> c(new Connection(*this, transport::Address(reinterpret_cast<sockaddr*>(&ss), len)));
     if (admit_ && !admit_(c->ip())) continue;
     c->session_.reset(ssh_new());
     const int raw_fd = fd.get();

@@ -53,7 +53,7 @@ class Connection {
 
   State state() const { return state_; }
   const std::string& peer() const { return peer_; }  // "address:port"
-  std::string ip() const;
+  std::string ip() const { return address_.host(); }
   Size pty_size() const { return pty_size_; }  // 80x24 until the client says
 
   // Queues bytes for the channel; they leave on the next turn of the loop, as the
@@ -71,11 +71,13 @@ class Connection {
  private:
   friend class Listener;
   friend struct Callbacks;
-  Connection(class Listener& listener, std::string peer) : listener_(listener), peer_(std::move(peer)) {}
+  Connection(class Listener& listener, const transport::Address& address)
+      : listener_(listener), address_(address), peer_(address.to_string()) {}
   void flush();
   void watch_writes();
 
   Listener& listener_;
+  transport::Address address_;
   std::string peer_;
   State state_ = State::kHandshake;
   SessionPtr session_;

@@ -217,11 +217,7 @@ int exit_code(int status) {
 
 void say_goodbye(event_base* base, RelayBackend& backend, const std::string& message) {
   backend.end(message);
-  for (int i = 0; i < 100 && !backend.ended(); ++i) {
-    const timeval tick = transport::to_timeval(std::chrono::milliseconds(10));
-    event_base_loopexit(base, &tick);
-    event_base_dispatch(base);
-  }
+  for (int i = 0; i < 100 && !backend.ended(); ++i) transport::run_loop_for(base, std::chrono::milliseconds(10));
 }
 
 }  // namespace tandem

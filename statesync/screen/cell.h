@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <charconv>
 #include <cstring>
 #include <string>
 
@@ -91,5 +92,12 @@ int char_width(char32_t cp);
 
 // Appends the UTF-8 encoding of one code point (invalid ones become U+FFFD).
 void append_utf8(std::string& out, char32_t cp);
+
+// Appends n in decimal (VT parameters, report answers).
+inline void append_decimal(std::string& out, int n) {
+  char buf[16];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, end);
+}
 
 }  // namespace tandem::screen

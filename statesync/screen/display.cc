@@ -10,16 +10,10 @@ constexpr int kMinErase = 4;       // blanks to end of line worth an EL
 constexpr int kMinEraseChars = 12; // blanks mid-line worth an ECH plus a cursor move
 constexpr int kMaxGapReprint = 3;  // unchanged cells reprinted rather than moved over
 
-void append_num(std::string& out, int n) {
-  char buf[16];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
-  out.append(buf, end);
-}
-
 // "\e[<n><final>", with n left out when it is 1.
 void append_csi_n(std::string& out, int n, char final) {
   out += "\x1b[";
-  if (n != 1) append_num(out, n);
+  if (n != 1) append_decimal(out, n);
   out.push_back(final);
 }
 
@@ -27,22 +21,22 @@ void append_color(std::string& out, Color c, int base) {
   if (is_indexed(c)) {
     int i = int(c & 0xFF);
     if (i < 8) {
-      append_num(out, base + i);
+      append_decimal(out, base + i);
     } else if (i < 16) {
-      append_num(out, base + 60 + i - 8);
+      append_decimal(out, base + 60 + i - 8);
     } else {
-      append_num(out, base + 8);
+      append_decimal(out, base + 8);
       out += ";5;";
-      append_num(out, i);
+      append_decimal(out, i);
     }
   } else {
-    append_num(out, base + 8);
+    append_decimal(out, base + 8);
     out += ";2;";
-    append_num(out, int((c >> 16) & 0xFF));
+    append_decimal(out, int((c >> 16) & 0xFF));
     out.push_back(';');
-    append_num(out, int((c >> 8) & 0xFF));
+    append_decimal(out, int((c >> 8) & 0xFF));
     out.push_back(';');
-    append_num(out, int(c & 0xFF));
+    append_decimal(out, int(c & 0xFF));
   }
 }
 
@@ -70,7 +64,7 @@ void set_codes(std::string& codes, uint16_t have, uint16_t to) {
 void color_code(std::string& codes, Color c, int base) {
   if (!codes.empty()) codes.push_back(';');
   if (c == kDefaultColor) {
-    append_num(codes, base + 9);
+    append_decimal(codes, base + 9);
   } else {
     append_color(codes, c, base);
   }
@@ -126,7 +120,7 @@ void append_private_modes(std::string& out, uint32_t bits, char final) {
   for (auto [bit, number] : kModes) {
     if (!(bits & bit)) continue;
     out += any ? ";" : "\x1b[?";
-    append_num(out, number);
+    append_decimal(out, number);
     any = true;
   }
   if (any) out.push_back(final);
@@ -152,10 +146,10 @@ class Painter {
   void move_to(int x, int y) {
     if (at(x, y)) return;
     std::string best = "\x1b[";
-    if (y != 0 || x != 0) append_num(best, y + 1);
+    if (y != 0 || x != 0) append_decimal(best, y + 1);
     if (x != 0) {
       best.push_back(';');
-      append_num(best, x + 1);
+      append_decimal(best, x + 1);
     }
     best.push_back('H');
     if (x_ != kUnknown) {
@@ -174,7 +168,7 @@ class Painter {
       if (rel.size() < best.size()) best = std::move(rel);
       if (y == y_ && x != x_) {
         std::string column = "\x1b[";
-        append_num(column, x + 1);
+        append_decimal(column, x + 1);
         column.push_back('G');
         if (column.size() < best.size()) best = std::move(column);
       }
@@ -310,7 +304,7 @@ void Display::append(const ScreenState* from, const ScreenState& to, std::string
     out += (to.modes & mode::kAppKeypad) ? "\x1b=" : "\x1b>";
     out += to.cursor.visible ? "\x1b[?25h" : "\x1b[?25l";
     out += "\x1b[";
-    append_num(out, to.cursor.shape);
+    append_decimal(out, to.cursor.shape);
     out += " q";
     if (options_.title) {
       out += "\x1b]2;";
@@ -327,7 +321,7 @@ void Display::append(const ScreenState* from, const ScreenState& to, std::string
     if (from->cursor.visible != to.cursor.visible) out += to.cursor.visible ? "\x1b[?25h" : "\x1b[?25l";
     if (from->cursor.shape != to.cursor.shape) {
       out += "\x1b[";
-      append_num(out, to.cursor.shape);
+      append_decimal(out, to.cursor.shape);
       out += " q";
     }
     if (options_.title && from->title != to.title) {
@@ -347,9 +341,9 @@ void Display::append(const ScreenState* from, const ScreenState& to, std::string
         } else {
           if (!whole) {
             out += "\x1b[";
-            append_num(out, move->top + 1);
+            append_decimal(out, move->top + 1);
             out.push_back(';');
-            append_num(out, move->bottom + 1);
+            append_decimal(out, move->bottom + 1);
             out.push_back('r');
           }
           append_csi_n(out, move->count > 0 ? move->count : -move->count, move->count > 0 ? 'S' : 'T');
@@ -358,11 +352,7 @@ void Display::append(const ScreenState* from, const ScreenState& to, std::string
             p.set_position(0, 0);
           }
         }
-        if (move->count > 0) {
-          base.scroll_up(move->top, move->bottom, move->count, Cell::blank(), nullptr);
-        } else {
-          base.scroll_down(move->top, move->bottom, -move->count, Cell::blank());
-        }
+        base.apply(*move);
       }
     }
   }

@@ -17,6 +17,15 @@ namespace tandem::screen {
 
 inline constexpr size_t kMaxCells = size_t(1) << 20;  // columns times rows
 
+// A block of lines that moved between two frames of the same size: lines [top, bottom]
+// of `before` scrolled up by count (or down, when count is negative). Found by row
+// identity (generation), so it costs one pass over the rows.
+struct ScrollMove {
+  int top = 0;
+  int bottom = 0;
+  int count = 0;
+};
+
 class Framebuffer {
  public:
   Framebuffer(int cols, int rows);
@@ -35,6 +44,14 @@ class Framebuffer {
   void scroll_up(int top, int bottom, int n, Cell fill, Scrollback* scrollback);
   // Moves lines [top, bottom] down by n; new lines at the top are filled with `fill`.
   void scroll_down(int top, int bottom, int n, Cell fill);
+  // Replays a scroll found between two frames (the lines that come in are blank).
+  void apply(const ScrollMove& move) {
+    if (move.count > 0) {
+      scroll_up(move.top, move.bottom, move.count, Cell::blank(), nullptr);
+    } else {
+      scroll_down(move.top, move.bottom, -move.count, Cell::blank());
+    }
+  }
   // Truncates or pads each line and drops or adds lines at the bottom.
   void resize(int cols, int rows);
   void clear(Cell fill);
@@ -56,14 +73,6 @@ class Framebuffer {
   size_t top_ = 0;
 };
 
-// A block of lines that moved between two frames of the same size: lines [top, bottom]
-// of `before` scrolled up by count (or down, when count is negative). Found by row
-// identity (generation), so it costs one pass over the rows.
-struct ScrollMove {
-  int top = 0;
-  int bottom = 0;
-  int count = 0;
-};
 std::optional<ScrollMove> find_scroll(const Framebuffer& before, const Framebuffer& after);
 
 }  // namespace tandem::screen

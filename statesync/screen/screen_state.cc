@@ -181,11 +181,7 @@ proto::ScreenDiff ScreenState::diff_from(const ScreenState& old) const {
       s->set_top(uint32_t(move->top));
       s->set_bottom(uint32_t(move->bottom));
       s->set_count(move->count);
-      if (move->count > 0) {
-        base.scroll_up(move->top, move->bottom, move->count, Cell::blank(), nullptr);
-      } else {
-        base.scroll_down(move->top, move->bottom, -move->count, Cell::blank());
-      }
+      base.apply(*move);
     }
   }
   for (int y = 0; y < rows(); ++y) {
@@ -290,11 +286,7 @@ std::optional<DecodeError> ScreenState::apply(const proto::ScreenDiff& d) {
         uint32_t(count < 0 ? -int64_t(count) : count) > s.bottom() - s.top() + 1) {
       return DecodeError{"bad scroll"};
     }
-    if (count > 0) {
-      next.fb.scroll_up(int(s.top()), int(s.bottom()), count, Cell::blank(), nullptr);
-    } else {
-      next.fb.scroll_down(int(s.top()), int(s.bottom()), -count, Cell::blank());
-    }
+    next.fb.apply(ScrollMove{int(s.top()), int(s.bottom()), count});
   }
 
   for (const proto::RowUpdate& u : d.row_updates()) {

@@ -14,12 +14,6 @@ constexpr char32_t kDecGraphics[32] = {
     U'\u252C', U'\u2502', U'\u2264', U'\u2265', U'\u03C0', U'\u2260', U'\u00A3', U'\u00B7',
 };
 
-void append_number(std::string& out, int n) {
-  char buf[16];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
-  out.append(buf, end);
-}
-
 // An extended colour (38/48/58) at params[i]; advances i past what it used.
 bool parse_extended_color(const CsiParams& p, int& i, Color& out) {
   auto val = [&](int k) { return k < p.count && p.value[k] >= 0 ? p.value[k] : 0; };
@@ -463,9 +457,9 @@ void Terminal::csi_dispatch(const Sequence& seq) {
         reply("\x1b[0n");
       } else if (p.raw(0, 0) == 6) {
         std::string r = "\x1b[";
-        append_number(r, c.y + 1 - (origin_ ? top_ : 0));
+        append_decimal(r, c.y + 1 - (origin_ ? top_ : 0));
         r.push_back(';');
-        append_number(r, c.x + 1);
+        append_decimal(r, c.x + 1);
         r.push_back('R');
         reply(r);
       }

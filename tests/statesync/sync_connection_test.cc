@@ -30,8 +30,8 @@ struct Rig {
   SyncConnection<InputState, ScreenState>* relay;
 
   Rig(int cols, int rows, size_t scrollback, uint64_t seed)
-      : pair(loop.base(), cols, rows, scrollback, seed), sim(pair.sim.get()), host(pair.host.get()),
-        relay(pair.relay.get()) {
+      : pair(loop.base(), cols, rows, scrollback, seed), sim(pair.sim.get()), host(pair.host),
+        relay(pair.relay) {
     EXPECT_TRUE(pair.ok()) << pair.error;
   }
   // Let whatever is due happen, without blocking.

@@ -1,46 +1,44 @@
 // A host-like client and a relay-like server synchronising through netsim on
-// loopback: the host sends its screen and receives input. For tests and benchmarks.
+// loopback: the host sends its screen and receives input. Built with the same
+// ClientSync and EndpointSync the programs use. For tests and benchmarks.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "statesync/input_state.h"
-#include "statesync/sync_connection.h"
+#include "statesync/screen/screen_state.h"
+#include "statesync/sync_endpoints.h"
 #include "tests/netsim/netsim.h"
 
 namespace tandem::statesync {
 
 struct SyncPair {
-  transport::LinkKey key = transport::random_link_key();
-  uint64_t link_id = transport::random_link_id();
+  using HostEnd = ClientSync<screen::ScreenState, InputState>;
+  using RelayEnd = EndpointSync<InputState, screen::ScreenState>;
+
+  // Declared in the order they can be torn down backwards.
   std::unique_ptr<transport::ServerEndpoint> endpoint;
+  std::unique_ptr<RelayEnd> relay_end;
   std::unique_ptr<netsim::Netsim> sim;
-  std::unique_ptr<transport::ClientLink> client_link;
-  std::unique_ptr<EndpointChannel> server_channel;
-  std::unique_ptr<ClientChannel> client_channel;
-  std::unique_ptr<SyncConnection<screen::ScreenState, InputState>> host;   // sends the screen
-  std::unique_ptr<SyncConnection<InputState, screen::ScreenState>> relay;  // sends input
+  std::unique_ptr<HostEnd> host_end;
+  HostEnd::Connection* host = nullptr;    // sends the screen
+  RelayEnd::Connection* relay = nullptr;  // sends input
   std::string error;
 
   SyncPair(event_base* base, int cols, int rows, size_t scrollback, uint64_t seed) {
     using transport::Address;
     endpoint = transport::ServerEndpoint::open(base, *Address::parse("127.0.0.1:0"), &error);
     if (!endpoint) return;
-    endpoint->add_link(link_id, key,
-                       transport::LinkCallbacks{[this](std::span<const uint8_t> m) { relay->receive(m); }, {}});
+    relay_end = std::make_unique<RelayEnd>(base, *endpoint, InputState(), screen::ScreenState(cols, rows, scrollback),
+                                           kInputSendDelayMs);
     sim = netsim::Netsim::open(base, *Address::parse("127.0.0.1:0"), endpoint->local_address(), seed, &error);
     if (!sim) return;
-    client_link = transport::ClientLink::open(
-        base, sim->address(), key, link_id,
-        transport::LinkCallbacks{[this](std::span<const uint8_t> m) { host->receive(m); }, {}}, {}, &error);
-    if (!client_link) return;
-    server_channel = std::make_unique<EndpointChannel>(*endpoint, link_id);
-    client_channel = std::make_unique<ClientChannel>(*client_link);
-    host = std::make_unique<SyncConnection<screen::ScreenState, InputState>>(
-        base, *client_channel, screen::ScreenState(cols, rows, scrollback), InputState(), kScreenSendDelayMs);
-    relay = std::make_unique<SyncConnection<InputState, screen::ScreenState>>(
-        base, *server_channel, InputState(), screen::ScreenState(cols, rows, scrollback), kInputSendDelayMs);
+    host_end = HostEnd::open(base, sim->address(), relay_end->key(), relay_end->link_id(),
+                             screen::ScreenState(cols, rows, scrollback), InputState(), kScreenSendDelayMs, {}, &error);
+    if (!host_end) return;
+    host = &host_end->sync();
+    relay = &relay_end->sync();
   }
   bool ok() const { return host && relay; }
 };
