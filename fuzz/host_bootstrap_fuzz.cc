@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!directory || ++uses % 256 == 0) directory = std::make_unique<testing::FakeDirectory>();
   relay::BootstrapService bootstrap = service(*directory);
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
-  const proto::HostAccept reply = bootstrap.host_request("SHA256:fuzzkey", "127.0.0.1:1", bytes);
+  const proto::HostAccept reply = bootstrap.host_request(relay::HostCaller{"SHA256:fuzzkey", "127.0.0.1:1", "127.0.0.1"}, bytes);
   const std::string wire = reply.SerializeAsString();
   std::optional<proto::HostAccept> read = parse_host_accept(wire);
   FUZZ_CHECK(read.has_value());

@@ -40,6 +40,16 @@ void set_links(proto::SessionLinks& out, const Links& l) {
   out.set_udp_port(l.udp_port);
 }
 
+// At most 128 bytes of `text`, with anything unprintable (newlines, ESC) as '?'.
+std::string printable(std::string_view text) {
+  std::string out(text.substr(0, 128));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  if (text.size() > 128) out += "...";
+  return out;
+}
+
 bool same_tokens(const Session& s, const proto::Resume& r) {
   return same_token(s.ro_token(), r.ro_token()) && s.rw_token().size() == r.rw_token().size() &&
          (s.rw_token().empty() || same_token(s.rw_token(), r.rw_token()));
@@ -71,6 +81,23 @@ Links make_links(const std::string& rw_token, const std::string& ro_token, const
   return l;
 }
 
+// A host with as many sessions as it may have, per key or per address: refused in words.
+std::optional<proto::HostAccept> BootstrapService::over_limits(const HostCaller& caller) const {
+  if (directory_.sessions_of_key(caller.key) >= limits_.sessions_per_key) {
+    log("relay: %s: host %s has %zu sessions already; refused\n", printable(caller.who).c_str(), caller.key.c_str(),
+        limits_.sessions_per_key);
+    return refusal("this key has " + std::to_string(limits_.sessions_per_key) +
+                   " sessions on this relay already; end one first");
+  }
+  if (directory_.sessions_from(caller.ip) >= limits_.sessions_per_address) {
+    log("relay: %s: %zu sessions from this address already; refused\n", printable(caller.who).c_str(),
+        limits_.sessions_per_address);
+    return refusal("your address has " + std::to_string(limits_.sessions_per_address) +
+                   " sessions on this relay already; end one first");
+  }
+  return std::nullopt;
+}
+
 Secret BootstrapService::resume_secret(const std::string& id, const std::string& rw_token,
                                        const std::string& ro_token, const std::string& host_key) const {
   const std::string message = "tandem resume\n" + id + "\n" + rw_token + "\n" + ro_token + "\n" + host_key;
@@ -80,8 +107,10 @@ Secret BootstrapService::resume_secret(const std::string& id, const std::string&
   return out;
 }
 
-proto::HostAccept BootstrapService::host_request(const std::string& host_key, const std::string& who,
-                                                 std::string_view request) {
+proto::HostAccept BootstrapService::host_request(const HostCaller& caller, std::string_view request) {
+  const std::string& host_key = caller.key;
+  // Logged names are the caller's own words: only printable, bounded.
+  const std::string who = printable(caller.who);
   proto::HostHello hello;
   if (!hello.ParseFromArray(request.data(), int(request.size()))) {
     log("relay: %s: a malformed host request; refused\n", who.c_str());
@@ -111,7 +140,7 @@ proto::HostAccept BootstrapService::host_request(const std::string& host_key, co
     if ((s = directory_.find(r.session_id()))) {
       if (s->ended() || s->host_key() != host_key || !same_tokens(*s, r)) {
         log("relay: %s: resume of session %s refused (ended, or another key or tokens)\n", who.c_str(),
-            r.session_id().c_str());
+            printable(r.session_id()).c_str());
         return refusal(s->ended() ? "that session has ended" : "that session belongs to another key");
       }
       s->set_options(options);
@@ -127,21 +156,24 @@ proto::HostAccept BootstrapService::host_request(const std::string& host_key, co
       if (r.secret().size() != expected.size() ||
           sodium_memcmp(r.secret().data(), expected.data(), expected.size()) != 0 ||
           directory_.token_in_use(r.ro_token()) || (!r.rw_token().empty() && directory_.token_in_use(r.rw_token()))) {
-        log("relay: %s: resume of unknown session %s refused\n", who.c_str(), r.session_id().c_str());
+        log("relay: %s: resume of unknown session %s refused\n", who.c_str(), printable(r.session_id()).c_str());
         return refusal("this relay does not know that session");
       }
+      if (std::optional<proto::HostAccept> full = over_limits(caller)) return *full;
       options.read_only_only = r.rw_token().empty();
       s = &directory_.create(r.session_id(), r.rw_token(), r.ro_token(), options);
       outcome = proto::RESTORED;
       log("relay: session %s restored for host %s from %s\n", s->id().c_str(), host_key.c_str(), who.c_str());
     }
   } else {
+    if (std::optional<proto::HostAccept> full = over_limits(caller)) return *full;
     s = &directory_.create(new_session_id(), options.read_only_only ? std::string() : new_token(), new_token(),
                            options);
     log("relay: session %s created for host %s from %s (%s)\n", s->id().c_str(), host_key.c_str(), who.c_str(),
-        hello.client_version().c_str());
+        printable(hello.client_version()).c_str());
   }
   s->set_host_key(host_key);
+  s->set_host_ip(caller.ip);
 
   proto::HostAccept a;
   a.set_version(kBootstrapVersion);

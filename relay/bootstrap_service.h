@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,19 @@ namespace tandem::relay {
 
 using Secret = std::array<uint8_t, 32>;
 using LinkKeyBytes = std::array<uint8_t, 32>;
+
+// Who asks: the fingerprint of the key it proved, "address:port", and the address.
+struct HostCaller {
+  std::string key;
+  std::string who;
+  std::string ip;
+};
+
+// How many sessions one host key, and one address, may have open (new or restored).
+struct BootstrapLimits {
+  size_t sessions_per_key = 32;
+  size_t sessions_per_address = 64;
+};
 
 // What the bootstrap needs of the relay's sessions and links.
 class HostDirectory {
@@ -37,24 +51,31 @@ class HostDirectory {
   virtual std::pair<uint64_t, LinkKeyBytes> attach_host(Session& s) = 0;
   // The session's links, naming the relay as `host`.
   virtual Links links(const Session& s, const std::string& host) const = 0;
+  // Live sessions whose host registered with `key`, or from `ip`.
+  virtual size_t sessions_of_key(const std::string& key) const = 0;
+  virtual size_t sessions_from(const std::string& ip) const = 0;
 };
 
 class BootstrapService {
  public:
   // `public_host`: the name links carry (empty: the one each host dialed).
-  BootstrapService(HostDirectory& directory, const Secret& secret, std::string public_host)
-      : directory_(directory), secret_(secret), public_host_(std::move(public_host)) {}
+  BootstrapService(HostDirectory& directory, const Secret& secret, std::string public_host,
+                   BootstrapLimits limits = {})
+      : directory_(directory), secret_(secret), public_host_(std::move(public_host)), limits_(limits) {}
 
-  // A host's request from the key `host_key` (its fingerprint) at `who`.
-  proto::HostAccept host_request(const std::string& host_key, const std::string& who, std::string_view request);
+  // A host's request (any bytes).
+  proto::HostAccept host_request(const HostCaller& caller, std::string_view request);
 
   Secret resume_secret(const std::string& id, const std::string& rw_token, const std::string& ro_token,
                        const std::string& host_key) const;
 
  private:
+  std::optional<proto::HostAccept> over_limits(const HostCaller& caller) const;
+
   HostDirectory& directory_;
   Secret secret_;
   std::string public_host_;
+  BootstrapLimits limits_;
 };
 
 // The ready-made links of a session: ssh commands and tandem:// links, for each role.

@@ -2,27 +2,56 @@
 
 #include "proto/bootstrap.pb.h"
 #include "proto/framing.h"
+#include "relay/log.h"
 
 namespace tandem::relay {
 
 NativeMate::NativeMate(event_base* base, transport::ServerEndpoint& endpoint, Session& session, Role role,
-                       std::string who)
+                       std::string who, const NativeLimits& limits)
     : session_(session),
       role_(role),
       who_(std::move(who)),
       link_(base, endpoint, screen::initial_screen(), statesync::InputState(), statesync::kForwardSendDelayMs),
-      leave_(base, [this] { session_.leave(*this); }) {
+      created_ms_(transport::now_ms()),
+      unheard_(limits.unheard),
+      silent_(limits.silent),
+      silence_(base, [this] { check_silence(); }) {
   link_.sync().set_on_incoming([this] { consume(); });
   link_.sync().set_on_status([this](statesync::SyncStatus s) {
-    if (s == statesync::SyncStatus::kPeerClosed) leave_.start(std::chrono::milliseconds(0));  // the mate left
+    // The mate left. The session frees this later, never under the connection's callback.
+    if (s == statesync::SyncStatus::kPeerClosed) session_.leave(*this);
   });
+  silence_.start(unheard_);
+}
+
+// A link nobody ever spoke on (a bootstrap with no UDP after it), or whose mate has
+// been silent for longer than a host may be (a laptop gone for good), is let go.
+void NativeMate::check_silence() {
+  const uint64_t heard = link_.sync().last_heard();
+  const uint64_t deadline = heard ? heard + uint64_t(silent_.count()) : created_ms_ + uint64_t(unheard_.count());
+  const uint64_t now = transport::now_ms();
+  if (now < deadline) {
+    silence_.start(std::chrono::milliseconds(deadline - now));
+    return;
+  }
+  log("relay: session %s: %s native mate %s %s; its link is closed\n", session_.id().c_str(), role_name(role_),
+      who_.c_str(), heard ? "fell silent" : "never spoke");
+  session_.leave(*this);
 }
 
 std::string NativeMate::admit(event_base* base, transport::ServerEndpoint& endpoint, Session& session, Role role,
-                              const std::string& who) {
-  std::unique_ptr<NativeMate> mate(new NativeMate(base, endpoint, session, role, who));
+                              const std::string& who, const NativeLimits& limits) {
   proto::JoinAccept accept;
   accept.set_version(kBootstrapVersion);
+  const size_t natives = session.count(Via::kNative, Role::kNone);
+  if (natives >= limits.per_session ||
+      (role == Role::kReadWrite && session.count(Via::kNative, Role::kReadWrite) >= limits.per_read_write_token)) {
+    log("relay: session %s: native join from %s refused: %zu native mates already\n", session.id().c_str(),
+        who.c_str(), natives);
+    accept.set_refusal("this session has as many native mates as the relay allows; try plain ssh, or later");
+    return proto::frame(accept.SerializeAsString());
+  }
+  std::unique_ptr<NativeMate> mate(new NativeMate(base, endpoint, session, role, who, limits));
   accept.set_udp_port(endpoint.local_address().port());
   accept.set_link_id(mate->link_.link_id());
   accept.set_link_key(std::string(mate->link_.key().begin(), mate->link_.key().end()));

@@ -15,12 +15,21 @@
 
 namespace tandem::relay {
 
+// What native links may cost a session, and how long a quiet one is kept.
+struct NativeLimits {
+  std::chrono::milliseconds unheard{60000};   // a link nobody ever spoke on goes after this
+  std::chrono::milliseconds silent{3600000};  // one that fell silent, after this (as a host's linger)
+  size_t per_session = 1024;                  // native links of one session
+  size_t per_read_write_token = 64;           // of them, read-write ones
+};
+
 class NativeMate : public Mate {
  public:
   // Joins `session` (announced at the mate's first datagram) on a fresh link of
-  // `endpoint`; returns the framed JoinAccept to send the mate.
+  // `endpoint`; returns the framed JoinAccept to send the mate, or a refusal in words
+  // when the session has as many native links as `limits` allow.
   static std::string admit(event_base* base, transport::ServerEndpoint& endpoint, Session& session, Role role,
-                           const std::string& who);
+                           const std::string& who, const NativeLimits& limits);
 
   void show(const screen::ScreenState& screen) override;
   void end(const std::string& message) override;
@@ -29,8 +38,10 @@ class NativeMate : public Mate {
 
  private:
   using Sync = statesync::EndpointSync<screen::ScreenState, statesync::InputState>;
-  NativeMate(event_base* base, transport::ServerEndpoint& endpoint, Session& session, Role role, std::string who);
+  NativeMate(event_base* base, transport::ServerEndpoint& endpoint, Session& session, Role role, std::string who,
+             const NativeLimits& limits);
   void consume();
+  void check_silence();
 
   Session& session_;
   Role role_;
@@ -38,7 +49,9 @@ class NativeMate : public Mate {
   Sync link_;
   uint64_t consumed_ = 0;
   bool heard_ = false;
-  transport::Timer leave_;  // leaves outside the connection's own callback
+  uint64_t created_ms_;
+  std::chrono::milliseconds unheard_, silent_;
+  transport::Timer silence_;  // wakes at the next deadline only: an idle link costs nothing
 };
 
 }  // namespace tandem::relay

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "proto/bootstrap.pb.h"
@@ -46,8 +47,8 @@ class Relay::TandemSubsystem : public Subsystem {
     if (!caller.key().empty()) return true;  // a host: its request follows
     std::shared_ptr<Session> s = caller.grant().session.lock();
     if (!s || s->ended()) return false;
-    caller.connection().send(
-        NativeMate::admit(relay_.base_, *relay_.endpoint_, *s, caller.grant().role, caller.connection().peer()));
+    caller.connection().send(NativeMate::admit(relay_.base_, *relay_.endpoint_, *s, caller.grant().role,
+                                               caller.connection().peer(), relay_.options_.natives));
     caller.connection().close_after_flush();
     return true;
   }
@@ -66,7 +67,7 @@ class Relay::TandemSubsystem : public Subsystem {
     }
     if (request.size() < proto::kFrameHeaderBytes + size_t(size)) return;
     const proto::HostAccept answer = relay_.bootstrap_->host_request(
-        caller.key(), c.peer(), std::string_view(request).substr(proto::kFrameHeaderBytes, size));
+        HostCaller{caller.key(), c.peer(), c.ip()}, std::string_view(request).substr(proto::kFrameHeaderBytes, size));
     request.clear();
     c.send(proto::frame(answer.SerializeAsString()));
     c.close_after_flush();
@@ -104,7 +105,7 @@ std::unique_ptr<Relay> Relay::open(event_base* base, RelayOptions options, std::
   r->endpoint_ = transport::ServerEndpoint::open(base, r->options_.udp_listen, error);
   if (!r->endpoint_) return nullptr;
   r->bootstrap_ = std::make_unique<BootstrapService>(static_cast<HostDirectory&>(*raw), r->secret_,
-                                                     r->options_.public_host);
+                                                     r->options_.public_host, r->options_.hosts);
   r->sweep_.start_repeating(kSweepInterval);
   return r;
 }
@@ -159,6 +160,16 @@ bool Relay::token_in_use(std::string_view token) const { return by_token(token) 
 
 Links Relay::links(const Session& s, const std::string& host) const {
   return make_links(s.rw_token(), s.ro_token(), host, ssh_port(), udp_port(), fingerprint());
+}
+
+size_t Relay::sessions_of_key(const std::string& key) const {
+  return size_t(std::count_if(sessions_.begin(), sessions_.end(),
+                              [&](const auto& kv) { return !kv.second->ended() && kv.second->host_key() == key; }));
+}
+
+size_t Relay::sessions_from(const std::string& ip) const {
+  return size_t(std::count_if(sessions_.begin(), sessions_.end(),
+                              [&](const auto& kv) { return !kv.second->ended() && kv.second->host_ip() == ip; }));
 }
 
 // ---- Remote hosts ----

@@ -21,6 +21,7 @@
 
 #include "relay/bootstrap_service.h"
 #include "relay/host_link.h"
+#include "relay/native_mate.h"
 #include "relay/session.h"
 #include "relay/ssh/front_door.h"
 #include "transport/event_loop.h"
@@ -35,6 +36,8 @@ struct RelayOptions {
   std::optional<Secret> secret;      // resume secrets are MACs under it; default: a fresh one
   std::string public_host;           // the name in links; empty: the one the host dialed
   HostTimeouts timeouts;             // how long a silent host is waited for
+  NativeLimits natives;              // what native mates may cost, how long a quiet one is kept
+  BootstrapLimits hosts;             // sessions per host key and per address
 };
 
 class Relay : private HostDirectory {
@@ -54,6 +57,8 @@ class Relay : private HostDirectory {
   size_t sessions() const { return sessions_.size(); }
   // Mates still connected to any session (for a clean goodbye).
   size_t connected_mates() const;
+  // UDP links open (remote hosts' and native mates').
+  size_t links() const { return endpoint_->links(); }
   // The session's links, naming this relay as `host`.
   Links links(const Session& s, const std::string& host) const override;
 
@@ -67,6 +72,8 @@ class Relay : private HostDirectory {
   Session& create(std::string id, std::string rw_token, std::string ro_token, SessionOptions options) override;
   uint64_t host_link(const Session& s) const override;
   std::pair<uint64_t, LinkKeyBytes> attach_host(Session& s) override;
+  size_t sessions_of_key(const std::string& key) const override;
+  size_t sessions_from(const std::string& ip) const override;
 
   std::shared_ptr<Session> by_token(std::string_view token) const;
   void forget_tokens(const Session& s);

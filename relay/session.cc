@@ -152,6 +152,13 @@ std::vector<MateInfo> Session::mates() const {
   return out;
 }
 
+size_t Session::count(Via via, Role role) const {
+  return size_t(std::count_if(mates_.begin(), mates_.end(), [&](const Entry& e) {
+    const MateInfo m = e.mate->info();
+    return m.via == via && (role == Role::kNone || m.role == role);
+  }));
+}
+
 size_t Session::connected_mates() const {
   return size_t(std::count_if(mates_.begin(), mates_.end(), [](const Entry& e) { return e.mate->connected(); }));
 }

@@ -56,6 +56,9 @@ class Session {
   // The SHA256 fingerprint of the key the host registered with (a remote host).
   const std::string& host_key() const { return host_key_; }
   void set_host_key(std::string key) { host_key_ = std::move(key); }
+  // The address the host registered from (a remote host).
+  const std::string& host_ip() const { return host_ip_; }
+  void set_host_ip(std::string ip) { host_ip_ = std::move(ip); }
   // Where the mates' input and news go from now on.
   void set_host(HostEvents events) { host_ = std::move(events); }
   // The host's screen changed.
@@ -86,6 +89,8 @@ class Session {
   void resized(const Mate& mate, Size size);
 
   std::vector<MateInfo> mates() const;  // announced ones
+  // Mates (announced or not) that came `via`, of `role` (kNone: any role).
+  size_t count(Via via, Role role) const;
   size_t connected_mates() const;
   // The smallest read-write mate's terminal; nullopt when there is none.
   std::optional<Size> mates_size() const { return mates_size_; }
@@ -107,7 +112,7 @@ class Session {
 
   std::string id_, rw_token_, ro_token_;
   SessionOptions options_;
-  std::string host_key_;
+  std::string host_key_, host_ip_;
   HostEvents host_;
   std::vector<Entry> mates_;
   std::vector<std::unique_ptr<Mate>> gone_;

@@ -77,7 +77,10 @@ bool make_private_dir(const std::string& dir) {
     if (i == dir.size() || dir[i] == '/') mkdir(dir.substr(0, i).c_str(), 0700);
   }
   struct stat st{};
-  return stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return false;
+  // One that was there already is tightened: its keys are nobody else's business.
+  if ((st.st_mode & 077) != 0) chmod(dir.c_str(), st.st_mode & 0700);
+  return true;
 }
 
 std::optional<RelayState> load_state(const std::string& dir, std::string* error) {

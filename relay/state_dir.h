@@ -20,7 +20,8 @@ struct RelayState {
 std::string default_state_dir();
 // Reads the state in `dir`, making what is missing; nullopt with `error` in words.
 std::optional<RelayState> load_state(const std::string& dir, std::string* error);
-// Makes `dir` and every missing parent, 0700; false if it is not a directory after.
+// Makes `dir` and every missing parent, 0700, and takes group and other access from
+// `dir` if it had any; false if it is not a directory after.
 bool make_private_dir(const std::string& dir);
 
 }  // namespace tandem::relay

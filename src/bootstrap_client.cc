@@ -223,6 +223,10 @@ std::optional<proto::JoinAccept> parse_join_accept(std::string_view body, std::s
   proto::JoinAccept accept;
   if (!accept.ParseFromArray(body.data(), int(body.size()))) return malformed(error);
   if (!same_version(accept, error)) return std::nullopt;
+  if (!accept.refusal().empty()) {
+    if (error) *error = "the relay refused: " + accept.refusal().substr(0, 4096);
+    return std::nullopt;
+  }
   if (accept.link_key().size() != 32 || !valid_port(accept.udp_port()) || accept.session_name().size() > 4096) {
     return malformed(error);
   }

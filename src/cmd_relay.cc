@@ -116,6 +116,8 @@ int cmd_relay(const Options& args) {
   signal(SIGPIPE, SIG_IGN);
   transport::SignalWatch term(base.get(), SIGTERM, [&] { event_base_loopbreak(base.get()); });
   transport::SignalWatch intr(base.get(), SIGINT, [&] { event_base_loopbreak(base.get()); });
+  // A terminal that went away (or a habit from other daemons) must not stop the relay.
+  transport::SignalWatch hup(base.get(), SIGHUP, [] { relay::log("relay: SIGHUP ignored (the log is stderr)\n"); });
 
   const std::string host = public_host.empty() ? "THIS-RELAY'S-ADDRESS" : public_host;
   std::printf("tandem relay %s: SSH on %s, UDP on port %u, state in %s\n", TANDEM_VERSION,

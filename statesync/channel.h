@@ -14,6 +14,9 @@ class Channel {
   // Sends one whole message; false if it could not be sent (the layer above retries).
   virtual bool send(std::span<const uint8_t> message) = 0;
   virtual const transport::Link& link() const = 0;
+  // Whether a message could leave now: a server's link has nowhere to send until its
+  // client's first datagram.
+  virtual bool can_send() const { return true; }
 };
 
 // The client end: a ClientLink (host or native mate).
@@ -34,6 +37,7 @@ class EndpointChannel : public Channel {
       : endpoint_(endpoint), link_id_(link_id), link_(*endpoint.find(link_id)) {}
   bool send(std::span<const uint8_t> message) override { return endpoint_.send(link_id_, message); }
   const transport::Link& link() const override { return link_; }
+  bool can_send() const override { return link_.peer().valid(); }
 
  private:
   transport::ServerEndpoint& endpoint_;

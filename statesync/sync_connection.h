@@ -23,6 +23,7 @@ struct SyncCounters {
   uint64_t bytes_out = 0;       // instruction bytes handed to the transport
   uint64_t refused_in = 0;      // malformed, wrong version, or a diff that would not apply
   uint64_t without_base_in = 0; // diffs from a state we no longer hold
+  uint64_t wakeups = 0;         // timer firings: what an idle link costs the loop
 };
 
 enum class SyncStatus {
@@ -139,13 +140,16 @@ class SyncConnection {
     t.rto_ms = link.rtt().rto_ms();
     uint64_t heard = link.last_heard();
     const uint64_t now = transport::now_ms();
-    t.peer_heard_recently = heard == 0 || now - heard < kActiveRetryMs;
+    // A peer never heard counts as recent only for a while after we began: a client
+    // whose relay never answers resends at its probing pace, not eagerly forever.
+    t.peer_heard_recently = now - (heard ? heard : created_) < kActiveRetryMs;
     const uint64_t silent = now - (heard ? heard : created_);
     if (probe_when_silent_ && silent > 2 * kHeartbeatMs && silent < kSilentProbeForMs) t.heartbeat_ms = kSilentProbeMs;
     return t;
   }
 
   void tick() {
+    ++counters_.wakeups;
     const uint64_t now = transport::now_ms();
     if (status_ == SyncStatus::kClosed) return;
     const uint64_t ack = receiver_.peer_shut_down() ? kShutdownNum : receiver_.newest_num();
@@ -174,7 +178,9 @@ class SyncConnection {
   }
 
   void schedule() {
-    if (status_ == SyncStatus::kClosed) {
+    // A server's link its client has never spoken on has nowhere to send: nothing is
+    // diffed or attempted (an abandoned link costs nothing) until the client speaks.
+    if (status_ == SyncStatus::kClosed || !channel_.can_send()) {
       timer_.stop();
       scheduled_at_ = kNever;
       return;

@@ -69,6 +69,9 @@ class Link {
   std::chrono::milliseconds send_interval() const;
   const LinkCounters& counters() const { return counters_; }
   LinkCounters& counters() { return counters_; }
+  // Messages being put back together count against `budget` (shared with other links).
+  void set_reassembly_budget(ReassemblyBudget* budget) { reassembler_.set_budget(budget); }
+  size_t reassembly_bytes() const { return reassembler_.pending_bytes(); }
 
  private:
   uint16_t reply_timestamp(uint64_t now);

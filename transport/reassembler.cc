@@ -40,9 +40,14 @@ void Reassembler::resolve(uint32_t id) {
   }
 }
 
+Reassembler::~Reassembler() {
+  if (budget_) budget_->used -= pending_bytes_;
+}
+
 void Reassembler::drop_pending(size_t i, bool report) {
   uint32_t id = pending_[i].id;
-  pending_bytes_ -= pending_[i].bytes.size();
+  pending_bytes_ -= pending_[i].bytes;
+  if (budget_) budget_->used -= pending_[i].bytes;
   pending_.erase(pending_.begin() + long(i));
   if (report) {
     resolve(id);
@@ -91,38 +96,70 @@ bool Reassembler::add(const FragmentHeader& h, std::span<const uint8_t> data) {
     deliver_(h.message_id, data);
     return true;
   }
-  auto it = std::find_if(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.id == h.message_id; });
-  if (it == pending_.end()) {
-    const size_t need = size_t(h.count) * fragment_bytes_;
-    while (!pending_.empty() && (pending_.size() >= kMaxPending || pending_bytes_ + need > kMaxPendingBytes)) {
-      auto oldest = std::min_element(pending_.begin(), pending_.end(),
-                                     [](const Pending& a, const Pending& b) { return a.id < b.id; });
-      drop_pending(size_t(oldest - pending_.begin()), true);
+  auto find = [&] {
+    return std::find_if(pending_.begin(), pending_.end(), [&](const Pending& p) { return p.id == h.message_id; });
+  };
+  auto it = find();
+  if (it != pending_.end() && it->count != h.count) return false;
+  if (it != pending_.end() && it->have[h.index]) return true;
+  // Room for this fragment: older messages give way, within this link and the budget.
+  bool dropped = false;
+  while ((it == pending_.end() && pending_.size() >= kMaxPending) || over_budget(data.size())) {
+    if (!drop_oldest_but(h.message_id)) break;
+    dropped = true;
+  }
+  if (dropped) it = find();
+  if (over_budget(data.size())) {
+    // The budget is spent elsewhere (other links): this message cannot complete.
+    if (it != pending_.end()) {
+      drop_pending(size_t(it - pending_.begin()), true);
+    } else {
+      resolve(h.message_id);
+      lost_(h.message_id, 1);
     }
+    return true;
+  }
+  if (it == pending_.end()) {
     Pending p;
     p.id = h.message_id;
     p.count = h.count;
     p.have.assign(h.count, false);
-    p.bytes.resize(need);
-    pending_bytes_ += need;
     pending_.push_back(std::move(p));
     it = pending_.end() - 1;
   }
   Pending& p = *it;
-  if (p.count != h.count) return false;
-  if (p.have[h.index]) return true;
   p.have[h.index] = true;
-  ++p.received;
-  std::memcpy(p.bytes.data() + size_t(h.index) * fragment_bytes_, data.data(), data.size());
-  if (h.index + 1 == h.count) p.size = size_t(h.index) * fragment_bytes_ + data.size();
-  if (p.received < p.count) return true;
+  p.parts.emplace_back(h.index, std::vector<uint8_t>(data.begin(), data.end()));
+  p.bytes += data.size();
+  pending_bytes_ += data.size();
+  if (budget_) budget_->used += data.size();
+  if (p.parts.size() < p.count) return true;
 
   Pending done = std::move(p);
-  pending_bytes_ -= done.bytes.size();
+  pending_bytes_ -= done.bytes;
+  if (budget_) budget_->used -= done.bytes;
   pending_.erase(it);
+  std::sort(done.parts.begin(), done.parts.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<uint8_t> message;
+  message.reserve(done.bytes);
+  for (const auto& [index, part] : done.parts) message.insert(message.end(), part.begin(), part.end());
   resolve(done.id);
-  deliver_(done.id, std::span(done.bytes.data(), done.size));
+  deliver_(done.id, message);
   return true;
+}
+
+bool Reassembler::drop_oldest_but(uint32_t keep) {
+  size_t oldest = pending_.size();
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    if (pending_[i].id != keep && (oldest == pending_.size() || pending_[i].id < pending_[oldest].id)) oldest = i;
+  }
+  if (oldest == pending_.size()) return false;
+  drop_pending(oldest, true);
+  return true;
+}
+
+bool Reassembler::over_budget(size_t more) const {
+  return pending_bytes_ + more > kMaxPendingBytes || (budget_ && budget_->used + more > budget_->limit);
 }
 
 }  // namespace tandem::transport

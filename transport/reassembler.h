@@ -4,7 +4,11 @@
 // The receiver delivers each message once, whole, in any order; when a message can
 // no longer complete (a newer one is far ahead of it, or the memory bound is hit)
 // it is reported lost instead. No message is both delivered and reported lost, and
-// none is reported twice. Memory is bounded whatever the peer sends.
+// none is reported twice. Memory is bounded whatever the peer sends: a message
+// holds only the fragments that arrived (a first fragment claiming a large count
+// reserves nothing more), each reassembler holds at most kMaxPendingBytes, and
+// reassemblers that share a ReassemblyBudget (the links of one relay) hold at most
+// its limit together.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +33,12 @@ void append_fragment(std::vector<uint8_t>& out, const FragmentHeader& h, std::sp
 // Splits `bytes` into a header and data; false if it is malformed.
 bool parse_fragment(std::span<const uint8_t> bytes, FragmentHeader& h, std::span<const uint8_t>& data);
 
+// Bytes held by a group of reassemblers, and how many they may hold together.
+struct ReassemblyBudget {
+  size_t used = 0;
+  size_t limit = 64 << 20;
+};
+
 class Reassembler {
  public:
   // How far a message may fall behind the newest one seen before it counts as lost.
@@ -41,24 +51,32 @@ class Reassembler {
 
   Reassembler(size_t fragment_bytes, Deliver deliver, Lost lost)
       : fragment_bytes_(fragment_bytes), deliver_(std::move(deliver)), lost_(std::move(lost)) {}
+  ~Reassembler();
+  Reassembler(const Reassembler&) = delete;
+
+  // Counts this reassembler's bytes against `budget` too (which outlives it).
+  void set_budget(ReassemblyBudget* budget) { budget_ = budget; }
 
   // Takes one fragment; false if it is inconsistent (and it is dropped).
   bool add(const FragmentHeader& h, std::span<const uint8_t> data);
   size_t pending() const { return pending_.size(); }
+  size_t pending_bytes() const { return pending_bytes_; }
 
  private:
   struct Pending {
     uint32_t id = 0;
     uint16_t count = 0;
-    uint16_t received = 0;
-    size_t size = 0;  // known once the last fragment arrived
     std::vector<bool> have;
-    std::vector<uint8_t> bytes;
+    std::vector<std::pair<uint16_t, std::vector<uint8_t>>> parts;  // as they came
+    size_t bytes = 0;
   };
   bool resolved(uint32_t id) const;
   void resolve(uint32_t id);
   void give_up_below(uint32_t id);
   void drop_pending(size_t i, bool report);
+  // Drops the oldest open message other than `keep`; false if there is none.
+  bool drop_oldest_but(uint32_t keep);
+  bool over_budget(size_t more) const;
 
   size_t fragment_bytes_;
   Deliver deliver_;
@@ -68,6 +86,7 @@ class Reassembler {
   std::deque<bool> above_floor_;
   std::vector<Pending> pending_;
   size_t pending_bytes_ = 0;
+  ReassemblyBudget* budget_ = nullptr;
 };
 
 }  // namespace tandem::transport

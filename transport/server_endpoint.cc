@@ -20,6 +20,7 @@ ServerEndpoint::~ServerEndpoint() = default;
 
 Link& ServerEndpoint::add_link(uint64_t link_id, const LinkKey& key, LinkCallbacks callbacks) {
   auto link = std::make_unique<Link>(key, link_id, Side::kServer, std::move(callbacks));
+  link->set_reassembly_budget(&budget_);
   Link& ref = *link;
   links_[link_id] = std::move(link);
   return ref;

@@ -42,6 +42,8 @@ class ServerEndpoint {
   bool send(uint64_t link_id, std::span<const uint8_t> message);
 
   const EndpointCounters& counters() const { return counters_; }
+  // What every link's half-received messages hold together, and the most they may.
+  const ReassemblyBudget& reassembly() const { return budget_; }
 
  private:
   ServerEndpoint(UdpSocket udp) : udp_(std::move(udp)) {}
@@ -49,6 +51,7 @@ class ServerEndpoint {
 
   UdpSocket udp_;
   std::unique_ptr<Watch> readable_;
+  ReassemblyBudget budget_;  // before the links, which count against it until they go
   std::unordered_map<uint64_t, std::unique_ptr<Link>> links_;
   std::vector<std::unique_ptr<Link>> removed_;  // kept alive until the current read ends
   EndpointCounters counters_;

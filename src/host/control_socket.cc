@@ -1,5 +1,7 @@
 #include "src/host/control_socket.h"
 
+#include <dirent.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -15,6 +17,27 @@ namespace {
 constexpr size_t kMaxRequest = 256;
 constexpr size_t kMaxClients = 16;
 constexpr std::string_view kLines[] = {"status", "status json", "wait-ready"};
+
+// The directories of sessions whose host was killed (no destructor ran): ours only,
+// and only when no process of that number is alive.
+void remove_stale_dirs(const std::string& parent) {
+  const std::string prefix = "tandem-" + std::to_string(getuid()) + "-";
+  DIR* d = opendir(parent.c_str());
+  if (!d) return;
+  while (dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.rfind(prefix, 0) != 0) continue;
+    char* end = nullptr;
+    const long pid = std::strtol(name.c_str() + prefix.size(), &end, 10);
+    if (pid <= 0 || *end || (kill(pid_t(pid), 0) == 0 || errno != ESRCH)) continue;
+    const std::string dir = parent + "/" + name;
+    struct stat st{};
+    if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid()) continue;
+    unlink((dir + "/control").c_str());
+    rmdir(dir.c_str());
+  }
+  closedir(d);
+}
 
 bool unix_address(const std::string& path, sockaddr_un& addr, std::string* error) {
   addr = sockaddr_un{};
@@ -42,6 +65,7 @@ std::unique_ptr<ControlSocket> ControlSocket::open(event_base* base, Handler han
   std::unique_ptr<ControlSocket> c(new ControlSocket(base, std::move(handler)));
   const char* runtime = std::getenv("XDG_RUNTIME_DIR");
   const std::string parent = runtime && *runtime ? runtime : "/tmp";
+  remove_stale_dirs(parent);
   c->dir_ = parent + "/tandem-" + std::to_string(getuid()) + "-" + std::to_string(getpid());
   if (mkdir(c->dir_.c_str(), 0700) != 0 && errno != EEXIST) {
     if (error) *error = "cannot create " + c->dir_ + ": " + std::strerror(errno);

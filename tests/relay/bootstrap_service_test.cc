@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "relay/log.h"
 #include "tests/relay/fake_directory.h"
 
 namespace tandem::relay {
@@ -34,7 +37,7 @@ class BootstrapServiceTest : public ::testing::Test {
     return h;
   }
   proto::HostAccept ask(const proto::HostHello& h, const std::string& key = "SHA256:host") {
-    return service.host_request(key, "127.0.0.1:1", h.SerializeAsString());
+    return service.host_request(HostCaller{key, "127.0.0.1:1", "127.0.0.1"}, h.SerializeAsString());
   }
   testing::FakeDirectory directory;
   BootstrapService service{directory, secret(), ""};
@@ -87,8 +90,43 @@ TEST_F(BootstrapServiceTest, ForgedSecretsOtherVersionsAndGarbageAreRefusedInWor
   proto::HostHello old = hello();
   old.set_version(kBootstrapVersion - 1);
   EXPECT_NE(ask(old).refusal().find("use a tandem of the same release"), std::string::npos);
-  EXPECT_EQ(service.host_request("SHA256:host", "x", "\xff\xff\xff").refusal(), "malformed request");
-  EXPECT_EQ(service.host_request("", "x", hello().SerializeAsString()).refusal(), "the relay could not read your key");
+  EXPECT_EQ(service.host_request(HostCaller{"SHA256:host", "x", "x"}, "\xff\xff\xff").refusal(), "malformed request");
+  EXPECT_EQ(service.host_request(HostCaller{"", "x", "x"}, hello().SerializeAsString()).refusal(),
+            "the relay could not read your key");
+}
+
+// Finding 10 of the relay probe: anyone with a throwaway key could make sessions
+// without end (each lingering an hour).
+TEST_F(BootstrapServiceTest, OneKeyAndOneAddressHaveOnlySoManySessions) {
+  BootstrapService small(directory, secret(), "", BootstrapLimits{3, 5});
+  auto ask_as = [&](const std::string& key, const std::string& ip) {
+    return small.host_request(HostCaller{key, ip + ":1", ip}, hello().SerializeAsString());
+  };
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(ask_as("SHA256:one", "10.0.0.1").has_accepted());
+  const proto::HostAccept fourth = ask_as("SHA256:one", "10.0.0.1");
+  ASSERT_TRUE(fourth.has_refusal());
+  EXPECT_NE(fourth.refusal().find("this key has 3 sessions"), std::string::npos) << fourth.refusal();
+  // Other keys from the same address, up to its own limit.
+  EXPECT_TRUE(ask_as("SHA256:two", "10.0.0.1").has_accepted());
+  EXPECT_TRUE(ask_as("SHA256:three", "10.0.0.1").has_accepted());
+  EXPECT_NE(ask_as("SHA256:four", "10.0.0.1").refusal().find("your address has 5 sessions"), std::string::npos);
+  EXPECT_TRUE(ask_as("SHA256:four", "10.0.0.2").has_accepted());
+  // An ended session frees its place.
+  directory.find(directory.any_id_of("SHA256:one"))->end("bye", 0);
+  EXPECT_TRUE(ask_as("SHA256:one", "10.0.0.3").has_accepted());
+}
+
+TEST_F(BootstrapServiceTest, WhatTheCallerSaysIsLoggedPrintableAndBounded) {
+  proto::HostHello h = hello();
+  h.set_client_version("tandem 9\n2026-01-01 relay: forged line\x1b[31m" + std::string(10000, 'x'));
+  enable_log(true);
+  ::testing::internal::CaptureStderr();
+  EXPECT_TRUE(ask(h).has_accepted());  // the session is made all the same
+  const std::string logged = ::testing::internal::GetCapturedStderr();
+  enable_log(false);
+  EXPECT_EQ(std::count(logged.begin(), logged.end(), '\n'), 1) << logged;  // one line, not a forged second
+  EXPECT_EQ(logged.find('\x1b'), std::string::npos);
+  EXPECT_LT(logged.size(), 600u);
 }
 
 }  // namespace

@@ -43,7 +43,24 @@ class FakeDirectory : public relay::HostDirectory {
     return relay::make_links(s.rw_token(), s.ro_token(), host, 2222, 2222, "SHA256:relay");
   }
 
+  size_t sessions_of_key(const std::string& key) const override {
+    size_t n = 0;
+    for (const auto& [id, s] : sessions_) n += !s->ended() && s->host_key() == key;
+    return n;
+  }
+  size_t sessions_from(const std::string& ip) const override {
+    size_t n = 0;
+    for (const auto& [id, s] : sessions_) n += !s->ended() && s->host_ip() == ip;
+    return n;
+  }
+
   size_t sessions() const { return sessions_.size(); }
+  std::string any_id_of(const std::string& key) const {
+    for (const auto& [id, s] : sessions_) {
+      if (s->host_key() == key && !s->ended()) return id;
+    }
+    return {};
+  }
   // The relay restarted: it remembers nothing.
   void forget() {
     sessions_.clear();

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "statesync/input_state.h"
+#include "statesync/sync_endpoints.h"
 #include "statesync/screen/terminal.h"
 #include "tests/netsim/netsim.h"
 #include "tests/statesync/sync_pair.h"
@@ -162,6 +163,25 @@ TEST(SyncConnection, SilenceIsNotShutdown) {
   EXPECT_EQ(rig.relay->status(), SyncStatus::kOpen);
   EXPECT_GE(rig.host->silent_for_ms(), 250u);
   EXPECT_FALSE(rig.relay->incoming() == host.state());
+}
+
+// Finding 5 of the relay probe: a link handed out and never used kept diffing and
+// deflating the whole screen for nobody. Now it costs nothing until its client speaks
+// (and the relay reaps it if it never does).
+TEST(SyncConnection, AServerLinkNobodySpeaksOnCostsNothing) {
+  testing::EventLoop loop;
+  std::string error;
+  auto endpoint = transport::ServerEndpoint::open(loop.base(), *transport::Address::parse("127.0.0.1:0"), &error);
+  ASSERT_TRUE(endpoint) << error;
+  EndpointSync<ScreenState, InputState> link(loop.base(), *endpoint, screen::initial_screen(), InputState(),
+                                            kForwardSendDelayMs);
+  screen::Terminal host(80, 24, 0);
+  host.write("nobody will ever see this");
+  link.sync().set_outgoing(host.state());
+  loop.run_for(1s);
+  EXPECT_EQ(link.sync().counters().wakeups, 0u);
+  EXPECT_EQ(link.sync().counters().instructions_out, 0u);
+  EXPECT_EQ(link.sync().status(), SyncStatus::kOpen);
 }
 
 }  // namespace

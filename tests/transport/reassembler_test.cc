@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <random>
 
 namespace tandem::transport {
@@ -18,16 +19,23 @@ struct Outcome {
   int deliveries = 0;
 };
 
-Reassembler make(Outcome& o) {
-  return Reassembler(
-      kFragment,
-      [&o](uint32_t id, std::span<const uint8_t> m) {
-        ++o.deliveries;
-        o.delivered[id] = std::string(m.begin(), m.end());
-      },
-      [&o](uint32_t first, uint32_t count) {
-        for (uint32_t i = 0; i < count; ++i) ++o.lost[first + i];
-      });
+Reassembler::Deliver deliver_to(Outcome& o) {
+  return [&o](uint32_t id, std::span<const uint8_t> m) {
+    ++o.deliveries;
+    o.delivered[id] = std::string(m.begin(), m.end());
+  };
+}
+
+Reassembler::Lost lost_to(Outcome& o) {
+  return [&o](uint32_t first, uint32_t count) {
+    for (uint32_t i = 0; i < count; ++i) ++o.lost[first + i];
+  };
+}
+
+Reassembler make(Outcome& o) { return Reassembler(kFragment, deliver_to(o), lost_to(o)); }
+
+std::unique_ptr<Reassembler> make_owned(Outcome& o) {
+  return std::make_unique<Reassembler>(kFragment, deliver_to(o), lost_to(o));
 }
 
 // The fragments of one message.
@@ -109,6 +117,47 @@ TEST(Reassembler, MemoryIsBounded) {
   for (uint32_t id = 0; id < 40; ++id) add(r, cut(id, std::string(50, 'z'))[0]);
   EXPECT_LE(r.pending(), Reassembler::kMaxPending);
   EXPECT_GE(o.lost.size(), 40u - Reassembler::kMaxPending);
+}
+
+// Finding 1 of the relay probe: 4 datagrams made a link reserve 3 MB.
+TEST(Reassembler, AFirstFragmentClaimingAHugeMessageReservesOnlyWhatArrived) {
+  constexpr size_t kReal = 1155;
+  Reassembler r(kReal, [](uint32_t, std::span<const uint8_t>) {}, [](uint32_t, uint32_t) {});
+  const std::vector<uint8_t> data(kReal, 'x');
+  const uint16_t largest = uint16_t(kMaxMessageBytes / kReal);
+  for (uint32_t id = 0; id < 4; ++id) ASSERT_TRUE(r.add(FragmentHeader{id, 0, largest}, data));
+  EXPECT_EQ(r.pending_bytes(), 4 * kReal);
+}
+
+TEST(Reassembler, LinksSharingABudgetHoldNoMoreThanItAndGiveItBack) {
+  ReassemblyBudget budget{0, 25 * kFragment};
+  std::vector<Outcome> outcomes(20);
+  std::vector<std::unique_ptr<Reassembler>> links;
+  for (Outcome& o : outcomes) {
+    links.push_back(make_owned(o));
+    links.back()->set_budget(&budget);
+  }
+  const std::string m(4 * kFragment, 'q');
+  for (size_t i = 0; i < links.size(); ++i) {
+    auto parts = cut(uint32_t(0), m);
+    for (size_t f = 0; f + 1 < parts.size(); ++f) add(*links[i], parts[f]);  // all but the last
+    EXPECT_LE(budget.used, budget.limit);
+  }
+  // The links that ran out of budget reported their message lost, once.
+  int lost = 0;
+  for (const Outcome& o : outcomes) lost += int(o.lost.size());
+  EXPECT_GT(lost, 0);
+  // A message that fits completes once budget is free again.
+  links.front().reset();
+  links.back().reset();
+  Outcome fresh;
+  auto r = make_owned(fresh);
+  r->set_budget(&budget);
+  for (const auto& f : cut(7, "finally whole")) add(*r, f);
+  EXPECT_EQ(fresh.delivered[7], "finally whole");
+  r.reset();
+  links.clear();
+  EXPECT_EQ(budget.used, 0u);
 }
 
 TEST(Reassembler, InconsistentFragmentsAreRefused) {
