@@ -53,6 +53,8 @@ struct HostEvents {
   std::function<void(const MateInfo& mate, bool joined)> on_mate;
   // The smallest read-write mate's terminal, or nullopt when there is none.
   std::function<void(std::optional<Size>)> on_mates_size;
+  // Something the host should know, in words ("wrong links are being tried here").
+  std::function<void(const std::string& text)> on_notice;
 };
 
 }  // namespace tandem

@@ -17,6 +17,7 @@ HostLink::HostLink(event_base* base, transport::ServerEndpoint& endpoint, Sessio
       [this](std::string_view bytes) { push(statesync::Keys{std::string(bytes)}); },
       [this](const MateInfo& m, bool joined) { push(statesync::MateEvent{joined, m.role, m.via, m.who}); },
       [this](std::optional<Size> size) { push(statesync::MatesSize{size}); },
+      [this](const std::string& text) { push(statesync::RelayNotice{text}); },
   });
 }
 

@@ -99,8 +99,16 @@ std::unique_ptr<Relay> Relay::open(event_base* base, RelayOptions options, std::
   }
   Relay* raw = r.get();
   r->door_ = FrontDoor::open(base, r->options_.ssh_listen, host_key,
-                             [raw](std::string_view token) { return raw->by_token(token); }, error);
+                             [raw](std::string_view token) { return raw->by_token(token); }, r->options_.connections,
+                             error);
   if (!r->door_) return nullptr;
+  // Tokens cannot be guessed (160 bits), but hosts should know someone is trying.
+  r->door_->set_on_guessing([raw](int misses) {
+    log("relay: %d wrong tokens tried in the last minute\n", misses);
+    for (auto& [id, s] : raw->sessions_) {
+      s->notify_host("tandem: " + std::to_string(misses) + " wrong links were tried on this relay in the last minute");
+    }
+  });
   r->door_->add_subsystem(kSubsystem, std::make_unique<TandemSubsystem>(*raw));
   r->endpoint_ = transport::ServerEndpoint::open(base, r->options_.udp_listen, error);
   if (!r->endpoint_) return nullptr;
@@ -218,6 +226,14 @@ void Relay::sweep() {
     if (s->finished(now)) finished.push_back(id);
   }
   for (const std::string& id : finished) remove(id);
+  const ssh::ListenerCounters& l = door_->counters();
+  const uint64_t refused = l.refused_full + l.refused_address + l.timed_out;
+  if (refused > refused_logged_ && now - refused_log_at_ >= kDropLogIntervalMs) {
+    log("relay: refused %llu connections over the limits, closed %llu never used (so far)\n",
+        (unsigned long long)(l.refused_full + l.refused_address), (unsigned long long)l.timed_out);
+    refused_logged_ = refused;
+    refused_log_at_ = now;
+  }
   const transport::EndpointCounters& c = endpoint_->counters();
   const uint64_t dropped = c.dropped_unknown_link + c.dropped_oversize;
   if (dropped > dropped_logged_ && now - drop_log_at_ >= kDropLogIntervalMs) {

@@ -38,6 +38,7 @@ struct RelayOptions {
   HostTimeouts timeouts;             // how long a silent host is waited for
   NativeLimits natives;              // what native mates may cost, how long a quiet one is kept
   BootstrapLimits hosts;             // sessions per host key and per address
+  ssh::ListenerLimits connections;   // SSH connections at once, and how long an unused one lives
 };
 
 class Relay : private HostDirectory {
@@ -59,6 +60,8 @@ class Relay : private HostDirectory {
   size_t connected_mates() const;
   // UDP links open (remote hosts' and native mates').
   size_t links() const { return endpoint_->links(); }
+  size_t connections() const { return door_->connections(); }
+  const ssh::ListenerCounters& connection_counters() const { return door_->counters(); }
   // The session's links, naming this relay as `host`.
   Links links(const Session& s, const std::string& host) const override;
 
@@ -93,6 +96,7 @@ class Relay : private HostDirectory {
   std::map<std::string, std::unique_ptr<HostLink>> hosts_;        // remote hosts, by session id
   transport::Timer sweep_, sweep_soon_;
   uint64_t dropped_logged_ = 0, drop_log_at_ = 0;
+  uint64_t refused_logged_ = 0, refused_log_at_ = 0;
 };
 
 }  // namespace tandem::relay

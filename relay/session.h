@@ -63,6 +63,10 @@ class Session {
   void set_host(HostEvents events) { host_ = std::move(events); }
   // The host's screen changed.
   void publish(const screen::ScreenState& screen);
+  // Tells the host something, in words.
+  void notify_host(const std::string& text) {
+    if (host_.on_notice && !ended_) host_.on_notice(text);
+  }
   // The host has been silent for `silent` (zero: heard just now); `wall_ms` is the
   // time of day, for the notice. Mates are told after `t.lost`; after `t.linger` the
   // session ends.

@@ -52,9 +52,11 @@ std::string InputState::diff_bytes_from(const InputState& old) const {
                                                     : proto::ROLE_NONE);
             m->set_via(v.via == Via::kNative ? proto::VIA_NATIVE : proto::VIA_SSH);
             m->set_who(v.who);
-          } else {
+          } else if constexpr (std::is_same_v<T, MatesSize>) {
             proto::MatesSize* m = e->mutable_mates_size();
             if (v.size) set_size(*m->mutable_size(), *v.size);
+          } else {
+            e->mutable_relay_notice()->set_text(v.text);
           }
         },
         at(seq));
@@ -92,6 +94,10 @@ std::optional<DecodeError> InputState::apply_bytes(std::span<const uint8_t> byte
         }
         break;
       }
+      case proto::InputEvent::kRelayNotice:
+        if (e.relay_notice().text().size() > kMaxWhoBytes) return DecodeError{"notice too large"};
+        if (this_seq >= end()) fresh.push_back(RelayNotice{e.relay_notice().text()});
+        break;
       case proto::InputEvent::kMatesSize: {
         std::optional<Size> size;
         if (e.mates_size().has_size() && !(size = get_size(e.mates_size().size()))) return DecodeError{"bad mates size"};

@@ -45,7 +45,12 @@ struct MatesSize {
   std::optional<Size> size;
   bool operator==(const MatesSize&) const = default;
 };
-using InputEvent = std::variant<Keys, Resize, MateEvent, MatesSize>;
+// Something the host should know, in words (relay -> host).
+struct RelayNotice {
+  std::string text;
+  bool operator==(const RelayNotice&) const = default;
+};
+using InputEvent = std::variant<Keys, Resize, MateEvent, MatesSize, RelayNotice>;
 
 inline constexpr size_t kMaxInputEventBytes = 64 * 1024;
 

@@ -19,6 +19,7 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
 
   // ---- ConnectionHandler
   bool auth_none(std::string_view user) override {
+    if (!same_user(user)) return false;
     if (door_.service_of(user)) return false;  // a service user proves a key
     grant_ = door_.gatekeeper_.authorize(user);
     if (Gatekeeper::wants_key(grant_)) {
@@ -32,6 +33,7 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
   // A service user: any key, which then names it. A mate of a session with an
   // allow-list: the key must be on it.
   bool auth_key(std::string_view user, const std::string& fingerprint, bool verified) override {
+    if (!same_user(user)) return false;
     if (Subsystem* s = door_.service_of(user)) {
       if (verified) {
         service_ = s;
@@ -49,9 +51,8 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
     if (service_ || mate_) return false;  // a service user has nothing to watch
     std::shared_ptr<Session> session = grant_.session.lock();
     if (grant_.role == Role::kNone) {
-      // Told in plain words, but only after a random pause: guessing is slow.
-      door_.gatekeeper_.failures().note_failure(connection_.ip());
-      refusal_.start(std::chrono::milliseconds(Gatekeeper::refusal_delay_ms()));
+      // Told in plain words, but only after a pause: guessing is slow.
+      refusal_.start(door_.miss(connection_.ip()));
       return true;
     }
     if (!session) {
@@ -74,7 +75,7 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
     if (service_) {
       if (s != service_) return false;
     } else if (grant_.role == Role::kNone) {
-      door_.gatekeeper_.failures().note_failure(connection_.ip());
+      door_.miss(connection_.ip());
       return false;
     }
     if (!s->open(*this)) return false;
@@ -108,6 +109,15 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
   }
 
  private:
+  // One user name per connection: trying several names on one costs a connection each.
+  bool same_user(std::string_view user) {
+    if (user_.empty()) user_ = user;
+    if (user_ == user) return true;
+    door_.miss(connection_.ip());
+    connection_.kill();
+    return false;
+  }
+
   void refuse() {
     connection_.send("tandem: there is no session with this token; check the link you were given.\r\n");
     connection_.close_after_flush();
@@ -118,6 +128,7 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
   Grant grant_;
   Subsystem* service_ = nullptr;  // the subsystem whose service user this is
   Subsystem* opened_ = nullptr;   // the subsystem this channel runs
+  std::string user_;
   std::string key_;
   std::string buffer_;
   SshMate* mate_ = nullptr;       // owned by the session
@@ -127,17 +138,27 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
 FrontDoor::FrontDoor(event_base* base, Gatekeeper::Lookup lookup)
     : base_(base), gatekeeper_(std::move(lookup), transport::now_ms) {}
 
+std::chrono::milliseconds FrontDoor::miss(const std::string& ip) {
+  FailureLimiter& f = gatekeeper_.failures();
+  f.note_failure(ip);
+  const uint64_t now = transport::now_ms();
+  if (on_guessing_ && f.total() >= kGuessingAlarm && (alarmed_at_ == 0 || now - alarmed_at_ >= kAlarmEveryMs)) {
+    alarmed_at_ = now;
+    on_guessing_(f.total());
+  }
+  return f.refusal_delay(ip);
+}
+
 FrontDoor::~FrontDoor() { listener_.reset(); }
 
 std::unique_ptr<FrontDoor> FrontDoor::open(event_base* base, const transport::Address& listen, ssh_key host_key,
-                                           Gatekeeper::Lookup lookup, std::string* error) {
+                                           Gatekeeper::Lookup lookup, ssh::ListenerLimits limits, std::string* error) {
   std::unique_ptr<FrontDoor> door(new FrontDoor(base, std::move(lookup)));
   FrontDoor* raw = door.get();
   door->listener_ = ssh::Listener::open(
       base, listen, host_key,
       [raw](ssh::Connection& c) -> std::unique_ptr<ssh::ConnectionHandler> { return std::make_unique<Peer>(*raw, c); },
-      // An address that keeps guessing is closed on sight for a while.
-      [raw](const std::string& ip) { return !raw->gatekeeper_.failures().blocked(ip); }, error);
+      nullptr, limits, error);
   if (!door->listener_) return nullptr;
   return door;
 }

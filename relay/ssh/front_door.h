@@ -3,7 +3,9 @@
 // allow-list); a pty and shell then make it a plain-ssh mate (SshMate). Subsystems
 // are a registry: "tandem" serves the native join and the host bootstrap, and a
 // subsystem may bring a service user of its own (any key admits it and names it,
-// as kHostUser). An unknown token is told so in words, after a random pause.
+// as kHostUser). An unknown token is told so in words, after a pause that grows for
+// an address that keeps guessing; one connection tries one name. When wrong tokens
+// pile up on the relay, the owner is told (and tells every host).
 #pragma once
 
 #include <map>
@@ -45,8 +47,11 @@ class FrontDoor {
  public:
   // Listens on `listen` with `host_key` (taken over; nullptr: a fresh key); `lookup`
   // finds a token's session. nullptr with `error` on failure.
+  static constexpr int kGuessingAlarm = 10;        // wrong tokens a minute worth telling hosts of
+  static constexpr uint64_t kAlarmEveryMs = 60000;  // at most this often
+
   static std::unique_ptr<FrontDoor> open(event_base* base, const transport::Address& listen, ssh_key host_key,
-                                         Gatekeeper::Lookup lookup, std::string* error);
+                                         Gatekeeper::Lookup lookup, ssh::ListenerLimits limits, std::string* error);
   ~FrontDoor();
 
   void add_subsystem(std::string name, std::unique_ptr<Subsystem> subsystem);
@@ -54,15 +59,22 @@ class FrontDoor {
   const std::string& fingerprint() const { return listener_->fingerprint(); }
   size_t connections() const { return listener_->connections(); }
   Gatekeeper& gatekeeper() { return gatekeeper_; }
+  const ssh::ListenerCounters& counters() const { return listener_->counters(); }
+  // Called with the wrong tokens of the last minute when they pile up.
+  void set_on_guessing(std::function<void(int misses)> cb) { on_guessing_ = std::move(cb); }
 
  private:
   class Peer;
   explicit FrontDoor(event_base* base, Gatekeeper::Lookup lookup);
   Subsystem* service_of(std::string_view user) const;
+  // A wrong token (or name) from `ip`: counted; how long its answer waits.
+  std::chrono::milliseconds miss(const std::string& ip);
 
   event_base* base_;
   Gatekeeper gatekeeper_;
   std::map<std::string, std::unique_ptr<Subsystem>, std::less<>> subsystems_;
+  std::function<void(int)> on_guessing_;
+  uint64_t alarmed_at_ = 0;
   std::unique_ptr<ssh::Listener> listener_;  // last: its connections' handlers use the above
 };
 

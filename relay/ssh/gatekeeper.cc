@@ -5,32 +5,45 @@
 #include "relay/session.h"
 
 namespace tandem::relay {
-namespace {
-
-constexpr uint32_t kRefusalDelayMinMs = 50;  // an unknown token waits this long, plus up to
-constexpr uint32_t kRefusalDelaySpreadMs = 150;
-
-}  // namespace
+void FailureLimiter::roll(Failures& f, uint64_t now) const {
+  if (f.count == 0 || now - f.since_ms >= kWindowMs) f = Failures{0, now};
+}
 
 void FailureLimiter::note_failure(const std::string& ip) {
   const uint64_t now = clock_();
-  if (failures_.size() >= kMaxTrackedAddresses) {
+  if (failures_.size() >= kMaxTrackedAddresses && !failures_.count(ip)) {
     std::erase_if(failures_, [&](const auto& kv) { return now - kv.second.since_ms >= kWindowMs; });
-    if (failures_.size() >= kMaxTrackedAddresses) failures_.clear();
+    // Still full: the newcomer is counted in the total only.
+    if (failures_.size() >= kMaxTrackedAddresses) {
+      roll(total_, now);
+      ++total_.count;
+      return;
+    }
   }
   Failures& f = failures_[ip];
-  if (f.count == 0 || now - f.since_ms >= kWindowMs) f = Failures{0, now};
+  roll(f, now);
   ++f.count;
+  roll(total_, now);
+  ++total_.count;
 }
 
-bool FailureLimiter::blocked(const std::string& ip) {
+int FailureLimiter::failures(const std::string& ip) {
   auto it = failures_.find(ip);
-  if (it == failures_.end()) return false;
-  if (clock_() - it->second.since_ms >= kWindowMs) {
-    failures_.erase(it);
-    return false;
-  }
-  return it->second.count >= kMaxFailures;
+  if (it == failures_.end()) return 0;
+  roll(it->second, clock_());
+  return it->second.count;
+}
+
+int FailureLimiter::total() {
+  roll(total_, clock_());
+  return total_.count;
+}
+
+std::chrono::milliseconds FailureLimiter::refusal_delay(const std::string& ip) {
+  const bool slow = failures(ip) >= kMaxFailures;
+  const auto base = slow ? kSlowRefusal : kRefusal;
+  const auto spread = slow ? kSlowRefusalSpread : kRefusalSpread;
+  return base + std::chrono::milliseconds(randombytes_uniform(uint32_t(spread.count()) + 1));
 }
 
 Grant Gatekeeper::authorize(std::string_view token) const {
@@ -51,6 +64,5 @@ bool Gatekeeper::admits_key(const Grant& grant, const std::string& fingerprint) 
   return s && s->options().allowed_keys.count(fingerprint) > 0;
 }
 
-uint32_t Gatekeeper::refusal_delay_ms() { return kRefusalDelayMinMs + randombytes_uniform(kRefusalDelaySpreadMs + 1); }
 
 }  // namespace tandem::relay

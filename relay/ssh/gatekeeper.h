@@ -4,6 +4,7 @@
 // so the limiter is tested without waiting.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -22,17 +23,23 @@ struct Grant {
   Role role = Role::kNone;
 };
 
-// Counts unknown tokens per address: kMaxFailures within kWindowMs and the address
-// is shut out until the window ends. Memory is bounded (kMaxTrackedAddresses).
+// Counts unknown tokens, per address and in all, in windows of kWindowMs. Memory is
+// bounded (kMaxTrackedAddresses).
 class FailureLimiter {
  public:
-  static constexpr int kMaxFailures = 10;
+  static constexpr int kMaxFailures = 10;  // then an address's misses wait kSlowRefusal
   static constexpr uint64_t kWindowMs = 60000;
   static constexpr size_t kMaxTrackedAddresses = 4096;
+  static constexpr std::chrono::milliseconds kRefusal{50}, kRefusalSpread{150};
+  static constexpr std::chrono::milliseconds kSlowRefusal{2000}, kSlowRefusalSpread{2000};
 
   explicit FailureLimiter(std::function<uint64_t()> clock) : clock_(std::move(clock)) {}
   void note_failure(const std::string& ip);
-  bool blocked(const std::string& ip);
+  // How long the answer to a miss from `ip` waits (random within its range).
+  std::chrono::milliseconds refusal_delay(const std::string& ip);
+  // Misses from `ip`, and from everywhere, in their current windows.
+  int failures(const std::string& ip);
+  int total();
   size_t tracked() const { return failures_.size(); }
 
  private:
@@ -40,8 +47,10 @@ class FailureLimiter {
     int count = 0;
     uint64_t since_ms = 0;
   };
+  void roll(Failures& f, uint64_t now) const;
   std::function<uint64_t()> clock_;
   std::unordered_map<std::string, Failures> failures_;
+  Failures total_;
 };
 
 class Gatekeeper {
@@ -57,8 +66,6 @@ class Gatekeeper {
   // Whether the session wants a listed key (no entry with the token alone).
   static bool wants_key(const Grant& grant);
   FailureLimiter& failures() { return failures_; }
-  // How long an unknown token waits for its answer: guessing is slow.
-  static uint32_t refusal_delay_ms();
 
  private:
   Lookup lookup_;

@@ -19,10 +19,10 @@ namespace {
 constexpr int kMaxAcceptsPerWakeup = 64;
 constexpr int kListenBacklog = 64;
 constexpr size_t kMaxWriteBytes = 32768;  // per channel write
+constexpr auto kOutOfFdsPause = std::chrono::milliseconds(250);
 
-Size clamp_size(int cols, int rows) {
-  return Size{uint16_t(std::clamp(cols, 1, kMaxDimension)), uint16_t(std::clamp(rows, 1, kMaxDimension))};
-}
+// A mate's terminal costs the relay its cells on every full draw: bounded by cells.
+Size clamp_size(int cols, int rows) { return Size::bounded(cols, rows); }
 
 }  // namespace
 
@@ -64,7 +64,10 @@ struct Callbacks {
   }
 
   static int shell_request(ssh_session, ssh_channel, void* userdata) {
-    return of(userdata).handler_->shell() ? 0 : 1;
+    Connection& c = of(userdata);
+    if (!c.handler_->shell()) return 1;
+    c.used();
+    return 0;
   }
 
   static int window_change(ssh_session, ssh_channel, int width, int height, int, int, void* userdata) {
@@ -77,7 +80,10 @@ struct Callbacks {
   static int exec_request(ssh_session, ssh_channel, const char*, void*) { return 1; }  // a view, not a shell
 
   static int subsystem_request(ssh_session, ssh_channel, const char* name, void* userdata) {
-    return of(userdata).handler_->subsystem(name ? name : "") ? 0 : 1;
+    Connection& c = of(userdata);
+    if (!c.handler_->subsystem(name ? name : "")) return 1;
+    c.used();
+    return 0;
   }
 
   static int data(ssh_session, ssh_channel, void* bytes, uint32_t len, int is_stderr, void* userdata) {
@@ -99,6 +105,7 @@ Connection::~Connection() {
   readable_.reset();
   writable_.reset();
   soon_.reset();
+  deadline_.reset();
   channel_.reset();
   if (poll_ && session_) ssh_event_remove_session(poll_.get(), session_.get());
   poll_.reset();
@@ -133,8 +140,13 @@ void Connection::kill() {
   service();
 }
 
+void Connection::used() { deadline_->stop(); }
+
 void Connection::flush() {
   while (!pending_.empty() && channel_ && state_ != State::kDead) {
+    // What libssh has not yet got onto the socket stays there: a peer that stops
+    // reading is owed one write more, whatever window it advertises.
+    if (ssh_get_poll_flags(session_.get()) & SSH_WRITE_PENDING) return;
     const uint32_t window = ssh_channel_window_size(channel_.get());
     if (window == 0) return;
     const size_t n = std::min<size_t>({pending_.size(), window, kMaxWriteBytes});
@@ -187,8 +199,14 @@ void Connection::service() {
 
 // ---- Listener ----
 
-Listener::Listener(event_base* base, HandlerFactory handlers, std::function<bool(const std::string&)> admit)
-    : base_(base), handlers_(std::move(handlers)), admit_(std::move(admit)), reaper_(base, [this] { reap(); }) {}
+Listener::Listener(event_base* base, HandlerFactory handlers, std::function<bool(const std::string&)> admit,
+                   ListenerLimits limits)
+    : base_(base),
+      handlers_(std::move(handlers)),
+      admit_(std::move(admit)),
+      limits_(limits),
+      reaper_(base, [this] { reap(); }),
+      resume_(base, [this] { accepting_->enable(); }) {}
 
 Listener::~Listener() {
   for (auto& c : connections_) {
@@ -200,13 +218,13 @@ Listener::~Listener() {
 
 std::unique_ptr<Listener> Listener::open(event_base* base, const transport::Address& listen, ssh_key host_key,
                                          HandlerFactory handlers, std::function<bool(const std::string&)> admit,
-                                         std::string* error) {
+                                         ListenerLimits limits, std::string* error) {
   KeyPtr key(host_key);
   if (sodium_init() < 0) {
     if (error) *error = "libsodium cannot start";
     return nullptr;
   }
-  std::unique_ptr<Listener> l(new Listener(base, std::move(handlers), std::move(admit)));
+  std::unique_ptr<Listener> l(new Listener(base, std::move(handlers), std::move(admit), limits));
   l->fd_.reset(socket(listen.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   int one = 1;
   if (l->fd_) setsockopt(l->fd_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -244,15 +262,26 @@ std::unique_ptr<Listener> Listener::open(event_base* base, const transport::Addr
 }
 
 void Listener::accept_all() {
+  ++counters_.wakeups;
   for (int i = 0; i < kMaxAcceptsPerWakeup; ++i) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     transport::UniqueFd fd(accept4(fd_.get(), reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC));
-    if (!fd) return;
+    if (!fd) {
+      if (errno == EMFILE || errno == ENFILE) {
+        // The connection waits in the backlog; the listen socket stays readable, so
+        // accepting pauses instead of spinning.
+        if (counters_.pauses++ == 0) relay::log("relay: out of file descriptors; accepting pauses a moment\n");
+        accepting_->disable();
+        resume_.start(kOutOfFdsPause);
+      }
+      return;
+    }
     int one = 1;  // keystrokes and small frames: no Nagle delay
     setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     std::unique_ptr<Connection> c(new Connection(*this, transport::Address(reinterpret_cast<sockaddr*>(&ss), len)));
-    if (admit_ && !admit_(c->ip())) continue;
+    if (!admit(*c)) continue;
+    ++counters_.accepted;
     c->session_.reset(ssh_new());
     const int raw_fd = fd.get();
     if (ssh_bind_accept_fd(bind_.get(), c->session_.get(), raw_fd) != SSH_OK) continue;
@@ -280,9 +309,32 @@ void Listener::accept_all() {
     c->writable_ = std::make_unique<transport::Watch>(base_, raw_fd, transport::Watch::For::kWrite,
                                                       [conn] { conn->service(); }, false);
     c->soon_ = std::make_unique<transport::Timer>(base_, [conn] { conn->service(); });
+    c->deadline_ = std::make_unique<transport::Timer>(base_, [this, conn] {
+      ++counters_.timed_out;
+      relay::log("relay: %s: no shell or subsystem within %lld s; closed\n", conn->peer_.c_str(),
+                 (long long)std::chrono::duration_cast<std::chrono::seconds>(limits_.until_used).count());
+      conn->kill();
+    });
+    c->deadline_->start(limits_.until_used);
     connections_.push_back(std::move(c));
     conn->service();
   }
+}
+
+// Whether there is room for one more connection, in all and from its address.
+bool Listener::admit(const Connection& c) {
+  if (connections_.size() >= limits_.max_connections) {
+    ++counters_.refused_full;
+    return false;
+  }
+  const std::string ip = c.ip();
+  const size_t from_there =
+      size_t(std::count_if(connections_.begin(), connections_.end(), [&](const auto& x) { return x->ip() == ip; }));
+  if (from_there >= limits_.max_per_address || (admit_ && !admit_(ip))) {
+    ++counters_.refused_address;
+    return false;
+  }
+  return true;
 }
 
 void Listener::reap() {

@@ -44,6 +44,23 @@ class ConnectionHandler {
   virtual void closed() {}
 };
 
+// What connections may cost: how many at once (in all and from one address), and how
+// long one may take to become useful (a shell or a subsystem) before it is closed.
+struct ListenerLimits {
+  size_t max_connections = 4096;
+  size_t max_per_address = 128;
+  std::chrono::milliseconds until_used{30000};
+};
+
+struct ListenerCounters {
+  uint64_t accepted = 0;
+  uint64_t refused_full = 0;     // over max_connections
+  uint64_t refused_address = 0;  // over max_per_address, or shut out by the owner
+  uint64_t timed_out = 0;        // never opened a shell or subsystem in time
+  uint64_t pauses = 0;           // out of file descriptors: accepting paused
+  uint64_t wakeups = 0;          // times the listen socket called: what accepting costs the loop
+};
+
 class Connection {
  public:
   enum class State { kHandshake, kOpen, kClosing, kDead };
@@ -75,6 +92,7 @@ class Connection {
       : listener_(listener), address_(address), peer_(address.to_string()) {}
   void flush();
   void watch_writes();
+  void used();  // a shell or subsystem was granted: no deadline any more
 
   Listener& listener_;
   transport::Address address_;
@@ -88,6 +106,7 @@ class Connection {
   std::unique_ptr<ConnectionHandler> handler_;
   std::unique_ptr<transport::Watch> readable_, writable_;  // destroyed before the session closes the socket
   std::unique_ptr<transport::Timer> soon_;                  // service() on the next turn of the loop
+  std::unique_ptr<transport::Timer> deadline_;              // closes it if it is never used
   Size pty_size_{80, 24};
   std::string pending_;  // bytes the channel window has not taken yet
 };
@@ -99,19 +118,22 @@ class Listener {
   // `admit` may shut an address out before any SSH is spoken. nullptr with `error`.
   static std::unique_ptr<Listener> open(event_base* base, const transport::Address& listen, ssh_key host_key,
                                         HandlerFactory handlers, std::function<bool(const std::string& ip)> admit,
-                                        std::string* error);
+                                        ListenerLimits limits, std::string* error);
   ~Listener();
 
   uint16_t port() const { return port_; }
   // The host key's fingerprint, as `ssh-keygen -l` prints it ("SHA256:...").
   const std::string& fingerprint() const { return fingerprint_; }
   size_t connections() const { return connections_.size(); }
+  const ListenerCounters& counters() const { return counters_; }
   event_base* base() const { return base_; }
 
  private:
   friend class Connection;
-  Listener(event_base* base, HandlerFactory handlers, std::function<bool(const std::string&)> admit);
+  Listener(event_base* base, HandlerFactory handlers, std::function<bool(const std::string&)> admit,
+           ListenerLimits limits);
   void accept_all();
+  bool admit(const Connection& c);
   void reap();
 
   event_base* base_;
@@ -121,8 +143,11 @@ class Listener {
   uint16_t port_ = 0;
   BindPtr bind_;
   std::string fingerprint_;
+  ListenerLimits limits_;
+  ListenerCounters counters_;
   std::unique_ptr<transport::Watch> accepting_;
   transport::Timer reaper_;
+  transport::Timer resume_;  // accepting again after running out of file descriptors
   std::list<std::unique_ptr<Connection>> connections_;
 };
 

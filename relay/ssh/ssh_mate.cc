@@ -4,6 +4,8 @@ namespace tandem::relay {
 namespace {
 
 constexpr auto kJoinNotice = std::chrono::seconds(5);
+// A resize redraws the whole terminal: however fast a mate resizes, at most this often.
+constexpr auto kResizeRedraw = std::chrono::milliseconds(50);
 
 }  // namespace
 
@@ -12,10 +14,12 @@ SshMate::SshMate(event_base* base, ssh::Connection& connection, Session& session
       session_(session),
       role_(role),
       who_(connection.peer()),
-      notice_timer_(base, [this] {
-        notice_.clear();
-        render();
-      }) {
+      notice_timer_(base,
+                    [this] {
+                      notice_.clear();
+                      render();
+                    }),
+      redraw_(base, [this] { render(); }) {
   const std::string& name = session.options().name;
   notice_ = role == Role::kReadOnly ? "tandem: read-only view of " + name + "'s session"
                                     : "tandem: you are in " + name + "'s session (read-write)";
@@ -36,7 +40,7 @@ void SshMate::show(const screen::ScreenState&) { render(); }
 void SshMate::resized() {
   shown_.reset();  // another size: draw afresh
   session_.resized(*this, connection_->pty_size());
-  render();
+  redraw_.start_if_idle(kResizeRedraw);
 }
 
 void SshMate::drained() {
@@ -46,6 +50,7 @@ void SshMate::drained() {
 void SshMate::render() {
   const screen::ScreenState* screen = session_.shown();
   if (!connection_ || connection_->state() != ssh::Connection::State::kOpen || !screen) return;
+  if (redraw_.pending()) return;  // a resize's redraw is due: that one draws
   if (connection_->pending() > 0) {
     dirty_ = true;  // draw the newest frame once this one is out, skipping those between
     return;

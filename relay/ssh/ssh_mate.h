@@ -47,6 +47,7 @@ class SshMate : public Mate {
   bool dirty_ = false;                        // a frame waits for the channel to drain
   std::string notice_;                        // over the bottom row, for a while
   transport::Timer notice_timer_;
+  transport::Timer redraw_;  // after a resize, at its pace
   std::function<void()> on_destroy_;
 };
 

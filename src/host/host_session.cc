@@ -68,6 +68,7 @@ BackendEvents HostSession::events() {
     size_limit_ = size;
     apply_size();
   };
+  e.on_notice = [this](const std::string& text) { show_notice(text, kLinksNotice); };
   e.on_links_changed = [this](const Links& links) {
     set_links(links);
     show_notice("tandem: the relay lost the session; new links: " + links_.short_links(), kLinksNotice);

@@ -109,6 +109,8 @@ void RemoteBackend::consume() {
       if (events_.on_mates_size) events_.on_mates_size(size->size);
     } else if (const auto* mate = std::get_if<statesync::MateEvent>(&e)) {
       mate_event(*mate);
+    } else if (const auto* notice = std::get_if<statesync::RelayNotice>(&e)) {
+      if (events_.on_notice) events_.on_notice(notice->text);
     }
   });
 }

@@ -15,7 +15,6 @@
 
 namespace tandem::screen {
 
-inline constexpr size_t kMaxCells = size_t(1) << 20;  // columns times rows
 
 // A block of lines that moved between two frames of the same size: lines [top, bottom]
 // of `before` scrolled up by count (or down, when count is negative). Found by row

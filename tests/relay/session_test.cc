@@ -35,11 +35,13 @@ struct FakeHost {
   std::string typed;
   std::vector<std::pair<std::string, bool>> mates;  // who, joined
   std::vector<std::optional<Size>> sizes;
+  std::vector<std::string> notices;
 
   HostEvents events() {
     return HostEvents{[this](std::string_view b) { typed += b; },
                       [this](const MateInfo& m, bool joined) { mates.emplace_back(m.who, joined); },
-                      [this](std::optional<Size> s) { sizes.push_back(s); }};
+                      [this](std::optional<Size> s) { sizes.push_back(s); },
+                      [this](const std::string& text) { notices.push_back(text); }};
   }
 };
 
