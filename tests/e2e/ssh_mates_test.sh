@@ -88,6 +88,7 @@ for i in $(seq 1 12); do
   grep -q 'no session with this token' "$work/guess.out" && told=$((told + 1))
 done
 [ "$told" = 12 ] || fail "only $told of 12 wrong tokens were told so"
+wait_for "$host" 'wrong links were tried on this relay' "the host is told of the guessing"
 late="sm-late-$$"
 SOCKETS+=("$late")
 mate "$late" "$ro_link" 80 24

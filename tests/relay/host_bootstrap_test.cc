@@ -32,9 +32,10 @@ class RelayBootstrap : public ::testing::Test {
     std::filesystem::remove_all(home_);
   }
 
-  void open_relay() {
+  void open_relay(relay::NativeLimits natives = {}) {
     relay_.reset();
     relay::RelayOptions o;
+    o.natives = natives;
     o.ssh_listen = *transport::Address::parse("127.0.0.1:0");
     o.udp_listen = *transport::Address::parse("127.0.0.1:0");
     o.secret = secret_;
@@ -78,6 +79,24 @@ class RelayBootstrap : public ::testing::Test {
     }
     client.join();
     return result;
+  }
+
+  // A native mate's bootstrap, likewise.
+  std::optional<proto::JoinAccept> join(const std::string& token) {
+    JoinLink link{token, "127.0.0.1", relay_->ssh_port(), relay_->fingerprint()};
+    std::optional<proto::JoinAccept> result;
+    std::atomic<bool> done{false};
+    std::thread client([&] {
+      result = join_bootstrap(link, &error_);
+      done = true;
+    });
+    for (int i = 0; i < 4000 && !done; ++i) transport::run_loop_for(base_.get(), std::chrono::milliseconds(5));
+    client.join();
+    return result;
+  }
+  void run_for(std::chrono::milliseconds d) {
+    const auto end = std::chrono::steady_clock::now() + d;
+    while (std::chrono::steady_clock::now() < end) transport::run_loop_for(base_.get(), std::chrono::milliseconds(5));
   }
 
   std::string home_;
@@ -197,6 +216,27 @@ TEST_F(RelayBootstrap, ForgedOrForeignResumesAreRefused) {
   auto d = ask(stolen, other_key);  // ...and the live session is not another key's either
   ASSERT_TRUE(d) << error_;
   EXPECT_NE(d->refusal(), "");
+}
+
+// Findings 1 and 5 of the relay probe: native links were handed out without limit,
+// and one nobody ever spoke on stayed (and cost CPU) until the session ended.
+TEST_F(RelayBootstrap, NativeLinksAreCappedAndOnesNobodyUsesAreLetGo) {
+  relay::NativeLimits limits;
+  limits.unheard = std::chrono::milliseconds(300);
+  limits.per_session = 2;
+  open_relay(limits);
+  relay::Session& s = relay_->create_session(relay::SessionOptions{}, HostEvents{});
+  s.publish(screen::initial_screen());
+  ASSERT_TRUE(join(s.ro_token())) << error_;
+  ASSERT_TRUE(join(s.ro_token())) << error_;
+  EXPECT_EQ(relay_->links(), 2u);
+  EXPECT_FALSE(join(s.ro_token()));
+  EXPECT_NE(error_.find("as many native mates as the relay allows"), std::string::npos) << error_;
+  EXPECT_EQ(relay_->links(), 2u);
+  // Nobody ever speaks on them: let go at their deadline (freed by the next sweep).
+  for (int i = 0; i < 60 && relay_->links() > 0; ++i) run_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(relay_->links(), 0u);
+  EXPECT_TRUE(join(s.ro_token())) << error_;  // room again
 }
 
 TEST_F(RelayBootstrap, AnotherVersionIsToldSo) {
