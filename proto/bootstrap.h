@@ -55,6 +55,8 @@ struct HostEvents {
   std::function<void(std::optional<Size>)> on_mates_size;
   // Something the host should know, in words ("wrong links are being tried here").
   std::function<void(const std::string& text)> on_notice;
+  // Whether the host can take more input now (flow control); unset: always.
+  std::function<bool()> has_room;
 };
 
 }  // namespace tandem

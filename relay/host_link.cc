@@ -5,7 +5,14 @@ namespace tandem::relay {
 HostLink::HostLink(event_base* base, transport::ServerEndpoint& endpoint, Session& session,
                    statesync::InputState pending)
     : session_(session),
-      link_(base, endpoint, std::move(pending), screen::initial_screen(), statesync::kInputSendDelayMs) {
+      link_(base, endpoint, statesync::InputState(), screen::initial_screen(), statesync::kInputSendDelayMs),
+      flow_(link_.sync()) {
+  for (uint64_t seq = pending.begin(); seq < pending.end(); ++seq) flow_.push(pending.at(seq));
+  link_.sync().set_on_acked([this] {
+    const bool was_full = !flow_.has_room();
+    flow_.pump();
+    if (was_full && flow_.has_room()) session_.input_room();
+  });
   link_.sync().set_on_incoming([this] { session_.publish(link_.sync().incoming()); });
   link_.sync().set_on_status([this](statesync::SyncStatus) {
     if (on_status_) on_status_();
@@ -18,6 +25,7 @@ HostLink::HostLink(event_base* base, transport::ServerEndpoint& endpoint, Sessio
       [this](const MateInfo& m, bool joined) { push(statesync::MateEvent{joined, m.role, m.via, m.who}); },
       [this](std::optional<Size> size) { push(statesync::MatesSize{size}); },
       [this](const std::string& text) { push(statesync::RelayNotice{text}); },
+      [this] { return flow_.has_room(); },
   });
 }
 
@@ -27,12 +35,16 @@ statesync::InputState HostLink::undelivered() const {
   const statesync::InputState& out = link_.sync().outgoing();
   statesync::InputState copy;
   for (uint64_t seq = out.begin(); seq < out.end(); ++seq) copy.push(out.at(seq));
+  flow_.append_to(copy);
   return copy;
 }
 
 void HostLink::push(statesync::InputEvent event) {
-  link_.sync().outgoing().push(std::move(event));
-  link_.sync().outgoing_changed();
+  if (const auto* keys = std::get_if<statesync::Keys>(&event)) {
+    flow_.push_keys(keys->bytes);
+  } else {
+    flow_.push(std::move(event));
+  }
 }
 
 }  // namespace tandem::relay

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "relay/session.h"
+#include "statesync/input_flow.h"
 #include "statesync/input_state.h"
 #include "statesync/sync_endpoints.h"
 
@@ -33,8 +34,10 @@ class HostLink {
  private:
   void push(statesync::InputEvent event);
 
+  using Link = statesync::EndpointSync<statesync::InputState, screen::ScreenState>;
   Session& session_;
-  statesync::EndpointSync<statesync::InputState, screen::ScreenState> link_;
+  Link link_;
+  statesync::InputFlow<Link::Connection> flow_;
   std::function<void()> on_status_;
 };
 

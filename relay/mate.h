@@ -23,6 +23,8 @@ class Mate {
   virtual MateInfo info() const = 0;
   // Still there to be told things (an ended session waits a moment for these).
   virtual bool connected() const = 0;
+  // The host can take input again (after Session::accepts_input() said no).
+  virtual void input_room() {}
 };
 
 }  // namespace tandem::relay

@@ -17,6 +17,7 @@ NativeMate::NativeMate(event_base* base, transport::ServerEndpoint& endpoint, Se
       silent_(limits.silent),
       silence_(base, [this] { check_silence(); }) {
   link_.sync().set_on_incoming([this] { consume(); });
+  link_.sync().set_quick_acks(true);
   link_.sync().set_on_status([this](statesync::SyncStatus s) {
     // The mate left. The session frees this later, never under the connection's callback.
     if (s == statesync::SyncStatus::kPeerClosed) session_.leave(*this);
@@ -73,7 +74,12 @@ void NativeMate::consume() {
       session_.resized(*this, size->size);
     }
   });
+  // The host is full: take no more from this mate (its sender holds back) until it
+  // has room. What arrived is kept: at most the mate's bytes in flight.
+  if (!session_.accepts_input()) link_.sync().set_accepting(false);
 }
+
+void NativeMate::input_room() { link_.sync().set_accepting(true); }
 
 void NativeMate::show(const screen::ScreenState& screen) { link_.sync().set_outgoing(screen); }
 

@@ -35,6 +35,7 @@ class NativeMate : public Mate {
   void end(const std::string& message) override;
   MateInfo info() const override;
   bool connected() const override;
+  void input_room() override;
 
  private:
   using Sync = statesync::EndpointSync<screen::ScreenState, statesync::InputState>;

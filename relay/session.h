@@ -89,6 +89,13 @@ class Session {
   void collect() { gone_.clear(); }
   // Keystrokes from a mate: only a read-write mate's reach the host.
   void input(const Mate& mate, std::string_view bytes);
+  // Whether the host can take more input now: mates stop reading theirs while it
+  // cannot (a big paste moves at the host's pace, with bounded memory here).
+  bool accepts_input() const { return !host_.has_room || host_.has_room(); }
+  // The host can take input again: every mate is told.
+  void input_room() {
+    for (Entry& e : mates_) e.mate->input_room();
+  }
   // A mate's terminal size: read-write mates' bound the session (see mates_size()).
   void resized(const Mate& mate, Size size);
 

@@ -14,6 +14,7 @@
 #include "src/commands.h"
 #include "src/options.h"
 #include "src/screen_view.h"
+#include "statesync/input_flow.h"
 #include "statesync/input_state.h"
 #include "statesync/sync_endpoints.h"
 
@@ -34,6 +35,7 @@ class JoinClient {
       : base_(base),
         tty_(tty),
         sync_(link.sync()),
+        flow_(link.sync()),
         view_(tty),
         pacer_(base, [this] { view_.draw(sync_.incoming()); }),
         read_only_(read_only),
@@ -49,6 +51,11 @@ class JoinClient {
         status_(base, [this] { status(); }) {
     status_.start_repeating(kStatusTick);
     sync_.set_on_incoming([this] { pacer_.request(); });
+    // A paste moves at the relay's pace: stdin is read only while there is room.
+    sync_.set_on_acked([this] {
+      flow_.pump();
+      if (flow_.has_room() && !left_) stdin_.enable();
+    });
     sync_.set_on_status([this](statesync::SyncStatus s) {
       if (s == statesync::SyncStatus::kPeerClosed || s == statesync::SyncStatus::kClosed) {
         ended_ = s == statesync::SyncStatus::kPeerClosed;
@@ -66,10 +73,7 @@ class JoinClient {
   }
 
  private:
-  void send_size() {
-    sync_.outgoing().push(statesync::Resize{tty_.size()});
-    sync_.outgoing_changed();
-  }
+  void send_size() { flow_.push(statesync::Resize{tty_.size()}); }
 
   void read_stdin() {
     char buf[4096];
@@ -101,8 +105,8 @@ class JoinClient {
       set_notice("tandem: read-only; your keys are not sent (Ctrl-^ . leaves)");
       return;
     }
-    sync_.outgoing().push(statesync::Keys{keys});
-    sync_.outgoing_changed();
+    flow_.push_keys(keys);
+    if (!flow_.has_room()) stdin_.disable();
   }
 
   void leave() {
@@ -130,6 +134,7 @@ class JoinClient {
   event_base* base_;
   LocalTerminal& tty_;
   ScreenLink::Connection& sync_;
+  statesync::InputFlow<ScreenLink::Connection> flow_;
   ScreenView view_;
   FramePacer pacer_;
   bool read_only_;

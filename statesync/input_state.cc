@@ -21,10 +21,20 @@ std::optional<Size> get_size(const proto::Resize& r) {
 
 }  // namespace
 
-void InputState::push(InputEvent event) { events_.push_back(std::move(event)); }
+size_t event_bytes(const InputEvent& e) {
+  constexpr size_t kEventBytes = 16;
+  const auto* keys = std::get_if<Keys>(&e);
+  return kEventBytes + (keys ? keys->bytes.size() : 0);
+}
+
+void InputState::push(InputEvent event) {
+  bytes_ += event_bytes(event);
+  events_.push_back(std::move(event));
+}
 
 void InputState::drop_before(uint64_t seq) {
   while (first_ < seq && !events_.empty()) {
+    bytes_ -= event_bytes(events_.front());
     events_.pop_front();
     ++first_;
   }
@@ -108,7 +118,7 @@ std::optional<DecodeError> InputState::apply_bytes(std::span<const uint8_t> byte
         return DecodeError{"unknown input event"};
     }
   }
-  for (InputEvent& e : fresh) events_.push_back(std::move(e));
+  for (InputEvent& e : fresh) push(std::move(e));
   return std::nullopt;
 }
 

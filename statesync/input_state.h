@@ -58,6 +58,9 @@ class InputState {
  public:
   void push(InputEvent event);
 
+  // What the held events weigh: their bytes (keys), and a little for each event.
+  size_t bytes() const { return bytes_; }
+
   // Sequence number the next event will get: events [begin(), end()) are held.
   uint64_t end() const { return first_ + events_.size(); }
   uint64_t begin() const { return first_; }
@@ -81,7 +84,11 @@ class InputState {
  private:
   uint64_t first_ = 0;
   std::deque<InputEvent> events_;
+  size_t bytes_ = 0;
 };
+
+// What an event weighs for flow control.
+size_t event_bytes(const InputEvent& e);
 
 // Calls `visit(event)` for each event from `cursor` on, then drops what was visited:
 // a consumer sees every event once, in order.

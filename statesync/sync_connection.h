@@ -24,6 +24,7 @@ struct SyncCounters {
   uint64_t refused_in = 0;      // malformed, wrong version, or a diff that would not apply
   uint64_t without_base_in = 0; // diffs from a state we no longer hold
   uint64_t wakeups = 0;         // timer firings: what an idle link costs the loop
+  uint64_t send_failures = 0;   // instructions the transport would not take
 };
 
 enum class SyncStatus {
@@ -59,14 +60,26 @@ class SyncConnection {
       return;
     }
     ++counters_.instructions_in;
+    const uint64_t acked = sender_.acked_num();
     sender_.process_ack(d->inst.ack_num());
+    if (sender_.acked_num() != acked && on_acked_) on_acked_();
+    // Full (the consumer cannot take more input): new data is not taken, and so not
+    // acknowledged; the peer resends it later. Acks in it were heard all the same.
+    if (!accepting_ && d->inst.new_num() > receiver_.newest_num() && d->inst.new_num() != kShutdownNum) {
+      schedule();
+      return;
+    }
     auto outcome = receiver_.handle(d->inst, std::span(reinterpret_cast<const uint8_t*>(d->diff.data()), d->diff.size()),
                                     &error);
     switch (outcome) {
       case Receiver<In>::Outcome::kNewest:
         // Data wants an ack; so does anything while the round trip is still unknown,
         // which gives both ends their first RTT samples at once.
-        if (!d->diff.empty() || !channel_.link().rtt().has_sample()) sender_.ack_soon();
+        if (quick_acks_ && d->diff.size() >= kBulkDiffBytes) {
+          sender_.ack_now();  // a paste moves a window per ack: no delay for a ride
+        } else if (!d->diff.empty() || !channel_.link().rtt().has_sample()) {
+          sender_.ack_soon();
+        }
         if (on_incoming_) on_incoming_();
         break;
       case Receiver<In>::Outcome::kShutdown:
@@ -105,6 +118,16 @@ class SyncConnection {
   In& incoming_mutable() { return receiver_.latest(); }
   void set_on_incoming(std::function<void()> cb) { on_incoming_ = std::move(cb); }
   void set_on_status(std::function<void(SyncStatus)> cb) { on_status_ = std::move(cb); }
+  // Called when the peer acknowledged more of what we sent.
+  void set_on_acked(std::function<void()> cb) { on_acked_ = std::move(cb); }
+  // Whether new incoming data is taken (flow control: a consumer that is full says
+  // no, and the peer's sender holds back, then resends).
+  void set_accepting(bool on) { accepting_ = on; }
+  bool accepting() const { return accepting_; }
+  // For the receiver of input: a bulk diff (a paste) is acknowledged at once, so the
+  // sender's flow window moves at the round trip, not at the ack delay.
+  void set_quick_acks(bool on) { quick_acks_ = on; }
+  static constexpr size_t kBulkDiffBytes = 1024;
   // For a client (host or mate): when the peer goes quiet, probe every kSilentProbeMs
   // (for kSilentProbeForMs) instead of every heartbeat, so the link is back as soon as
   // the network is.
@@ -154,7 +177,12 @@ class SyncConnection {
     if (status_ == SyncStatus::kClosed) return;
     const uint64_t ack = receiver_.peer_shut_down() ? kShutdownNum : receiver_.newest_num();
     if (std::optional<std::string> message = sender_.tick(now, timing(), ack)) {
-      channel_.send(std::span(reinterpret_cast<const uint8_t*>(message->data()), message->size()));
+      if (!channel_.send(std::span(reinterpret_cast<const uint8_t*>(message->data()), message->size()))) {
+        // Not sent (too large to seal, or nowhere to go yet): the sender resends at its
+        // retry pace, never in a loop; input is kept small enough by InputFlow.
+        ++counters_.send_failures;
+        last_error_ = "an instruction of " + std::to_string(message->size()) + " bytes could not be sent";
+      }
       ++counters_.instructions_out;
       counters_.bytes_out += message->size();
       if (receiver_.peer_shut_down()) acked_peer_shutdown_ = true;
@@ -205,6 +233,9 @@ class SyncConnection {
   transport::Timer timer_;
   std::function<void()> on_incoming_;
   std::function<void(SyncStatus)> on_status_;
+  std::function<void()> on_acked_;
+  bool accepting_ = true;
+  bool quick_acks_ = false;
   SyncStatus status_ = SyncStatus::kOpen;
   bool acked_peer_shutdown_ = false;
   uint64_t created_ = transport::now_ms();

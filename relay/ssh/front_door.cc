@@ -83,12 +83,17 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
     return true;
   }
 
-  void data(std::string_view bytes) override {
+  size_t data(std::string_view bytes) override {
     if (opened_) {
       opened_->data(*this, bytes);
     } else if (mate_) {
-      if (std::shared_ptr<Session> s = grant_.session.lock()) s->input(*mate_, bytes);
+      std::shared_ptr<Session> s = grant_.session.lock();
+      // The host is full: a read-write mate's keys wait in libssh, whose window then
+      // holds the mate back; they are read when the host has room (SshMate).
+      if (s && grant_.role == Role::kReadWrite && !s->ended() && !s->accepts_input()) return 0;
+      if (s) s->input(*mate_, bytes);
     }
+    return bytes.size();
   }
 
   void resized(Size) override {

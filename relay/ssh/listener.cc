@@ -88,10 +88,8 @@ struct Callbacks {
 
   static int data(ssh_session, ssh_channel, void* bytes, uint32_t len, int is_stderr, void* userdata) {
     Connection& c = of(userdata);
-    if (!is_stderr && c.state_ == Connection::State::kOpen) {
-      c.handler_->data(std::string_view(static_cast<const char*>(bytes), len));
-    }
-    return int(len);  // whatever the handler did with them, they are consumed
+    if (is_stderr || c.state_ != Connection::State::kOpen) return int(len);  // dropped
+    return int(c.handler_->data(std::string_view(static_cast<const char*>(bytes), len)));
   }
 
   static void gone(ssh_session, ssh_channel, void* userdata) { of(userdata).state_ = Connection::State::kDead; }
@@ -141,6 +139,17 @@ void Connection::kill() {
 }
 
 void Connection::used() { deadline_->stop(); }
+
+std::string Connection::read_unread(size_t max) {
+  std::string out(max, '\0');
+  // With data waiting in its buffer, libssh reads it without handling packets (no
+  // callback runs from in here), and reopens the peer's window as it goes.
+  const int n = channel_ && state_ == State::kOpen
+                    ? ssh_channel_read_nonblocking(channel_.get(), out.data(), uint32_t(max), 0)
+                    : 0;
+  out.resize(n > 0 ? size_t(n) : 0);
+  return out;
+}
 
 void Connection::flush() {
   while (!pending_.empty() && channel_ && state_ != State::kDead) {

@@ -36,7 +36,9 @@ class ConnectionHandler {
   // The client asked for a shell (after any pty request): true grants it.
   virtual bool shell() = 0;
   virtual bool subsystem(std::string_view name) = 0;
-  virtual void data(std::string_view bytes) = 0;
+  // Bytes on the channel; returns how many were taken. What is not taken stays with
+  // libssh, and the peer's window stays shut until read_unread() takes it.
+  virtual size_t data(std::string_view bytes) = 0;
   virtual void resized(Size size) = 0;
   // Everything queued has been written: room for more.
   virtual void drained() {}
@@ -82,6 +84,8 @@ class Connection {
   void close_after_flush();
   // Gone at once.
   void kill();
+  // Up to `max` bytes of channel data the handler did not take before.
+  std::string read_unread(size_t max);
   // Runs the connection: after any event, or when the owner changed what it queued.
   void service();
 

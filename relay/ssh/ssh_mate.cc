@@ -19,7 +19,17 @@ SshMate::SshMate(event_base* base, ssh::Connection& connection, Session& session
                       notice_.clear();
                       render();
                     }),
-      redraw_(base, [this] { render(); }) {
+      redraw_(base, [this] { render(); }),
+      unread_(base, [this] {
+        int chunks = 0;
+        for (; chunks < 64 && connection_ && session_.accepts_input(); ++chunks) {
+          const std::string keys = connection_->read_unread(16 << 10);
+          if (keys.empty()) break;
+          session_.input(*this, keys);
+        }
+        if (chunks == 64) unread_.start(std::chrono::milliseconds(0));  // more: after the loop breathes
+        if (connection_) connection_->service();
+      }) {
   const std::string& name = session.options().name;
   notice_ = role == Role::kReadOnly ? "tandem: read-only view of " + name + "'s session"
                                     : "tandem: you are in " + name + "'s session (read-write)";
@@ -36,6 +46,8 @@ bool SshMate::connected() const {
 }
 
 void SshMate::show(const screen::ScreenState&) { render(); }
+
+void SshMate::input_room() { unread_.start_if_idle(std::chrono::milliseconds(0)); }
 
 void SshMate::resized() {
   shown_.reset();  // another size: draw afresh

@@ -25,6 +25,7 @@ class SshMate : public Mate {
   void end(const std::string& message) override;
   MateInfo info() const override { return MateInfo{who_, role_, Via::kSsh}; }
   bool connected() const override;
+  void input_room() override;
 
   // The mate's terminal changed size: draw afresh at the new size.
   void resized();
@@ -48,6 +49,7 @@ class SshMate : public Mate {
   std::string notice_;                        // over the bottom row, for a while
   transport::Timer notice_timer_;
   transport::Timer redraw_;  // after a resize, at its pace
+  transport::Timer unread_;  // keys held back while the host was full: read on the loop
   std::function<void()> on_destroy_;
 };
 

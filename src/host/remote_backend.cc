@@ -85,6 +85,7 @@ bool RemoteBackend::start_link(const proto::Accepted& accepted, std::string* err
   if (!link) return false;
   link_ = std::move(link);
   link_->sync().set_on_incoming([this] { consume(); });
+  link_->sync().set_quick_acks(true);
   link_->sync().set_outgoing(latest_);
   consumed_ = 0;
   accepted_ = accepted;

@@ -41,7 +41,7 @@ struct FakeHost {
     return HostEvents{[this](std::string_view b) { typed += b; },
                       [this](const MateInfo& m, bool joined) { mates.emplace_back(m.who, joined); },
                       [this](std::optional<Size> s) { sizes.push_back(s); },
-                      [this](const std::string& text) { notices.push_back(text); }};
+                      [this](const std::string& text) { notices.push_back(text); }, nullptr};
   }
 };
 

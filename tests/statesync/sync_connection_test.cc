@@ -8,6 +8,7 @@
 #include <iterator>
 #include <random>
 
+#include "statesync/input_flow.h"
 #include "statesync/input_state.h"
 #include "statesync/sync_endpoints.h"
 #include "statesync/screen/terminal.h"
@@ -163,6 +164,41 @@ TEST(SyncConnection, SilenceIsNotShutdown) {
   EXPECT_EQ(rig.relay->status(), SyncStatus::kOpen);
   EXPECT_GE(rig.host->silent_for_ms(), 250u);
   EXPECT_FALSE(rig.relay->incoming() == host.state());
+}
+
+// Finding 2 of the relay probe: a 2 MB paste outgrew a transport message, was never
+// delivered, and was re-diffed forever. Through InputFlow it arrives whole, once, in
+// order, even with the receiver refusing more for a while (a host that is full).
+TEST(SyncConnection, ABigPasteArrivesWholeThroughInputFlowAndAFullReceiver) {
+  Rig rig(80, 24, 0, 23);
+  InputFlow<SyncConnection<InputState, ScreenState>> flow(*rig.relay);
+  rig.relay->set_on_acked([&] { flow.pump(); });
+  rig.host->set_quick_acks(true);
+  std::string paste;
+  std::mt19937 rng(5);
+  for (size_t i = 0; i < (4u << 20); ++i) paste.push_back(char('a' + rng() % 26));
+  std::string got;
+  uint64_t cursor = 0;
+  size_t most_in_flight = 0;
+  rig.host->set_on_incoming([&] {
+    for_each_new(rig.host->incoming_mutable(), cursor, [&](const InputEvent& e) { got += std::get<Keys>(e).bytes; });
+    most_in_flight = std::max(most_in_flight, rig.relay->outgoing().bytes());
+  });
+  flow.push_keys(paste);
+  EXPECT_FALSE(flow.has_room());  // a producer would stop reading now
+  rig.loop.run_for(100ms);
+  rig.host->set_accepting(false);  // full for a while
+  const size_t before = got.size();
+  rig.loop.run_for(300ms);
+  EXPECT_EQ(got.size(), before);
+  rig.host->set_accepting(true);
+  EXPECT_TRUE(rig.loop.run_until([&] { return got.size() >= paste.size(); }, 60s))
+      << got.size() << " of " << paste.size() << " bytes; relay sent " << rig.relay->counters().instructions_out
+      << ", send failures " << rig.relay->counters().send_failures << ", host refused "
+      << rig.host->counters().refused_in << " (" << rig.host->last_error() << "), host in " << rig.host->counters().instructions_in << " nobase " << rig.host->counters().without_base_in << " end " << rig.host->incoming().end() << " inflight " << rig.relay->outgoing().bytes();
+  EXPECT_TRUE(got == paste);
+  EXPECT_LE(most_in_flight, decltype(flow)::kInFlightBytes);
+  EXPECT_EQ(rig.relay->counters().send_failures, 0u);
 }
 
 // Finding 5 of the relay probe: a link handed out and never used kept diffing and
