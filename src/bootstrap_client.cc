@@ -151,13 +151,15 @@ std::optional<proto::JoinAccept> join_bootstrap(const JoinLink& link, std::strin
   if (!s) return std::nullopt;
   // The token is the user name; a session with an allow-list also wants our key
   // (ssh-agent or ~/.ssh/id_*).
+  const char* refused =
+      "the relay has no session with this token that admits us: check the link (if the session only admits "
+      "listed SSH keys, ours is not one)";
   if (ssh_userauth_none(s.get(), nullptr) != SSH_AUTH_SUCCESS &&
       ssh_userauth_publickey_auto(s.get(), nullptr, nullptr) != SSH_AUTH_SUCCESS) {
-    *error = "the relay refused us: this session only admits listed SSH keys, and ours is not one";
+    *error = refused;
     return std::nullopt;
   }
-  std::optional<std::string> body =
-      exchange(s.get(), {}, "no session with this token on the relay (or the relay does not offer native joins)", error);
+  std::optional<std::string> body = exchange(s.get(), {}, refused, error);
   if (!body) return std::nullopt;
   return parse_join_accept(*body, error);
 }

@@ -5,6 +5,10 @@
 
 namespace tandem::relay {
 
+constexpr const char* kKeyBanner =
+    "tandem: no session admits this link without an SSH key. Check the link you were given;\r\n"
+    "if it is right, the host admits only listed keys, and yours must be one of them.\r\n";
+
 // One connection: a mate (token user), a service user's caller, or a stranger.
 class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
  public:
@@ -18,20 +22,27 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
   std::string& buffer() override { return buffer_; }
 
   // ---- ConnectionHandler
+  // A token that admits without a key gets in with none. An unknown token and one
+  // whose session admits only listed keys are answered alike (no token-validity
+  // oracle): a key is asked for, and a banner says why for clients that have none.
   bool auth_none(std::string_view user) override {
     if (!same_user(user)) return false;
     if (door_.service_of(user)) return false;  // a service user proves a key
-    grant_ = door_.gatekeeper_.authorize(user);
-    if (Gatekeeper::wants_key(grant_)) {
-      grant_ = {};  // this session wants a listed key
-      return false;
+    Grant g = door_.gatekeeper_.authorize(user);
+    if (g.role != Role::kNone && !Gatekeeper::wants_key(g)) {
+      grant_ = std::move(g);
+      return true;
     }
-    // Accepted either way: an unknown token is told so in plain words on its channel.
-    return true;
+    if (!bannered_) {
+      bannered_ = true;
+      connection_.banner(kKeyBanner);
+    }
+    return false;
   }
 
-  // A service user: any key, which then names it. A mate of a session with an
-  // allow-list: the key must be on it.
+  // A service user: any key, which then names it. Anyone else proving a key gets in
+  // too; only a token whose session admits that key (or any) grants a role, and the
+  // others are told in words after a pause, unknown token or unlisted key alike.
   bool auth_key(std::string_view user, const std::string& fingerprint, bool verified) override {
     if (!same_user(user)) return false;
     if (Subsystem* s = door_.service_of(user)) {
@@ -41,9 +52,10 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
       }
       return true;
     }
+    if (!verified) return true;
     Grant g = door_.gatekeeper_.authorize(user);
-    if (!Gatekeeper::admits_key(g, fingerprint)) return false;
-    if (verified) grant_ = std::move(g);
+    const bool admitted = g.role != Role::kNone && (!Gatekeeper::wants_key(g) || Gatekeeper::admits_key(g, fingerprint));
+    grant_ = admitted ? std::move(g) : Grant{};
     return true;
   }
 
@@ -124,7 +136,9 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
   }
 
   void refuse() {
-    connection_.send("tandem: there is no session with this token; check the link you were given.\r\n");
+    connection_.send(
+        "tandem: there is no session with this token that admits you; check the link you were given\r\n"
+        "(if the host admits only listed SSH keys, yours must be one of them).\r\n");
     connection_.close_after_flush();
   }
 
@@ -133,6 +147,7 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
   Grant grant_;
   Subsystem* service_ = nullptr;  // the subsystem whose service user this is
   Subsystem* opened_ = nullptr;   // the subsystem this channel runs
+  bool bannered_ = false;
   std::string user_;
   std::string key_;
   std::string buffer_;

@@ -140,6 +140,14 @@ void Connection::kill() {
 
 void Connection::used() { deadline_->stop(); }
 
+void Connection::banner(std::string_view text) {
+  ssh_string s = ssh_string_new(text.size());
+  if (!s) return;
+  ssh_string_fill(s, text.data(), text.size());
+  ssh_send_issue_banner(session_.get(), s);
+  ssh_string_free(s);
+}
+
 std::string Connection::read_unread(size_t max) {
   std::string out(max, '\0');
   // With data waiting in its buffer, libssh reads it without handling packets (no

@@ -84,6 +84,8 @@ class Connection {
   void close_after_flush();
   // Gone at once.
   void kill();
+  // Sends an SSH banner (shown by clients before authentication ends).
+  void banner(std::string_view text);
   // Up to `max` bytes of channel data the handler did not take before.
   std::string read_unread(size_t max);
   // Runs the connection: after any event, or when the owner changed what it queued.

@@ -47,7 +47,7 @@ paste_through() {  # MATE-SOCKET NAME
   [ "$(sha256sum <"$work/got" | cut -d' ' -f1)" = "$want" ] || fail "the $name mate's paste arrived damaged ($(stat -c %s "$work/got") bytes)"
   grown=$(($(rss_kb "$relay_pid") - before))
   echo "paste via $name: $size bytes intact; relay RSS grew ${grown} KB"
-  [ "$grown" -lt 32768 ] || fail_relay "the relay grew ${grown} KB for one paste"
+  [ -n "${TANDEM_RSS_UNRELIABLE:-}" ] || [ "$grown" -lt 32768 ] || fail_relay "the relay grew ${grown} KB for one paste"
 }
 
 t "$nat" new-session -d -x 100 -y 30 "env -u TANDEM HOME=$work $tandem join '$join_rw'; sleep 60"

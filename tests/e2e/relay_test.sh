@@ -71,8 +71,13 @@ grep -q "\"address\":\"127.0.0.1:$ssh_port\"" "$work/status.json" || fail "statu
 [ "$(grep -o '"via":' "$work/status.json" | wc -l)" = 4 ] || fail "status lists not 4 mates: $(cat "$work/status.json")"
 
 # 4. Bad tokens and garbage on both ports: clean refusals, the relay serves on.
-script -qec "ssh -p $ssh_port $SSH_OPTS aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@127.0.0.1" /dev/null >"$work/bad-token.out" 2>&1 || true
+mate_key "$work"
+script -qec "ssh -p $ssh_port $SSH_OPTS $KEY_OPTS aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@127.0.0.1" /dev/null >"$work/bad-token.out" 2>&1 || true
 grep -q "no session with this token" "$work/bad-token.out" || fail "bad token: $(cat "$work/bad-token.out")"
+# Without a key, the banner says what to check.
+script -qec "ssh -o LogLevel=INFO -p $ssh_port $SSH_OPTS -o PubkeyAuthentication=no -o BatchMode=yes aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@127.0.0.1" \
+  /dev/null >"$work/bad-token-nokey.out" 2>&1 || true
+grep -q "no session admits this link without an SSH key" "$work/bad-token-nokey.out" || fail "no banner: $(cat "$work/bad-token-nokey.out")"
 head -c 65536 /dev/urandom >/dev/tcp/127.0.0.1/"$ssh_port" 2>/dev/null || true
 printf 'SSH-2.0-garbage\r\n%s\r\n' "$(head -c 3000 /dev/urandom | base64 -w0)" >/dev/tcp/127.0.0.1/"$ssh_port" 2>/dev/null || true
 for i in $(seq 1 50); do head -c $((i * 23)) /dev/urandom >/dev/udp/127.0.0.1/"$udp_port"; done

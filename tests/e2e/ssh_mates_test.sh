@@ -73,8 +73,9 @@ t "$rw" send-keys 'echo after-$((5*5))-junk' Enter
 wait_for "$host" '^after-25-junk$' "rw mate still served after garbage"
 wait_for "$ro" '^after-25-junk$' "ro mate still served after garbage"
 
-# 4. An unknown token gets a clear message and no session.
-bad_link=$(sed 's/ [a-z2-7]\{32\}@/ nosuchtoken@/' <<<"$rw_link")
+# 4. An unknown token gets a clear message and no session (a client proving a key).
+mate_key "$work"
+bad_link="$(sed 's/ [a-z2-7]\{32\}@/ nosuchtoken@/' <<<"$rw_link") $KEY_OPTS"
 mate "$bad" "$bad_link" 80 24
 wait_for "$bad" 'no session with this token' "unknown token message"
 wait_for "$bad" 'ssh-exit=' "unknown token disconnects"
@@ -84,7 +85,7 @@ wait_for "$bad" 'ssh-exit=' "unknown token disconnects"
 port=$(sed -n 's/.*-p \([0-9]*\) .*/\1/p' <<<"$rw_link" | head -1)
 told=0
 for i in $(seq 1 12); do
-  ssh $ssh_opts -p "$port" "guess$i@127.0.0.1" </dev/null >"$work/guess.out" 2>&1 || true
+  ssh $ssh_opts $KEY_OPTS -p "$port" "guess$i@127.0.0.1" </dev/null >"$work/guess.out" 2>&1 || true
   grep -q 'no session with this token' "$work/guess.out" && told=$((told + 1))
 done
 [ "$told" = 12 ] || fail "only $told of 12 wrong tokens were told so"
