@@ -238,7 +238,8 @@ bool Rig::start(bool native_mate, bool ssh_mate, std::string* error) {
   }
   // Its log goes to a file: a PTY nobody drains for a while would stall the relay.
   relay_ = Watched::spawn(base(),
-                          {"sh", "-c", "exec \"$0\" relay --listen 127.0.0.1:0 --udp-port 0 --state-dir \"$1\" 2>>\"$2\"",
+                          {"sh", "-c", "exec \"$0\" relay --listen 127.0.0.1:0 --udp-port 0 --state-dir \"$1\" --sessions-per-key 100000 "
+                          "--sessions-per-address 100000 --connections-per-address 100000 2>>\"$2\"",
                            tandem_, dir_ + "/state", dir_ + "/relay.log"},
                           {}, error);
   if (!relay_ || !run_until([&] { return relay_->raw().find("relay-fingerprint = ") != std::string::npos; },

@@ -101,7 +101,8 @@ int scale_main(const std::vector<std::string>& args) {
   // Its log goes to a file: this process drains the relay's PTY only now and then.
   auto relay = Watched::spawn(rig.base(),
                               {"sh", "-c",
-                               "exec \"$0\" relay --listen 127.0.0.1:0 --udp-port 0 --state-dir \"$1\" 2>>\"$2\"",
+                               "exec \"$0\" relay --listen 127.0.0.1:0 --udp-port 0 --state-dir \"$1\" --sessions-per-key 100000 "
+                          "--sessions-per-address 100000 --connections-per-address 100000 2>>\"$2\"",
                                tandem, rig.dir() + "/state", rig.dir() + "/relay.log"},
                               {}, &error);
   if (!relay || !rig.run_until([&] { return relay->raw().find("relay-fingerprint = ") != std::string::npos; }, 10s)) {

@@ -28,6 +28,7 @@ namespace {
 
 constexpr const char* kDefaultListen = "0.0.0.0:2222";
 constexpr Range kLinger{1, 30L * 24 * 3600};  // seconds: up to 30 days
+constexpr Range kCount{1, 1000000};
 
 }  // namespace
 
@@ -44,13 +45,20 @@ constexpr Flag kRelayFlags[] = {
     {.name = "public-host", .value = "NAME", .help = "the name in links (default: the one each host dialed)"},
     {.name = "linger", .value = "SECONDS", .help = "how long a silent host's session waits (default 3600)"},
     {.name = "user", .value = "NAME", .help = "started as root, serve as this user (default nobody)"},
+    {.name = "sessions-per-key", .value = "N", .help = "sessions one host key may have (default 32)"},
+    {.name = "sessions-per-address", .value = "N", .help = "sessions from one address (default 64)"},
+    {.name = "connections-per-address",
+     .value = "N",
+     .help = "SSH connections at once from one address (default 128)"},
 };
 
 const Command kRelay{
     .name = "relay",
     .usage =
         "[--listen ADDR:PORT] [--udp-port PORT] [--state-dir DIR]\n"
-        "[--public-host NAME] [--linger SECONDS] [--user NAME]",
+        "[--public-host NAME] [--linger SECONDS] [--user NAME]\n"
+        "[--sessions-per-key N] [--sessions-per-address N]\n"
+        "[--connections-per-address N]",
     .summary = "run a relay of your own, for many hosts",
     .description =
         "tandem relay runs a relay for many hosts, in one process: SSH bootstraps, UDP\n"
@@ -69,8 +77,16 @@ int cmd_relay(const Options& args) {
   const std::string public_host = args.value("public-host"), run_as = args.value("user", "nobody");
   std::optional<uint16_t> udp_port;  // none: the SSH port
   long linger = 3600;
+  relay::BootstrapLimits hosts;
+  ssh::ListenerLimits connections;
+  long per_key = long(hosts.sessions_per_key), per_address = long(hosts.sessions_per_address);
+  long connections_per_address = long(connections.max_per_address);
   if (std::string error; !args.port("udp-port", kAnyPort, udp_port, &error) ||
-                         !args.number("linger", kLinger, "seconds", linger, &error)) {
+                         !args.number("linger", kLinger, "seconds", linger, &error) ||
+                         !args.number("sessions-per-key", kCount, "a number", per_key, &error) ||
+                         !args.number("sessions-per-address", kCount, "a number", per_address, &error) ||
+                         !args.number("connections-per-address", kCount, "a number", connections_per_address,
+                                      &error)) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 2;
   }
@@ -97,6 +113,9 @@ int cmd_relay(const Options& args) {
   options.secret = state->secret;
   options.public_host = public_host;
   options.timeouts.linger = std::chrono::seconds(linger);
+  options.hosts = relay::BootstrapLimits{size_t(per_key), size_t(per_address)};
+  connections.max_per_address = size_t(connections_per_address);
+  options.connections = connections;
 
   transport::EventBasePtr base = transport::make_event_base();
   std::unique_ptr<relay::Relay> relay = relay::Relay::open(base.get(), options, &error);
