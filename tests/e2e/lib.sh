@@ -28,6 +28,16 @@ count() { t "$1" capture-pane -p | grep -cxE -- "$2" || true; }
 
 kill_servers() { for s in "${SOCKETS[@]}"; do t "$s" kill-server 2>/dev/null || true; done; }
 
+# cleanup_all: for `trap cleanup_all EXIT`: the tmux servers, the relay (relay_pid)
+# if one was started, and the work dir.
+relay_pid=
+cleanup_all() {
+  kill_servers
+  [ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null || true
+  rm -rf "$work" 2>/dev/null || true
+}
+fail_relay() { [ -f "$work/relay.log" ] && { echo "--- relay log"; cat "$work/relay.log"; }; fail "$@"; }
+
 # wait_file FILE PATTERN WHAT: waits, bounded (20 s), until FILE has a line matching.
 wait_file() {
   for _ in $(seq 1 400); do

@@ -10,14 +10,7 @@ work=$(mktemp -d)
 host="tp-host-$$" nat="tp-nat-$$" rw="tp-rw-$$"
 SOCKETS=("$host" "$nat" "$rw")
 source "$(dirname "$0")/lib.sh"
-relay_pid=
-cleanup() {
-  kill_servers
-  [ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null || true
-  rm -rf "$work" 2>/dev/null || true
-}
-trap cleanup EXIT
-fail_relay() { echo "--- relay log"; cat "$work/relay.log"; fail "$@"; }
+trap cleanup_all EXIT
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 start_relay "$work"

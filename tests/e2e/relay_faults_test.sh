@@ -13,14 +13,7 @@ work=$(mktemp -d)
 host="tf-host-$$" mate="tf-mate-$$" late="tf-late-$$" fresh="tf-fresh-$$"
 SOCKETS=("$host" "$mate" "$late" "$fresh")
 source "$(dirname "$0")/lib.sh"
-relay_pid=
-cleanup() {
-  kill_servers
-  [ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null || true
-  rm -rf "$work" 2>/dev/null || true
-}
-trap cleanup EXIT
-fail_relay() { [ -f "$work/relay.log" ] && { echo "--- relay log"; cat "$work/relay.log"; }; fail "$@"; }
+trap cleanup_all EXIT
 
 where="--listen 127.0.0.1:0"
 if [ "$mode" = relay ]; then
