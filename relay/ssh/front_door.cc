@@ -178,7 +178,7 @@ std::unique_ptr<FrontDoor> FrontDoor::open(event_base* base, const transport::Ad
   door->listener_ = ssh::Listener::open(
       base, listen, host_key,
       [raw](ssh::Connection& c) -> std::unique_ptr<ssh::ConnectionHandler> { return std::make_unique<Peer>(*raw, c); },
-      nullptr, limits, error);
+      limits, error);
   if (!door->listener_) return nullptr;
   return door;
 }

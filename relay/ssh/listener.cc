@@ -216,11 +216,9 @@ void Connection::service() {
 
 // ---- Listener ----
 
-Listener::Listener(event_base* base, HandlerFactory handlers, std::function<bool(const std::string&)> admit,
-                   ListenerLimits limits)
+Listener::Listener(event_base* base, HandlerFactory handlers, ListenerLimits limits)
     : base_(base),
       handlers_(std::move(handlers)),
-      admit_(std::move(admit)),
       limits_(limits),
       reaper_(base, [this] { reap(); }),
       resume_(base, [this] { accepting_->enable(); }) {}
@@ -234,14 +232,13 @@ Listener::~Listener() {
 }
 
 std::unique_ptr<Listener> Listener::open(event_base* base, const transport::Address& listen, ssh_key host_key,
-                                         HandlerFactory handlers, std::function<bool(const std::string&)> admit,
-                                         ListenerLimits limits, std::string* error) {
+                                         HandlerFactory handlers, ListenerLimits limits, std::string* error) {
   KeyPtr key(host_key);
   if (sodium_init() < 0) {
     if (error) *error = "libsodium cannot start";
     return nullptr;
   }
-  std::unique_ptr<Listener> l(new Listener(base, std::move(handlers), std::move(admit), limits));
+  std::unique_ptr<Listener> l(new Listener(base, std::move(handlers), limits));
   l->fd_.reset(socket(listen.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   int one = 1;
   if (l->fd_) setsockopt(l->fd_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -347,7 +344,7 @@ bool Listener::admit(const Connection& c) {
   const std::string ip = c.ip();
   const size_t from_there =
       size_t(std::count_if(connections_.begin(), connections_.end(), [&](const auto& x) { return x->ip() == ip; }));
-  if (from_there >= limits_.max_per_address || (admit_ && !admit_(ip))) {
+  if (from_there >= limits_.max_per_address) {
     ++counters_.refused_address;
     return false;
   }

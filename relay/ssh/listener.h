@@ -57,7 +57,7 @@ struct ListenerLimits {
 struct ListenerCounters {
   uint64_t accepted = 0;
   uint64_t refused_full = 0;     // over max_connections
-  uint64_t refused_address = 0;  // over max_per_address, or shut out by the owner
+  uint64_t refused_address = 0;  // over max_per_address
   uint64_t timed_out = 0;        // never opened a shell or subsystem in time
   uint64_t pauses = 0;           // out of file descriptors: accepting paused
   uint64_t wakeups = 0;          // times the listen socket called: what accepting costs the loop
@@ -121,9 +121,9 @@ class Listener {
  public:
   using HandlerFactory = std::function<std::unique_ptr<ConnectionHandler>(Connection&)>;
   // Listens on `listen` with `host_key` (taken over; nullptr: a fresh ed25519 key).
-  // `admit` may shut an address out before any SSH is spoken. nullptr with `error`.
+  // nullptr with `error`.
   static std::unique_ptr<Listener> open(event_base* base, const transport::Address& listen, ssh_key host_key,
-                                        HandlerFactory handlers, std::function<bool(const std::string& ip)> admit,
+                                        HandlerFactory handlers,
                                         ListenerLimits limits, std::string* error);
   ~Listener();
 
@@ -136,15 +136,13 @@ class Listener {
 
  private:
   friend class Connection;
-  Listener(event_base* base, HandlerFactory handlers, std::function<bool(const std::string&)> admit,
-           ListenerLimits limits);
+  Listener(event_base* base, HandlerFactory handlers, ListenerLimits limits);
   void accept_all();
   bool admit(const Connection& c);
   void reap();
 
   event_base* base_;
   HandlerFactory handlers_;
-  std::function<bool(const std::string&)> admit_;
   transport::UniqueFd fd_;
   uint16_t port_ = 0;
   BindPtr bind_;
