@@ -27,6 +27,8 @@ HostLink::HostLink(event_base* base, transport::ServerEndpoint& endpoint, Sessio
       [this](const std::string& text) { push(statesync::RelayNotice{text}); },
       [this] { return flow_.has_room(); },
   });
+  // Mates held back while an earlier link of this host was full may go on.
+  if (flow_.has_room()) session_.input_room();
 }
 
 HostLink::~HostLink() { session_.set_host({}); }
