@@ -33,6 +33,7 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
       grant_ = std::move(g);
       return true;
     }
+    if (g.role == Role::kNone) count_miss();  // counted here, unseen: the answer is the same
     if (!bannered_) {
       bannered_ = true;
       connection_.banner(kKeyBanner);
@@ -64,7 +65,8 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
     std::shared_ptr<Session> session = grant_.session.lock();
     if (grant_.role == Role::kNone) {
       // Told in plain words, but only after a pause: guessing is slow.
-      refusal_.start(door_.miss(connection_.ip()));
+      count_miss();
+      refusal_.start(door_.gatekeeper_.failures().refusal_delay(connection_.ip()));
       return true;
     }
     if (!session) {
@@ -87,7 +89,7 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
     if (service_) {
       if (s != service_) return false;
     } else if (grant_.role == Role::kNone) {
-      door_.miss(connection_.ip());
+      count_miss();
       return false;
     }
     if (!s->open(*this)) return false;
@@ -126,6 +128,13 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
   }
 
  private:
+  // A wrong token counts once per connection, however it shows.
+  void count_miss() {
+    if (missed_) return;
+    missed_ = true;
+    door_.miss(connection_.ip());
+  }
+
   // One user name per connection: trying several names on one costs a connection each.
   bool same_user(std::string_view user) {
     if (user_.empty()) user_ = user;
@@ -148,6 +157,7 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
   Subsystem* service_ = nullptr;  // the subsystem whose service user this is
   Subsystem* opened_ = nullptr;   // the subsystem this channel runs
   bool bannered_ = false;
+  bool missed_ = false;
   std::string user_;
   std::string key_;
   std::string buffer_;
