@@ -24,6 +24,7 @@ namespace {
 constexpr char kEscapeKey = 0x1e;                // Ctrl-^, then '.' to leave (as mosh)
 constexpr uint64_t kLostContactMs = 5000;        // say so after this much silence
 constexpr auto kStatusTick = std::chrono::milliseconds(500);
+constexpr auto kViewNotice = std::chrono::seconds(5);
 
 using ScreenLink = statesync::ClientSync<statesync::InputState, screen::ScreenState>;
 
@@ -37,7 +38,7 @@ class JoinClient {
         sync_(link.sync()),
         flow_(link.sync()),
         view_(tty),
-        pacer_(base, [this] { view_.draw(sync_.incoming()); }),
+        pacer_(base, [this] { draw(); }),
         read_only_(read_only),
         stdin_(base, STDIN_FILENO, transport::Watch::For::kRead, [this] { read_stdin(); }),
         winch_(base, SIGWINCH,
@@ -48,7 +49,10 @@ class JoinClient {
                }),
         term_(base, SIGTERM, [this] { leave(); }),
         hup_(base, SIGHUP, [this] { leave(); }),
-        status_(base, [this] { status(); }) {
+        status_(base, [this] { status(); }),
+        view_notice_(base, [this] {
+          if (view_.notice() == view_text_) set_notice({});
+        }) {
     status_.start_repeating(kStatusTick);
     sync_.set_on_incoming([this] { pacer_.request(); });
     // A paste moves at the relay's pace: stdin is read only while there is room.
@@ -125,6 +129,18 @@ class JoinClient {
     }
   }
 
+  // Draws, and says so for a while when the view shows only part of the session.
+  void draw() {
+    view_.draw(sync_.incoming());
+    const std::string text =
+        view_.viewport().partial() ? "tandem: " + view_.viewport().describe() + " follows the cursor" : "";
+    if (text == view_text_) return;
+    view_text_ = text;
+    if (text.empty() || (!view_.notice().empty() && view_.notice().rfind("tandem: view ", 0) != 0)) return;
+    set_notice(text);
+    view_notice_.start(kViewNotice);
+  }
+
   void set_notice(std::string text) {
     if (text == view_.notice()) return;
     view_.set_notice(std::move(text));
@@ -144,6 +160,8 @@ class JoinClient {
   transport::Watch stdin_;
   transport::SignalWatch winch_, term_, hup_;
   transport::Timer status_;
+  transport::Timer view_notice_;
+  std::string view_text_;  // what a partial view was last said to be
 };
 
 }  // namespace

@@ -4,7 +4,7 @@ namespace tandem {
 
 void ScreenView::draw(const screen::ScreenState& screen) {
   const Size size = tty_.size();
-  screen::ScreenState frame = screen.fitted(size.cols, size.rows);
+  screen::ScreenState frame = viewport_.frame(screen, size.cols, size.rows);
   if (!notice_.empty()) screen::overlay_notice(frame, notice_);
   std::string out;
   display_.append(shown_ ? &*shown_ : nullptr, frame, out);

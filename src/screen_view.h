@@ -1,7 +1,8 @@
 // Draws screens on the user's terminal (the host's own, or a native mate's):
-// remembers what it drew last so each frame costs only its changes, fits frames of
-// another size to the terminal, and lays a one-line notice over the bottom row when
-// there is something to say. FramePacer bounds how often it draws.
+// remembers what it drew last so each frame costs only its changes, shows a session
+// larger than the terminal through a Viewport that follows the cursor, and lays a
+// one-line notice over the bottom row when there is something to say. FramePacer
+// bounds how often it draws.
 #pragma once
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include "src/local_terminal.h"
 #include "statesync/screen/display.h"
 #include "statesync/screen/screen_state.h"
+#include "statesync/screen/viewport.h"
 #include "transport/event_loop.h"
 
 namespace tandem {
@@ -27,12 +29,15 @@ class ScreenView {
 
   void set_notice(std::string text) { notice_ = std::move(text); }
   const std::string& notice() const { return notice_; }
+  // Which part of the session the last frame showed.
+  const screen::Viewport& viewport() const { return viewport_; }
 
  private:
   LocalTerminal& tty_;
   screen::Display display_;
   std::optional<screen::ScreenState> shown_;
   std::string notice_;
+  screen::Viewport viewport_;
 };
 
 // Draws at most every kFrameMs: a burst of changes costs one frame, and the first

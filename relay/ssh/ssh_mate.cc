@@ -68,7 +68,17 @@ void SshMate::render() {
     return;
   }
   const Size size = connection_->pty_size();
-  screen::ScreenState frame = screen->fitted(size.cols, size.rows);
+  screen::ScreenState frame = viewport_.frame(*screen, size.cols, size.rows);
+  // A view smaller than the session follows the cursor, and says so for a while.
+  const std::string view = viewport_.partial() ? viewport_.describe() + " follows the cursor" : "";
+  if (view != view_text_) {
+    view_text_ = view;
+    if (!view.empty()) {
+      // Short enough for a small terminal's bottom line; it says the role too.
+      notice_ = std::string("tandem: ") + role_name(role_) + "; " + view;
+      notice_timer_.start(kJoinNotice);
+    }
+  }
   if (!notice_.empty()) screen::overlay_notice(frame, notice_);
   std::string out;
   display_.append(shown_ ? &*shown_ : nullptr, frame, out);

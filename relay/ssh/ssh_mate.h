@@ -12,6 +12,7 @@
 #include "relay/session.h"
 #include "relay/ssh/listener.h"
 #include "statesync/screen/display.h"
+#include "statesync/screen/viewport.h"
 #include "transport/event_loop.h"
 
 namespace tandem::relay {
@@ -44,6 +45,8 @@ class SshMate : public Mate {
   Role role_;
   std::string who_;
   screen::Display display_;
+  screen::Viewport viewport_;
+  std::string view_text_;  // what a partial view was last said to be
   std::optional<screen::ScreenState> shown_;  // what the mate's terminal shows
   bool dirty_ = false;                        // a frame waits for the channel to drain
   std::string notice_;                        // over the bottom row, for a while

@@ -225,21 +225,44 @@ ScreenState ScreenState::with_scrollback(size_t lines) const {
   return copy;
 }
 
-ScreenState ScreenState::fitted(int cols, int rows) const {
-  if (this->cols() == cols && this->rows() == rows) return *this;
+ScreenState ScreenState::window(int x0, int y0, int cols, int rows) const {
+  if (x0 == 0 && y0 == 0 && this->cols() == cols && this->rows() == rows) return *this;
   ScreenState out(cols, rows, 0);
-  for (int y = 0; y < std::min(rows, this->rows()); ++y) {
-    if (cols == this->cols()) {
-      out.fb.set_row(y, fb.row_ref(y));
+  for (int y = 0; y < rows && y0 + y < this->rows(); ++y) {
+    const Row& src = fb.row(y0 + y);
+    if (x0 == 0 && cols == this->cols()) {
+      out.fb.set_row(y, fb.row_ref(y0 + y));  // shared: the display still sees scrolls
       continue;
     }
-    auto row = std::make_shared<Row>(fb.row(y));
-    row->resize(cols);
+    if (x0 == 0) {
+      auto row = std::make_shared<Row>(src);
+      row->resize(cols);
+      out.fb.set_row(y, std::move(row));
+      continue;
+    }
+    auto row = std::make_shared<Row>(cols);
+    const int n = std::min(cols, this->cols() - x0);
+    for (int x = 0; x < n; ++x) {
+      const Cell& c = src.cell(x0 + x);
+      // Half a wide character (its right half at the left edge, its left half at the
+      // right edge) is shown as a blank in its colours.
+      if ((x == 0 && c.width == 0) || (x == cols - 1 && c.width == 2)) {
+        row->at(x) = Cell::blank(c.bg);
+      } else if (c.is_cluster()) {
+        Cell plain = c;  // its cluster index is the source row's: set afresh here
+        plain.ch = U' ';
+        row->at(x) = plain;
+        row->set_cluster(x, src.text_at(x0 + x));
+      } else {
+        row->at(x) = c;
+      }
+    }
+    row->wrapped = src.wrapped && x0 + cols >= this->cols();
     out.fb.set_row(y, std::move(row));
   }
   out.cursor = cursor;
-  out.cursor.x = std::min(cursor.x, cols - 1);
-  out.cursor.y = std::min(cursor.y, rows - 1);
+  out.cursor.x = std::clamp(cursor.x - x0, 0, cols - 1);
+  out.cursor.y = std::clamp(cursor.y - y0, 0, rows - 1);
   out.modes = modes;
   out.title = title;
   return out;

@@ -92,7 +92,11 @@ class ScreenState {
   ScreenState with_scrollback(size_t lines) const;
   // This screen in a terminal of another size: cropped or padded from the top left,
   // the cursor kept inside (a viewer whose window differs from the session's).
-  ScreenState fitted(int cols, int rows) const;
+  ScreenState fitted(int cols, int rows) const { return window(0, 0, cols, rows); }
+  // The cols x rows part of this screen whose top left is (x0, y0), padded with
+  // blanks where it reaches past the edge; a wide character cut by the window's
+  // edge becomes a blank; the cursor is kept inside.
+  ScreenState window(int x0, int y0, int cols, int rows) const;
 };
 
 // The screen every sync connection starts from, on both ends.

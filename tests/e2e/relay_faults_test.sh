@@ -82,5 +82,21 @@ t "$fresh" kill-server
 for _ in $(seq 1 200); do [ "$(ls /proc/"$pid"/fd | wc -l)" -le "$fds_before" ] && break; sleep 0.05; done
 [ "$(ls /proc/"$pid"/fd | wc -l)" -le "$fds_before" ] || fail "fds: $fds_before before the resets, $(ls /proc/"$pid"/fd | wc -l) after"
 
+# 4. A mate smaller than the session sees where the host types (issue 12): its view
+#    follows the cursor, and says so.
+small="tf-small-$$" smallnat="tf-smallnat-$$"
+SOCKETS+=("$small" "$smallnat")
+t "$host" send-keys 'clear; seq 1 60; echo end-of-$((30*2))' Enter
+wait_for "$host" '^end-of-60$' "the host's output"
+t "$small" new-session -d -x 60 -y 12 "$ro_link $SSH_OPTS; sleep 60"
+join_ro=$(sed -n 's/^join-ro //p' "$work/links")
+t "$smallnat" new-session -d -x 60 -y 12 "env -u TANDEM HOME=$work $tandem join '$join_ro'; sleep 60"
+for m in "$small" "$smallnat"; do
+  wait_for "$m" '^end-of-60$' "a 60x12 mate ($m) sees the last lines"
+  wait_for "$m" 'view 60x12 of 100x30' "a 60x12 mate ($m) is told its view is partial"
+done
+t "$host" send-keys 'echo typed-at-the-bottom' Enter
+wait_for "$small" '^typed-at-the-bottom$' "the small view follows the typing"
+
 t "$host" send-keys 'exit' Enter
 echo "relay faults ($mode): passed"

@@ -1,0 +1,31 @@
+// The part of a session's screen that a view of another size shows. A view smaller
+// than the session follows the cursor as tmux 3 pans: the origin moves only as far as
+// keeps the cursor inside, so the typing is always in sight and the view does not
+// jump about. A view larger than the session shows all of it, and its edge.
+#pragma once
+
+#include <string>
+
+#include "statesync/screen/screen_state.h"
+
+namespace tandem::screen {
+
+class Viewport {
+ public:
+  // The frame for a view of cols x rows onto `session`, after moving the origin.
+  ScreenState frame(const ScreenState& session, int cols, int rows);
+
+  int x() const { return x_; }
+  int y() const { return y_; }
+  // Whether the last frame showed only part of the session.
+  bool partial() const { return partial_; }
+  // "view 80x24 of 120x40", for a partial view.
+  std::string describe() const;
+
+ private:
+  int x_ = 0, y_ = 0;
+  bool partial_ = false;
+  int view_cols_ = 0, view_rows_ = 0, session_cols_ = 0, session_rows_ = 0;
+};
+
+}  // namespace tandem::screen

@@ -1,0 +1,81 @@
+// A view smaller than the session follows the cursor as tmux 3 pans (issue 12, point
+// 1): the origin moves only when the cursor would leave the view; a larger view shows
+// the whole session and its edge. Windows keep characters whole.
+#include "statesync/screen/viewport.h"
+
+#include <gtest/gtest.h>
+
+#include "statesync/screen/display.h"
+#include "tests/statesync/screen/screen_text.h"
+
+namespace tandem::screen {
+namespace {
+
+using testing::run;
+using testing::screen_lines;
+
+// A 40x10 session that printed `n` numbered lines: the cursor is on the last row.
+Terminal numbered(int n) {
+  std::string out;
+  for (int i = 1; i <= n; ++i) out += "line " + std::to_string(i) + "\r\n";
+  out += "$ ";
+  return run(40, 10, out);
+}
+
+TEST(Viewport, ASmallerViewShowsWhereTheCursorIs) {
+  Terminal t = numbered(30);
+  Viewport v;
+  const ScreenState f = v.frame(t.state(), 40, 4);
+  EXPECT_TRUE(v.partial());
+  EXPECT_EQ(v.describe(), "view 40x4 of 40x10");
+  EXPECT_EQ(screen_lines(f), (std::vector<std::string>{"line 28", "line 29", "line 30", "$"}));
+  EXPECT_EQ(f.cursor.y, 3);
+  EXPECT_EQ(f.cursor.x, 2);
+}
+
+TEST(Viewport, TheViewMovesOnlyWhenTheCursorWouldLeaveIt) {
+  Terminal t = numbered(30);
+  Viewport v;
+  v.frame(t.state(), 40, 4);
+  EXPECT_EQ(v.y(), 6);
+  t.write("\x1b[8;1H");  // the cursor goes up, still inside the view (rows 6-9)
+  v.frame(t.state(), 40, 4);
+  EXPECT_EQ(v.y(), 6);
+  t.write("\x1b[2;1H");  // above it: the view follows, just far enough
+  v.frame(t.state(), 40, 4);
+  EXPECT_EQ(v.y(), 1);
+  t.write("\x1b[4;1H");
+  v.frame(t.state(), 40, 4);
+  EXPECT_EQ(v.y(), 1);
+}
+
+TEST(Viewport, ANarrowerViewPansSidewaysAndKeepsWideCharactersWhole) {
+  Terminal t = run(40, 3, std::string(30, '.') + "\xe4\xb8\xad\xe6\x96\x87 end");  // 中文 at columns 30-33
+  Viewport v;
+  const ScreenState f = v.frame(t.state(), 10, 3);
+  EXPECT_EQ(v.x(), 29);  // the cursor (column 38) is inside, at the view's right edge
+  EXPECT_EQ(screen_lines(f)[0], ".\xe4\xb8\xad\xe6\x96\x87 end");
+  EXPECT_EQ(f.cursor.x, 9);
+  // A window that cuts a wide character shows a blank for the half it has.
+  const ScreenState cut = t.state().window(31, 0, 4, 3);
+  EXPECT_EQ(screen_lines(cut)[0], " \xe6\x96\x87");
+  // Whatever the window, the display draws it faithfully.
+  Terminal viewer(10, 3);
+  viewer.write(Display().initial(f));
+  EXPECT_TRUE(same_display(viewer.state(), f));
+}
+
+TEST(Viewport, ALargerViewShowsTheWholeSessionAndItsEdge) {
+  Terminal t = numbered(30);
+  Viewport v;
+  const ScreenState f = v.frame(t.state(), 60, 20);
+  EXPECT_FALSE(v.partial());
+  EXPECT_EQ(v.x(), 0);
+  EXPECT_EQ(v.y(), 0);
+  EXPECT_EQ(f.rows(), 20);
+  EXPECT_EQ(screen_lines(f)[9], "$");
+  EXPECT_EQ(screen_lines(f)[10], "");
+}
+
+}  // namespace
+}  // namespace tandem::screen
