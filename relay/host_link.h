@@ -1,7 +1,9 @@
 // A host elsewhere, attached to its session on the relay: the host's screen arrives
 // by UDP state sync and is published to the session; the session's HostEvents
 // (read-write keystrokes, mates coming and going, the smallest read-write size) go
-// back to the host as typed input events, each delivered once and in order.
+// back to the host as typed input events, each delivered once and in order, through
+// an InputFlow: a paste moves at the host's pace, and the session is told when the
+// host is full (mates then hold back) and when it has room again.
 #pragma once
 
 #include <memory>

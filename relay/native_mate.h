@@ -1,7 +1,10 @@
 // A native mate (`tandem join`): its own encrypted UDP link, handed over by the SSH
 // bootstrap, and a sync connection that sends it the session's screen and brings
-// back its input. It roams and survives silence; only the shutdown handshake (the
-// mate leaving, or the session ending) removes it.
+// back its input. It roams and survives silence up to a limit: the shutdown
+// handshake (the mate leaving, or the session ending) removes it, and so does a link
+// nobody ever spoke on (after NativeLimits::unheard) or one silent for as long as a
+// host may be (NativeLimits::silent). While the host cannot take more input, the
+// mate's input is not accepted (its sender holds back) until the session has room.
 #pragma once
 
 #include <memory>

@@ -3,6 +3,8 @@
 // the peer's incoming state is rebuilt from theirs, and a callback says when it
 // changed. Shutdown is a handshake (both sides learn the other is gone), distinct
 // from silence (the peer has not been heard for a while), which is only reported.
+// For flow control, a consumer can stop accepting new data (the peer then resends
+// it later) and learns when the peer acknowledged more (see InputFlow).
 #pragma once
 
 #include <event2/event.h>

@@ -5,7 +5,9 @@
 //
 // A connection moves through one state: handshake -> open -> (closing ->) dead. It
 // is removed from the event loop before libssh closes its socket, and freed on the
-// next turn of the loop, never under its own callback.
+// next turn of the loop, never under its own callback. What connections may cost is
+// bounded (ListenerLimits): how many, from one address, and how long one may stay
+// unused; a peer that stops reading is owed one write more, whatever its window.
 #pragma once
 
 #include <libssh/callbacks.h>
