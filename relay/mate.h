@@ -21,6 +21,8 @@ class Mate {
   // The session is over: tell the mate `message`, then let it go.
   virtual void end(const std::string& message) = 0;
   virtual MateInfo info() const = 0;
+  // Its role alone (asked on every keystroke: cheaper than info()).
+  virtual Role role() const { return info().role; }
   // Still there to be told things (an ended session waits a moment for these).
   virtual bool connected() const = 0;
   // The host can take input again (after Session::accepts_input() said no).

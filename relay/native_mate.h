@@ -37,6 +37,7 @@ class NativeMate : public Mate {
   void show(const screen::ScreenState& screen) override;
   void end(const std::string& message) override;
   MateInfo info() const override;
+  Role role() const override { return role_; }
   bool connected() const override;
   void input_room() override;
 

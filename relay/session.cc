@@ -120,13 +120,13 @@ void Session::leave(Mate& mate) {
 
 void Session::input(const Mate& mate, std::string_view bytes) {
   // A read-only mate's input stops here, whatever it sends.
-  if (ended_ || mate.info().role != Role::kReadWrite || !host_.on_input) return;
+  if (ended_ || mate.role() != Role::kReadWrite || !host_.on_input) return;
   host_.on_input(bytes);
 }
 
 void Session::resized(const Mate& mate, Size size) {
   Entry* e = find(mate);
-  if (!e || mate.info().role != Role::kReadWrite) return;  // read-only viewers never shrink the session
+  if (!e || mate.role() != Role::kReadWrite) return;  // read-only viewers never shrink the session
   e->size = Size{std::max(size.cols, kSmallestMateSize.cols), std::max(size.rows, kSmallestMateSize.rows)};
   update_mates_size();
 }

@@ -25,6 +25,7 @@ class SshMate : public Mate {
   void show(const screen::ScreenState& screen) override;
   void end(const std::string& message) override;
   MateInfo info() const override { return MateInfo{who_, role_, Via::kSsh}; }
+  Role role() const override { return role_; }
   bool connected() const override;
   void input_room() override;
 

@@ -63,36 +63,30 @@ class RelayBootstrap : public ::testing::Test {
     r->set_previous_link_id(a.accepted().link_id());
   }
 
-  // Bootstraps on a thread while the relay's loop runs here; bounded.
-  std::optional<proto::HostAccept> ask(const proto::HostHello& h, const std::string& identity = "") {
-    RelayAddress where{"127.0.0.1", relay_->ssh_port(), relay_->fingerprint(), identity};
-    std::optional<proto::HostAccept> result;
+  // Runs a blocking client call on a thread while the relay's loop runs here; bounded.
+  template <class Call>
+  auto on_thread(Call call) {
+    decltype(call()) result;
     std::atomic<bool> done{false};
     std::thread client([&] {
-      result = host_bootstrap(where, h, &error_);
-      done = true;
-    });
-    for (int i = 0; i < 4000 && !done; ++i) {
-      timeval tv{0, 5000};
-      event_base_loopexit(base_.get(), &tv);
-      event_base_dispatch(base_.get());
-    }
-    client.join();
-    return result;
-  }
-
-  // A native mate's bootstrap, likewise.
-  std::optional<proto::JoinAccept> join(const std::string& token) {
-    JoinLink link{token, "127.0.0.1", relay_->ssh_port(), relay_->fingerprint()};
-    std::optional<proto::JoinAccept> result;
-    std::atomic<bool> done{false};
-    std::thread client([&] {
-      result = join_bootstrap(link, &error_);
+      result = call();
       done = true;
     });
     for (int i = 0; i < 4000 && !done; ++i) transport::run_loop_for(base_.get(), std::chrono::milliseconds(5));
     client.join();
     return result;
+  }
+
+  // A host's bootstrap.
+  std::optional<proto::HostAccept> ask(const proto::HostHello& h, const std::string& identity = "") {
+    RelayAddress where{"127.0.0.1", relay_->ssh_port(), relay_->fingerprint(), identity};
+    return on_thread([&] { return host_bootstrap(where, h, &error_); });
+  }
+
+  // A native mate's bootstrap.
+  std::optional<proto::JoinAccept> join(const std::string& token) {
+    JoinLink link{token, "127.0.0.1", relay_->ssh_port(), relay_->fingerprint()};
+    return on_thread([&] { return join_bootstrap(link, &error_); });
   }
   void run_for(std::chrono::milliseconds d) {
     const auto end = std::chrono::steady_clock::now() + d;
@@ -148,7 +142,6 @@ TEST_F(RelayBootstrap, ResumeKeepsTheSessionAndItsLink) {
   ASSERT_EQ(second->refusal(), "");
   EXPECT_NE(second->accepted().outcome(), proto::NEW_SESSION);
   EXPECT_EQ(second->accepted().outcome(), proto::SAME_LINK);
-  
   EXPECT_EQ(second->accepted().link_id(), first->accepted().link_id());
   EXPECT_EQ(second->accepted().rw_token(), first->accepted().rw_token());
   EXPECT_EQ(second->accepted().ro_token(), first->accepted().ro_token());
