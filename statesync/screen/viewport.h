@@ -1,7 +1,9 @@
 // The part of a session's screen that a view of another size shows. A view smaller
 // than the session follows the cursor as tmux 3 pans: the origin moves only as far as
 // keeps the cursor inside, so the typing is always in sight and the view does not
-// jump about. A view larger than the session shows all of it, and its edge.
+// jump about; sideways, it also returns to the left edge whenever the cursor fits
+// there, so a prompt and the lines a program prints are seen from their start. A
+// view larger than the session shows all of it, and its edge.
 #pragma once
 
 #include <string>

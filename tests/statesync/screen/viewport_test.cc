@@ -65,6 +65,26 @@ TEST(Viewport, ANarrowerViewPansSidewaysAndKeepsWideCharactersWhole) {
   EXPECT_TRUE(same_display(viewer.state(), f));
 }
 
+TEST(Viewport, SidewaysTheViewReturnsToTheLeftEdgeWhenTheCursorFitsThere) {
+  // A long command line pans the view right; the next frame already shows the output
+  // and a new prompt (the carriage returns fell between frames): it is seen whole.
+  Terminal t = run(40, 4, "$ " + std::string(30, 'x'));
+  Viewport v;
+  v.frame(t.state(), 20, 4);
+  EXPECT_EQ(v.x(), 13);
+  t.write("\r\nfrom-2-host\r\n$ ");
+  const ScreenState f = v.frame(t.state(), 20, 4);
+  EXPECT_EQ(v.x(), 0);
+  EXPECT_EQ(screen_lines(f)[1], "from-2-host");
+  // Past the view's width the tmux rule holds: no jump while the cursor stays inside.
+  t.write(std::string(25, 'y'));  // column 27
+  v.frame(t.state(), 20, 4);
+  EXPECT_EQ(v.x(), 8);
+  t.write("\b\b\b");  // column 24: still inside [8, 28)
+  v.frame(t.state(), 20, 4);
+  EXPECT_EQ(v.x(), 8);
+}
+
 TEST(Viewport, ALargerViewShowsTheWholeSessionAndItsEdge) {
   Terminal t = numbered(30);
   Viewport v;
