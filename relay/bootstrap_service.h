@@ -34,6 +34,7 @@ struct HostCaller {
 struct BootstrapLimits {
   size_t sessions_per_key = 32;
   size_t sessions_per_address = 64;
+  size_t history_lines = screen::kDefaultHistoryLines;  // scrollback a session keeps for late joiners
 };
 
 // What the bootstrap needs of the relay's sessions and links.

@@ -5,7 +5,8 @@ namespace tandem::relay {
 HostLink::HostLink(event_base* base, transport::ServerEndpoint& endpoint, Session& session,
                    statesync::InputState pending)
     : session_(session),
-      link_(base, endpoint, statesync::InputState(), screen::initial_screen(), statesync::kInputSendDelayMs),
+      link_(base, endpoint, statesync::InputState(), screen::initial_screen(session.options().history),
+            statesync::kInputSendDelayMs),
       flow_(link_.sync()) {
   for (uint64_t seq = pending.begin(); seq < pending.end(); ++seq) flow_.push(pending.at(seq));
   link_.sync().set_on_acked([this] {

@@ -39,7 +39,7 @@ Role Session::role_of(std::string_view token) const {
 }
 
 void Session::publish(const screen::ScreenState& screen) {
-  screen_ = screen.with_scrollback(0);
+  screen_ = screen.with_scrollback(options_.history);
   has_screen_ = true;
   republish();
 }

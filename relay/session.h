@@ -28,6 +28,7 @@ struct SessionOptions {
   std::string name = "the host";          // join notices say "read-only view of NAME's session"
   bool read_only_only = false;            // no read-write token at all
   std::set<std::string> allowed_keys;     // mates must prove one of these keys (empty: none asked)
+  size_t history = screen::kDefaultHistoryLines;  // lines of scrollback kept for mates and late joiners
 };
 
 // How long a silent host is waited for.

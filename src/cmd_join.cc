@@ -73,6 +73,7 @@ class JoinClient {
   bool run() {
     pacer_.draw_now();
     event_base_dispatch(base_);
+    view_.leave();
     return ended_;
   }
 
@@ -222,7 +223,8 @@ int cmd_join(const Options& args) {
 
   transport::EventBasePtr base = transport::make_event_base();
   std::unique_ptr<ScreenLink> sync = ScreenLink::open(base.get(), *udp, key, accept->link_id(), statesync::InputState(),
-                                                      screen::initial_screen(), statesync::kInputSendDelayMs, {}, &error);
+                                                      screen::initial_screen(screen::kMaxHistoryLines),
+                                                      statesync::kInputSendDelayMs, {}, &error);
   if (!sync) {
     std::fprintf(stderr, "tandem join: %s\n", error.c_str());
     return 1;

@@ -29,6 +29,7 @@ namespace {
 constexpr const char* kDefaultListen = "0.0.0.0:2222";
 constexpr Range kLinger{1, 30L * 24 * 3600};  // seconds: up to 30 days
 constexpr Range kCount{1, 1000000};
+constexpr Range kHistory{0, long(screen::kMaxHistoryLines)};
 
 }  // namespace
 
@@ -47,6 +48,10 @@ constexpr Flag kRelayFlags[] = {
     {.name = "user", .value = "NAME", .help = "started as root, serve as this user (default nobody)"},
     {.name = "sessions-per-key", .value = "N", .help = "sessions one host key may have (default 32)"},
     {.name = "sessions-per-address", .value = "N", .help = "sessions from one address (default 64)"},
+    {.name = "history",
+     .value = "LINES",
+     .help = "scrollback each session keeps for late joiners, at most\n"
+             "(default 1000; hosts may ask for less)"},
     {.name = "connections-per-address",
      .value = "N",
      .help = "SSH connections at once from one address (default 128)"},
@@ -58,7 +63,7 @@ const Command kRelay{
         "[--listen ADDR:PORT] [--udp-port PORT] [--state-dir DIR]\n"
         "[--public-host NAME] [--linger SECONDS] [--user NAME]\n"
         "[--sessions-per-key N] [--sessions-per-address N]\n"
-        "[--connections-per-address N]",
+        "[--connections-per-address N] [--history LINES]",
     .summary = "run a relay of your own, for many hosts",
     .description =
         "tandem relay runs a relay for many hosts, in one process: SSH bootstraps, UDP\n"
@@ -81,10 +86,12 @@ int cmd_relay(const Options& args) {
   ssh::ListenerLimits connections;
   long per_key = long(hosts.sessions_per_key), per_address = long(hosts.sessions_per_address);
   long connections_per_address = long(connections.max_per_address);
+  long history = long(hosts.history_lines);
   if (std::string error; !args.port("udp-port", kAnyPort, udp_port, &error) ||
                          !args.number("linger", kLinger, "seconds", linger, &error) ||
                          !args.number("sessions-per-key", kCount, "a number", per_key, &error) ||
                          !args.number("sessions-per-address", kCount, "a number", per_address, &error) ||
+                         !args.number("history", kHistory, "lines", history, &error) ||
                          !args.number("connections-per-address", kCount, "a number", connections_per_address,
                                       &error)) {
     std::fprintf(stderr, "%s\n", error.c_str());
@@ -113,7 +120,7 @@ int cmd_relay(const Options& args) {
   options.secret = state->secret;
   options.public_host = public_host;
   options.timeouts.linger = std::chrono::seconds(linger);
-  options.hosts = relay::BootstrapLimits{size_t(per_key), size_t(per_address)};
+  options.hosts = relay::BootstrapLimits{size_t(per_key), size_t(per_address), size_t(history)};
   connections.max_per_address = size_t(connections_per_address);
   options.connections = connections;
 

@@ -19,6 +19,7 @@ namespace tandem {
 namespace {
 
 constexpr const char* kDefaultListen = "0.0.0.0:2222";
+constexpr Range kHistory{0, long(screen::kMaxHistoryLines)};
 
 // "user@machine": how mates' join notices name the host.
 std::string host_name() {
@@ -70,6 +71,9 @@ bool read_options(const Options& args, BackendOptions& b, HostOptions& h, std::v
   if (args.has("allow") && !ssh::read_authorized_keys(args.value("allow"), b.allowed_keys, error)) {
     return fail("--allow: " + *error);
   }
+  long history = long(b.history);
+  if (!args.number("history", kHistory, "lines", history, error)) return false;
+  b.history = size_t(history);
   b.name = host_name();
   h.links_file = args.value("links-file");
   command = args.command().empty() ? config->command : args.command();
@@ -105,6 +109,10 @@ constexpr Flag kShareFlags[] = {
      .help = "host (the default): the session is the host's size;\n"
              "smallest: the smallest read-write terminal's\n"
              "(read-only mates never shrink it)"},
+    {.name = "history",
+     .value = "LINES",
+     .help = "scrollback mates get, late joiners too (default 1000,\n"
+             "at most 10000; 0: none)"},
     {.name = "udp-endpoint", .value = "ADDR:PORT", .help = "send UDP here, not to the relay (tests, odd networks)"},
 };
 
@@ -113,7 +121,8 @@ const Command kShare{
     .usage =
         "[--read-only] [--allow FILE] [--size host|smallest]\n"
         "[--relay HOST[:PORT]] [--local] [--listen ADDR:PORT]\n"
-        "[--links-file PATH] [-- COMMAND [ARGS...]]",
+        "[--history LINES] [--links-file PATH]\n"
+        "[-- COMMAND [ARGS...]]",
     .summary = "share your shell (or COMMAND) with mates; the default",
     .description =
         "tandem shares your shell (or COMMAND): it runs on a PTY through tandem's own\n"

@@ -40,7 +40,10 @@ void on_fatal_signal(int sig) {
 // Every mode a session can turn on in the user's terminal, turned off again.
 constexpr const char* kResetModes =
     "\x1b[?1l\x1b>\x1b[?2004l\x1b[?9l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1004l\x1b[?1005l\x1b[?1006l"
-    "\x1b[?1015l\x1b[?5l\x1b[?12l\x1b[0 q\x1b[m\x1b[r\x1b[?25h";
+    "\x1b[?1015l\x1b[?5l\x1b[?12l\x1b[0 q\x1b[m\x1b[r\x1b[?25h"
+    // Back to the normal screen if a full-screen program left us on the alternate one
+    // (1047, not 1049: no saved cursor to jump to).
+    "\x1b[?1047l";
 
 }  // namespace
 
@@ -50,13 +53,9 @@ bool LocalTerminal::open(std::string* error) {
     return false;
   }
   int errret = 0;
-  std::string enter, leave = kResetModes;
+  std::string leave = kResetModes;
   if (setupterm(nullptr, STDOUT_FILENO, &errret) == 0) {
-    const char* smcup = tigetstr("smcup");
-    const char* rmcup = tigetstr("rmcup");
     const char* ech = tigetstr("ech");
-    if (smcup && smcup != reinterpret_cast<char*>(-1)) enter = smcup;
-    if (rmcup && rmcup != reinterpret_cast<char*>(-1)) leave += rmcup;
     // tmux and screen lack `ech` in terminfo but implement it; others may not.
     const char* term = std::getenv("TERM");
     bool known = term && (std::strncmp(term, "xterm", 5) == 0 || std::strncmp(term, "tmux", 4) == 0 ||
@@ -80,7 +79,6 @@ bool LocalTerminal::open(std::string* error) {
   tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
   active_ = g_active = true;
   for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL}) signal(sig, on_fatal_signal);
-  write(enter);
   return true;
 }
 

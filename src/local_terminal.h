@@ -1,5 +1,6 @@
-// The user's own terminal, where the host draws its session: raw mode, the
-// alternate screen, its size, and a guaranteed restore on every way out.
+// The user's own terminal, where the host (or a native mate) draws its session: raw
+// mode, its size, and a guaranteed restore on every way out. The session is drawn on
+// the normal screen, so the terminal's own scrollback gets the session's history.
 #pragma once
 
 #include <termios.h>
@@ -23,7 +24,7 @@ class LocalTerminal {
   screen::DisplayOptions display_options() const { return options_; }
   // Writes all of `bytes` to stdout.
   void write(std::string_view bytes) const;
-  // Leaves raw mode and the alternate screen, resetting every mode a session may
+  // Leaves raw mode (and an alternate screen a program left), resetting every mode a session may
   // have turned on. Safe to call more than once, and from a signal handler.
   void restore();
 

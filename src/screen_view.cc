@@ -7,9 +7,27 @@ void ScreenView::draw(const screen::ScreenState& screen) {
   screen::ScreenState frame = viewport_.frame(screen, size.cols, size.rows);
   if (!notice_.empty()) screen::overlay_notice(frame, notice_);
   std::string out;
-  display_.append(shown_ ? &*shown_ : nullptr, frame, out);
+  if (shown_ && !known_) {
+    display_.repaint(*shown_, frame, out);
+  } else {
+    display_.append(shown_ ? &*shown_ : nullptr, frame, out);
+  }
   tty_.write(out);
   shown_ = std::move(frame);
+  shown_->scrollback.clear();  // only its count is needed next time
+  known_ = true;
+}
+
+void ScreenView::leave() {
+  if (!shown_) return;
+  std::string out;
+  if (!notice_.empty() && known_) {
+    const int bottom = shown_->rows() - 1;
+    out += "\x1b[m\x1b[" + std::to_string(bottom + 1) + "H\x1b[2K";  // the notice row, blank
+    out += "\x1b[" + std::to_string(shown_->cursor.y + 1) + ";" + std::to_string(shown_->cursor.x + 1) + "H";
+  }
+  if (shown_->cursor.x > 0) out += "\r\n";
+  tty_.write(out);
 }
 
 FramePacer::FramePacer(event_base* base, std::function<void()> draw)

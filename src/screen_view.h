@@ -24,8 +24,13 @@ class ScreenView {
 
   // Draws `screen` at the terminal's current size.
   void draw(const screen::ScreenState& screen);
-  // The terminal's contents are unknown (after a resize): the next frame is whole.
-  void forget() { shown_.reset(); }
+  // The terminal's screen is unknown (after a resize): the next frame repaints it
+  // all, but its scrollback keeps the history it got and gets no line twice.
+  void forget() { known_ = false; }
+
+  // The session is over on this terminal: the notice goes and the cursor moves to a
+  // fresh line, so that what is printed next overwrites nothing.
+  void leave();
 
   void set_notice(std::string text) { notice_ = std::move(text); }
   const std::string& notice() const { return notice_; }
@@ -36,6 +41,7 @@ class ScreenView {
   LocalTerminal& tty_;
   screen::Display display_;
   std::optional<screen::ScreenState> shown_;
+  bool known_ = false;  // whether the terminal's screen shows shown_
   std::string notice_;
   screen::Viewport viewport_;
 };

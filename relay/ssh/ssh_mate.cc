@@ -50,7 +50,7 @@ void SshMate::show(const screen::ScreenState&) { render(); }
 void SshMate::input_room() { unread_.start_if_idle(std::chrono::milliseconds(0)); }
 
 void SshMate::resized() {
-  shown_.reset();  // another size: draw afresh
+  known_ = false;  // another size: repaint (the mate's scrollback keeps its history)
   session_.resized(*this, connection_->pty_size());
   redraw_.start_if_idle(kResizeRedraw);
 }
@@ -81,8 +81,14 @@ void SshMate::render() {
   }
   if (!notice_.empty()) screen::overlay_notice(frame, notice_);
   std::string out;
-  display_.append(shown_ ? &*shown_ : nullptr, frame, out);
+  if (shown_ && !known_) {
+    display_.repaint(*shown_, frame, out);
+  } else {
+    display_.append(shown_ ? &*shown_ : nullptr, frame, out);
+  }
   shown_ = std::move(frame);
+  shown_->scrollback.clear();  // only its count is needed next time; a stalled mate holds no history
+  known_ = true;
   dirty_ = false;
   connection_->send(out);
 }

@@ -49,6 +49,7 @@ class SshMate : public Mate {
   screen::Viewport viewport_;
   std::string view_text_;  // what a partial view was last said to be
   std::optional<screen::ScreenState> shown_;  // what the mate's terminal shows
+  bool known_ = false;                         // false after a resize: repaint
   bool dirty_ = false;                        // a frame waits for the channel to drain
   std::string notice_;                        // over the bottom row, for a while
   transport::Timer notice_timer_;

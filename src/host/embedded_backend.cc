@@ -44,6 +44,7 @@ std::unique_ptr<RelayBackend> EmbeddedBackend::open(event_base* base, const Back
   so.name = options.name;
   so.read_only_only = options.read_only_only;
   so.allowed_keys = options.allowed_keys;
+  so.history = options.history;
   b->session_ = &b->relay_->create_session(std::move(so), std::move(events));
   b->links_ = b->relay_->links(*b->session_, link_host(options.listen));
   return b;

@@ -194,6 +194,7 @@ void HostSession::check_relay() {
 
 void HostSession::finish() {
   pacer_.draw_now();
+  view_.leave();
   pty_watch_->disable();
   // The terminal closed; the process has exited or is about to.
   status_ = pty_->reap(true);

@@ -62,6 +62,7 @@ struct BackendOptions {
   bool read_only_only = false;      // no read-write link at all
   std::set<std::string> allowed_keys;  // mates must prove one of these (empty: none asked)
   Size size{80, 24};                // the host's terminal
+  size_t history = screen::kDefaultHistoryLines;  // scrollback lines mates get (late joiners too)
 };
 
 // The backend the options name; nullptr with `error` (in words) when it cannot start.

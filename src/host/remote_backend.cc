@@ -26,6 +26,7 @@ proto::HostHello make_hello(const BackendOptions& o) {
   hello.set_read_only_only(o.read_only_only);
   for (const std::string& k : o.allowed_keys) hello.add_allowed_keys(k);
   hello.set_relay_host(o.config.relay_host);
+  hello.set_history_lines(uint32_t(o.history));
   return hello;
 }
 
@@ -60,6 +61,7 @@ std::unique_ptr<RelayBackend> RemoteBackend::open(event_base* base, const Backen
   RelayAddress where{c.relay_host, c.relay_port, c.relay_fingerprint, c.identity_file};
   std::unique_ptr<RemoteBackend> r(
       new RemoteBackend(base, where, make_hello(options), options.udp_override, std::move(events)));
+  r->history_ = options.history;
   std::optional<proto::HostAccept> accept = host_bootstrap(r->relay_, r->hello_, error);
   if (accept && accept->has_refusal()) *error = "the relay refused the session: " + accept->refusal();
   if (!accept || !accept->has_accepted() || !r->start_link(accept->accepted(), error)) {
@@ -94,7 +96,7 @@ bool RemoteBackend::start_link(const proto::Accepted& accepted, std::string* err
 }
 
 void RemoteBackend::publish(const screen::ScreenState& screen) {
-  latest_ = screen.with_scrollback(0);
+  latest_ = screen.with_scrollback(history_);
   link_->sync().set_outgoing(latest_);
 }
 

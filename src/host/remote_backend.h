@@ -60,6 +60,7 @@ class RemoteBackend : public RelayBackend {
   std::unique_ptr<Link> link_;
   uint64_t consumed_ = 0;
   screen::ScreenState latest_;
+  size_t history_ = 0;  // scrollback lines sent along for mates
   std::vector<MateInfo> mates_;
   transport::Timer tick_;
   std::shared_ptr<Attempt> attempt_;  // an SSH attempt under way

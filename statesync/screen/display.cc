@@ -276,28 +276,137 @@ void paint_row(Painter& p, const Row& was, const Row& now, int y, const DisplayO
   }
 }
 
+
+// A frame whose every cell differs from any real one: painting against it redraws
+// every cell, for a screen whose contents are unknown, without erasing the whole
+// screen (tmux's scroll-on-clear would push the old screen into the history).
+Framebuffer unknown_screen(int cols, int rows) {
+  Framebuffer fb(cols, rows);
+  auto unknown = std::make_shared<Row>(cols, Cell{0x110000, kDefaultColor, kDefaultColor, 0, 1, 0});
+  for (int y = 0; y < rows; ++y) fb.set_row(y, unknown);
+  return fb;
+}
+
+// Writes lines [first, size) of `history` into the viewer's own scrollback: printed
+// from the top of the screen as a program prints them (a wrapped line's rows joined,
+// so the viewer's terminal wraps them at its own width), then pushed off the top with
+// line feeds at the bottom. The screen's contents are unknown afterwards.
+void write_history(Painter& p, const Scrollback& history, size_t first, int cols, int rows) {
+  std::string& out = p.out();
+  p.set_pen(Pen{});
+  out += "\x1b[H";
+  int64_t used = 0;  // screen rows the lines took, counting those scrolled away
+  int x = 0;         // the viewer's column in the row being written
+  for (size_t i = first; i < history.size(); ++i) {
+    const Row& line = *history.line(i);
+    const bool joins = line.wrapped && i + 1 < history.size();
+    int end = line.cols();
+    if (!joins) {
+      while (end > 0 && line.cell(end - 1) == Cell::blank()) --end;
+    }
+    for (int cx = 0; cx < end; ++cx) {
+      const Cell& c = line.cell(cx);
+      if (c.width == 0 && cx > 0 && line.cell(cx - 1).width == 2) continue;
+      const int w = c.width == 2 ? 2 : 1;
+      if (x + w > cols) {
+        if (x < cols) {  // a wide character that does not fit wraps early: blank the cell it leaves
+          p.set_pen(Pen{});
+          out += "\x1b[K";
+        }
+        ++used;
+        x = 0;
+      }
+      p.set_pen(c.pen());
+      if (c.width == 0) {
+        out.push_back(' ');
+      } else {
+        line.append_cell_utf8(out, cx);
+      }
+      x += w;
+    }
+    if (joins) continue;
+    p.set_pen(Pen{});
+    if (x < cols) out += "\x1b[K";  // at the last column the terminal waits to wrap: EL would eat it
+    out += "\r\n";
+    ++used;
+    x = 0;
+  }
+  // The rows above the cursor hold the newest lines: push them off the top too.
+  const int64_t left = std::min<int64_t>(used, rows - 1);
+  if (left > 0) {
+    out += "\x1b[";
+    append_decimal(out, rows);
+    out += "H";
+    for (int64_t i = 0; i < left; ++i) out += "\r\n";
+  }
+  p.forget_position();
+}
+
+// Whether the rows that `move` scrolls off the top of `screen` are the newest `count`
+// lines of `history`, so that line feeds put exactly them into the viewer's scrollback.
+// The move may be in a region from the top (a status line below stays put): the line
+// feeds scroll the whole screen, and the rows below the region are repainted.
+bool scrolls_into_history(const Framebuffer& screen, const ScrollMove& move, const Scrollback& history,
+                          size_t count) {
+  if (move.top != 0 || move.count <= 0 || size_t(move.count) != count || history.size() < count) {
+    return false;
+  }
+  for (size_t i = 0; i < count; ++i) {
+    if (screen.row(int(i)).gen != history.line(history.size() - count + i)->gen) return false;
+  }
+  return true;
+}
+
+// Replays a scroll that is not history with DL/IL, which no terminal keeps: a view of
+// the session's middle, or the alternate screen, must not fill the viewer's scrollback.
+void replay_scroll(Painter& p, const ScrollMove& move, int rows) {
+  std::string& out = p.out();
+  p.set_pen(Pen{});  // lines that come in are erased with the current background
+  const bool region = move.top != 0 || move.bottom != rows - 1;
+  if (region) {
+    out += "\x1b[";
+    append_decimal(out, move.top + 1);
+    out.push_back(';');
+    append_decimal(out, move.bottom + 1);
+    out.push_back('r');
+    p.set_position(0, 0);  // DECSTBM homes the cursor
+  }
+  p.move_to(0, move.top);
+  append_csi_n(out, move.count > 0 ? move.count : -move.count, move.count > 0 ? 'M' : 'L');
+  if (region) {
+    out += "\x1b[r";
+    p.set_position(0, 0);
+  }
+}
+
 }  // namespace
 
 std::string Display::initial(const ScreenState& to) const {
   std::string out;
-  append(nullptr, to, out);
+  render(nullptr, nullptr, to, out);
   return out;
 }
 
 std::string Display::diff(const ScreenState& from, const ScreenState& to) const {
   std::string out;
-  append(&from, to, out);
+  render(&from, &from, to, out);
   return out;
 }
 
 void Display::append(const ScreenState* from, const ScreenState& to, std::string& out) const {
+  render(from, from, to, out);
+}
+
+void Display::repaint(const ScreenState& from, const ScreenState& to, std::string& out) const {
+  render(nullptr, &from, to, out);
+}
+
+void Display::render(const ScreenState* from, const ScreenState* had, const ScreenState& to, std::string& out) const {
   if (from && (from->cols() != to.cols() || from->rows() != to.rows())) from = nullptr;
   Painter p(out, to.cols());
-  Framebuffer base = from ? from->fb : Framebuffer(to.cols(), to.rows());
   if (!from) {
-    // Known ground: default pen, no insert or origin mode, autowrap, ASCII, no margins, empty screen.
-    out += "\x1b[m\x1b[4l\x1b[?6l\x1b[?7h\x1b(B\x1b[r\x1b[H\x1b[2J";
-    p.set_position(0, 0);
+    // Known ground: default pen, no insert or origin mode, autowrap, ASCII, no margins.
+    out += "\x1b[m\x1b[4l\x1b[?6l\x1b[?7h\x1b(B\x1b[r";
     // Every mode is stated, set or reset, since the terminal's are unknown.
     append_private_modes(out, ~to.modes & mode::kDisplayed, 'l');
     append_private_modes(out, to.modes & mode::kDisplayed, 'h');
@@ -329,31 +438,71 @@ void Display::append(const ScreenState* from, const ScreenState& to, std::string
       out += to.title;
       out += "\x07";
     }
-    if (options_.scroll) {
-      if (std::optional<ScrollMove> move = find_scroll(from->fb, to.fb)) {
-        // Lines that scroll in are erased with the current background: make it the default.
-        p.set_pen(Pen{});
-        const bool whole = move->top == 0 && move->bottom == to.rows() - 1;
-        if (whole && move->count > 0) {
-          // Line feeds at the bottom, so that the lines enter the viewer's own scrollback.
-          p.move_to(0, to.rows() - 1);
-          for (int i = 0; i < move->count; ++i) out += "\r\n";
-        } else {
-          if (!whole) {
-            out += "\x1b[";
-            append_decimal(out, move->top + 1);
-            out.push_back(';');
-            append_decimal(out, move->bottom + 1);
-            out.push_back('r');
-          }
-          append_csi_n(out, move->count > 0 ? move->count : -move->count, move->count > 0 ? 'S' : 'T');
-          if (!whole) {
-            out += "\x1b[r";  // margins off again; this homes the cursor
-            p.set_position(0, 0);
-          }
-        }
-        base.apply(*move);
-      }
+  }
+
+  // Which buffer the viewer shows: the alternate screen is mirrored, so that what a
+  // full-screen program scrolls stays out of the viewer's scrollback and leaving it
+  // brings the viewer's own screen back.
+  const bool want_alt = options_.alt_screen && (to.modes & mode::kAltScreen);
+  bool alt = options_.alt_screen && had && (had->modes & mode::kAltScreen);
+  if (options_.alt_screen && !had) out += "\x1b[?1049l";  // a fresh viewer: its own screen
+  if (!had) {
+    // A fresh viewer's screen (the host's links, a mate's own prompt) goes up into its
+    // scrollback, not away: line feeds at the bottom leave a blank screen.
+    out += "\x1b[";
+    append_decimal(out, to.rows());
+    out += "H";
+    for (int i = 0; i < to.rows(); ++i) out += "\r\n";
+    p.set_position(0, to.rows() - 1);
+  }
+  bool known = !had;  // a fresh viewer's screen is blank now
+  Framebuffer base = from ? from->fb : Framebuffer(to.cols(), to.rows());
+  if (from) known = true;
+
+  // History: the lines the viewer's scrollback lacks, or all held for a fresh viewer.
+  size_t first = to.scrollback.size();
+  if (options_.history) {
+    if (!had) {
+      first = 0;
+    } else if (had->history == to.history && to.scrollback.total() > had->scrollback.total()) {
+      const uint64_t added = to.scrollback.total() - had->scrollback.total();
+      first = to.scrollback.size() - size_t(std::min<uint64_t>(added, to.scrollback.size()));
+    }
+  }
+  bool scrolled = false;
+  if (first < to.scrollback.size()) {
+    if (alt) {
+      out += "\x1b[?1049l";
+      alt = false;
+      known = false;
+    }
+    std::optional<ScrollMove> move;
+    if (known && from && options_.scroll && to.scrollback.total() - had->scrollback.total() == to.scrollback.size() - first) {
+      move = find_scroll(base, to.fb);
+    }
+    if (move && scrolls_into_history(base, *move, to.scrollback, to.scrollback.size() - first)) {
+      // The screen scrolled: line feeds at the bottom put its top rows into the scrollback.
+      p.set_pen(Pen{});
+      p.move_to(0, to.rows() - 1);
+      for (int i = 0; i < move->count; ++i) out += "\r\n";
+      base.apply(ScrollMove{0, to.rows() - 1, move->count});
+      scrolled = true;
+    } else {
+      write_history(p, to.scrollback, first, to.cols(), to.rows());
+      known = false;
+    }
+  }
+  if (alt != want_alt) {
+    out += want_alt ? "\x1b[?1049h" : "\x1b[?1049l";
+    p.forget_position();
+    known = false;
+  }
+  if (!known) {
+    base = unknown_screen(to.cols(), to.rows());
+  } else if (from && !scrolled && options_.scroll) {
+    if (std::optional<ScrollMove> move = find_scroll(base, to.fb)) {
+      replay_scroll(p, *move, to.rows());
+      base.apply(*move);
     }
   }
 

@@ -4,9 +4,21 @@
 // Used wherever a screen meets a real terminal: the host's own, a native mate's, a
 // plain-ssh mate's channel, later a browser's xterm.js. It moves the cursor by the
 // cheapest of absolute and relative moves, erases runs of blanks, changes SGR by the
-// shortest transition, and replays a scroll (SU/SD, in a region if need be) when the
-// new frame is the old one scrolled. The guarantee, tested with random frames: a
-// terminal (our Terminal included) fed initial(A) and then diff(A, B) shows exactly B.
+// shortest transition, and replays a scroll when the new frame is the old one scrolled.
+//
+// History reaches the viewer's own scrollback, as if the program ran there: lines that
+// scrolled off the session's top are written into it (a scroll of the whole screen by
+// line feeds at the bottom; anything else, a flood or a view of the session's middle,
+// by printing the lines and pushing them off), a fresh viewer gets every held line
+// first, and nothing else ever enters it: other scrolls are replayed with DL/IL, the
+// alternate screen is mirrored (a full-screen program's scrolling stays out, and
+// leaving it brings the viewer's screen back), and the screen is never erased whole
+// (tmux would push an erased screen into its history; a fresh viewer's own screen is
+// pushed up into its scrollback instead, so the host's links stay there).
+//
+// The guarantee, tested with random frames: a terminal (our Terminal included) fed
+// initial(A) and then diff(A, B) shows exactly B, and its scrollback holds A's and
+// B's history lines in order, each once.
 #pragma once
 
 #include <string>
@@ -19,6 +31,8 @@ struct DisplayOptions {
   bool erase_chars = true;  // the terminal knows ECH (CSI n X)
   bool scroll = true;       // replay scrolls with DECSTBM and SU/SD
   bool title = true;        // set the window title with OSC 2
+  bool history = true;      // write the session's history into the viewer's scrollback
+  bool alt_screen = true;   // mirror the alternate screen (?1049)
 };
 
 class Display {
@@ -31,8 +45,15 @@ class Display {
   std::string diff(const ScreenState& from, const ScreenState& to) const;
   // Appends the bytes for from -> to to `out`; a null `from` means initial.
   void append(const ScreenState* from, const ScreenState& to, std::string& out) const;
+  // Draws `to` on a terminal whose screen is unknown (it was resized) but whose
+  // scrollback already holds `from`'s history: nothing is written twice.
+  void repaint(const ScreenState& from, const ScreenState& to, std::string& out) const;
 
  private:
+  // `from`: what the viewer's screen shows, or null if unknown. `had`: the state whose
+  // history (and buffer) the viewer already has, or null for a fresh viewer.
+  void render(const ScreenState* from, const ScreenState* had, const ScreenState& to, std::string& out) const;
+
   DisplayOptions options_;
 };
 

@@ -49,6 +49,8 @@ class Row {
   // Drops stored cells equal to the fill and spare capacity: for rows kept long
   // in the scrollback.
   void trim_storage();
+  // Cells this row keeps storage for (what it costs, beside its fixed size).
+  size_t stored_cells() const { return cells_.capacity(); }
   // Truncates or pads with blanks; a wide character cut by the edge becomes a blank.
   void resize(int cols);
 

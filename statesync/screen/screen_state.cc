@@ -265,6 +265,8 @@ ScreenState ScreenState::window(int x0, int y0, int cols, int rows) const {
   out.cursor.y = std::clamp(cursor.y - y0, 0, rows - 1);
   out.modes = modes;
   out.title = title;
+  out.scrollback = scrollback;  // chunk handles: a view's history is the session's
+  out.history = history;
   return out;
 }
 

@@ -95,12 +95,13 @@ class ScreenState {
   ScreenState fitted(int cols, int rows) const { return window(0, 0, cols, rows); }
   // The cols x rows part of this screen whose top left is (x0, y0), padded with
   // blanks where it reaches past the edge; a wide character cut by the window's
-  // edge becomes a blank; the cursor is kept inside.
+  // edge becomes a blank; the cursor is kept inside; the history is the whole one.
   ScreenState window(int x0, int y0, int cols, int rows) const;
 };
 
 // The screen every sync connection starts from, on both ends.
-inline ScreenState initial_screen() { return ScreenState(80, 24, 0); }
+// `history`: how many scrollback lines the receiving end keeps (the sender's are its own).
+inline ScreenState initial_screen(size_t history = 0) { return ScreenState(80, 24, history); }
 
 // Whether a and b look the same on a terminal: cells, cursor, displayed modes, title.
 bool same_display(const ScreenState& a, const ScreenState& b);

@@ -17,10 +17,12 @@ RowRef Scrollback::push(RowRef row) {
   }
   if (row.use_count() == 1) row->trim_storage();  // a shared row may be read elsewhere
   Chunk& last = *chunks_.back();
+  cells_ += row->stored_cells();
   last.rows[last.count++] = std::move(row);
   ++size_;
-  if (size_ <= limit_) return {};
+  if (size_ <= limit_ && cells_ <= limit_ * kCellsPerLine) return {};
   RowRef dropped = drop_oldest();
+  while (size_ > 1 && cells_ > limit_ * kCellsPerLine) dropped = drop_oldest();
   // The next lines to be dropped were pushed long ago and are out of cache; fetch
   // them now so that recycling them on the next scrolls does not stall.
   if (size_ > 2) {
@@ -38,6 +40,7 @@ RowRef Scrollback::drop_oldest() {
   } else {
     dropped = front->rows[skip_];
   }
+  cells_ -= dropped->stored_cells();
   ++skip_;
   --size_;
   if (skip_ == front->count) {
@@ -57,6 +60,14 @@ void Scrollback::keep_newest(size_t n) {
     clear();
     return;
   }
+  // Whole chunks first: a host's 10,000 lines cut to a session's 1,000 on every frame.
+  while (size_ > n && !chunks_.empty() && chunks_.front()->count - skip_ <= size_ - n) {
+    const Chunk& front = *chunks_.front();
+    for (size_t i = skip_; i < front.count; ++i) cells_ -= front.rows[i]->stored_cells();
+    size_ -= front.count - skip_;
+    chunks_.pop_front();
+    skip_ = 0;
+  }
   while (size_ > n) drop_oldest();
 }
 
@@ -64,6 +75,7 @@ void Scrollback::clear() {
   chunks_.clear();
   skip_ = 0;
   size_ = 0;
+  cells_ = 0;
 }
 
 bool Scrollback::operator==(const Scrollback& other) const {

@@ -1,4 +1,7 @@
-// Lines that scrolled off the top of the screen, oldest first, bounded by a limit.
+// Lines that scrolled off the top of the screen, oldest first, bounded by a limit of
+// lines and a budget of stored cells (kCellsPerLine a line on average), so that a
+// host printing very wide lines cannot make a session's history cost more than
+// ordinary ones would.
 //
 // Lines are immutable once pushed. They are held in shared chunks, so copying a
 // Scrollback (as every snapshot of a screen state does) copies a few dozen chunk
@@ -15,7 +18,10 @@
 
 namespace tandem::screen {
 
-inline constexpr size_t kDefaultScrollbackLines = 10000;
+inline constexpr size_t kDefaultScrollbackLines = 10000;  // the host's own emulator keeps this many
+inline constexpr size_t kDefaultHistoryLines = 1000;      // a session holds this many for late joiners
+inline constexpr size_t kMaxHistoryLines = 10000;
+inline constexpr size_t kCellsPerLine = 128;  // the cell budget: this many a line of the limit
 
 class Scrollback {
  public:
@@ -23,12 +29,14 @@ class Scrollback {
 
   size_t size() const { return size_; }
   size_t limit() const { return limit_; }
+  // Cells stored by the held lines.
+  size_t cells() const { return cells_; }
   // Lines ever pushed, including those already dropped for the limit.
   uint64_t total() const { return total_; }
 
   const RowRef& line(size_t i) const;  // 0 is the oldest held line
 
-  // Appends a line and returns the one dropped for the limit, if any, so that the
+  // Appends a line and returns the (last) one dropped for the limits, if any, so that the
   // caller may reuse its storage when nobody else holds it.
   RowRef push(RowRef row);
   void set_limit(size_t limit);
@@ -51,6 +59,7 @@ class Scrollback {
   std::deque<std::shared_ptr<Chunk>> chunks_;
   size_t skip_ = 0;  // lines already dropped from the front chunk
   size_t size_ = 0;
+  size_t cells_ = 0;
   size_t limit_;
   uint64_t total_ = 0;
 };

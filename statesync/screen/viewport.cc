@@ -27,7 +27,19 @@ ScreenState Viewport::frame(const ScreenState& session, int cols, int rows) {
   view_rows_ = rows;
   session_cols_ = session.cols();
   session_rows_ = session.rows();
-  return session.window(x_, y_, cols, rows);
+  ScreenState view = session.window(x_, y_, cols, rows);
+  // A shorter view of a shell: the rows above it are where a terminal of its height
+  // would have scrolled them, its scrollback. A full-screen program's rows are not:
+  // while it runs, the history stays as the normal screen last left it, and what the
+  // shell's screen scrolled meanwhile comes when it is back, each line once.
+  if (!(session.modes & mode::kAltScreen)) {
+    for (int y = 0; y < y_; ++y) view.scrollback.push(session.fb.row_ref(y));
+    main_history_ = view.scrollback;
+    main_history_id_ = session.history;
+  } else if (main_history_ && main_history_id_ == session.history) {
+    view.scrollback = *main_history_;
+  }
+  return view;
 }
 
 std::string Viewport::describe() const {

@@ -3,9 +3,11 @@
 // keeps the cursor inside, so the typing is always in sight and the view does not
 // jump about; sideways, it also returns to the left edge whenever the cursor fits
 // there, so a prompt and the lines a program prints are seen from their start. A
-// view larger than the session shows all of it, and its edge.
+// view larger than the session shows all of it, and its edge. A view's history is the
+// session's, followed, on the normal screen, by the rows above the view.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "statesync/screen/screen_state.h"
@@ -26,6 +28,10 @@ class Viewport {
 
  private:
   int x_ = 0, y_ = 0;
+  // The history of the last frame on the normal screen (the session's and the rows
+  // above the view), kept while a full-screen program runs.
+  std::optional<Scrollback> main_history_;
+  uint64_t main_history_id_ = 0;
   bool partial_ = false;
   int view_cols_ = 0, view_rows_ = 0, session_cols_ = 0, session_rows_ = 0;
 };

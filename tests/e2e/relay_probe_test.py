@@ -154,7 +154,11 @@ try:
         fail("a reading mate never saw the end of the flood beside stalled ones")
     grown = rss_kb(relay.pid) - before
     print(f"relay RSS grew {grown} KB with 8 stalled mates through the flood")
-    if grown > 16 * 1024 and not os.environ.get("TANDEM_RSS_UNRELIABLE"):
+    # 16 MB was the bound before sessions kept history; the session's own history (1000
+    # lines, within a budget of 128 cells a line: 2 MB of cells, more in the allocator
+    # after a flood of 290-column lines) is allowed 8 MB more. Stalled mates add none:
+    # what they were last shown keeps no history lines.
+    if grown > 24 * 1024 and not os.environ.get("TANDEM_RSS_UNRELIABLE"):
         fail(f"the relay's memory grew {grown} KB for 8 mates that stopped reading")
     for p in stalled:
         p.kill()

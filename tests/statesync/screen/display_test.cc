@@ -88,6 +88,95 @@ TEST(Display, ViewerInAnyStateIsResetByInitial) {
   expect_shows(viewer, want, "after garbage");
 }
 
+// The history a terminal holds from line `from` on, a row's text each. (A viewer of
+// the same width holds the same rows; whether a row is marked as soft-wrapped is not
+// compared: a row the display painted, not printed through, is not marked.)
+std::vector<std::string> history_lines(const ScreenState& s, size_t from = 0) {
+  std::vector<std::string> lines;
+  for (size_t i = from; i < s.scrollback.size(); ++i) lines.push_back(s.scrollback.line(i)->text());
+  return lines;
+}
+
+// What programs print between two frames: numbered lines (a few, or a flood of more
+// than a screen), long lines that wrap, a status line under a scroll region, a
+// full-screen program on the alternate screen, typing on the prompt.
+std::string program_burst(std::mt19937& rng, int& n) {
+  std::string out;
+  switch (std::uniform_int_distribution<int>(0, 5)(rng)) {
+    case 0:
+    case 1: {
+      const int lines = std::uniform_int_distribution<int>(1, 40)(rng);
+      for (int i = 0; i < lines; ++i, ++n) out += "\x1b[3" + std::to_string(n % 8) + "mline " + std::to_string(n) + "\x1b[m\r\n";
+      break;
+    }
+    case 2:
+      out += "long " + std::to_string(n++) + " " + std::string(std::uniform_int_distribution<int>(10, 70)(rng), 'w') +
+             "\xe4\xb8\xad end\r\n";
+      break;
+    case 3:  // a status line on the last row; lines scroll above it
+      out += "\x1b[1;5r\x1b[5;1H";
+      for (int i = 0; i < 3; ++i) out += "\nregion " + std::to_string(n++);
+      out += "\x1b[r\x1b[6;1Hstatus\x1b[5;1H\r\n";
+      break;
+    case 4:  // a full-screen program: its screen and scrolling stay out of the history
+      out += "\x1b[?1049h\x1b[H\x1b[2Jvim " + std::to_string(n) + "\x1b[6;1H\n\n\nscrolled";
+      if (std::uniform_int_distribution<int>(0, 1)(rng)) out += "\x1b[?1049l";
+      break;
+    default:
+      out += "\x1b[?1049l$ typing";
+      break;
+  }
+  return out;
+}
+
+TEST(Display, EveryHistoryLineReachesTheViewersScrollbackOnceAndInOrder) {
+  Display display;
+  for (int seed = 0; seed < 60; ++seed) {
+    std::mt19937 rng(seed);
+    Terminal session(24, 6);
+    ScreenState shown = session.state();
+    Terminal viewer(24, 6);
+    viewer.write(display.initial(shown));
+    const size_t own = viewer.state().scrollback.size();  // the viewer's own screen, pushed up
+    int n = 0;
+    for (int frame = 0; frame < 30; ++frame) {
+      session.write(program_burst(rng, n));
+      viewer.write(display.diff(shown, session.state()));
+      shown = session.state();
+      expect_shows(viewer, shown, "seed " + std::to_string(seed) + " frame " + std::to_string(frame));
+    }
+    ASSERT_EQ(history_lines(viewer.state(), own), history_lines(session.state())) << "seed " << seed;
+  }
+}
+
+TEST(Display, AFreshViewerGetsTheHeldHistoryAndAResizeRepaintsWithoutRepeatingIt) {
+  Display display;
+  Terminal session(24, 6);
+  for (int i = 0; i < 50; ++i) session.write("line " + std::to_string(i) + "\r\n");
+  Terminal viewer(24, 6);
+  viewer.write("$ ssh ...\r\n");
+  viewer.write(display.initial(session.state()));
+  std::vector<std::string> got = history_lines(viewer.state());
+  ASSERT_GE(got.size(), 51u);
+  EXPECT_EQ(got[0], "$ ssh ...");  // the viewer's own screen went up, not away
+  got.erase(got.begin(), got.end() - 45);
+  EXPECT_EQ(got, history_lines(session.state()));
+  // The viewer's terminal changes size: its screen is repainted, its history kept as is.
+  const ScreenState before = session.state();
+  session.resize(30, 8);
+  session.write("after\r\n");
+  viewer.resize(30, 8);
+  const size_t held = viewer.state().scrollback.size();
+  std::string out;
+  display.repaint(before, session.state(), out);
+  viewer.write(out);
+  expect_shows(viewer, session.state(), "repainted");
+  const std::vector<std::string> now = history_lines(viewer.state(), held);
+  const std::vector<std::string> want = history_lines(session.state());
+  const size_t added = session.state().scrollback.total() - before.scrollback.total();
+  EXPECT_EQ(now, std::vector<std::string>(want.end() - long(added), want.end()));
+}
+
 ScreenState full_screen(Terminal& t) {
   for (int y = 0; y < t.rows(); ++y) {
     t.write("\x1b[" + std::to_string(y + 1) + "H\x1b[3" + std::to_string(y % 8) + "m");
@@ -148,14 +237,37 @@ TEST(Display, ScrollInsideARegionUsesMargins) {
   Terminal t(40, 10);
   for (int i = 0; i < 10; ++i) t.write("\x1b[" + std::to_string(i + 1) + "Hrow " + std::to_string(i));
   ScreenState before = t.state();
-  t.write("\x1b[1;9r\x1b[9;1H\n\x1b[r\x1b[9;1Hnew");  // scrolls rows 1-9; the status line stays
+  t.write("\x1b[2;9r\x1b[9;1H\n\x1b[r\x1b[9;1Hnew");  // scrolls rows 2-9; a title and a status line stay
   std::string bytes = display.diff(before, t.state());
-  EXPECT_NE(bytes.find("\x1b[1;9r"), std::string::npos) << bytes;
+  EXPECT_NE(bytes.find("\x1b[2;9r"), std::string::npos) << bytes;
+  EXPECT_LT(bytes.size(), 30u) << bytes;
   Terminal viewer(40, 10);
   viewer.write(display.initial(before));
+  const uint64_t pushed = viewer.state().scrollback.total();  // the viewer's own screen went up
   viewer.write(bytes);
   expect_shows(viewer, t.state(), "region scroll");
-  EXPECT_EQ(screen_text(viewer.state()).substr(0, 5), "row 1");
+  EXPECT_EQ(screen_text(viewer.state()).substr(0, 11), "row 0\nrow 2");
+  EXPECT_EQ(viewer.state().scrollback.total(), pushed);  // a scroll below the top is no history
+}
+
+TEST(Display, ARegionFromTheTopScrollsItsLinesIntoTheViewersScrollback) {
+  // A status line at the bottom (apt, a progress bar): the lines leaving the top are
+  // history, as in a plain terminal; the status line is repainted, not the screen.
+  Display display;
+  Terminal t(40, 10);
+  for (int i = 0; i < 10; ++i) t.write("\x1b[" + std::to_string(i + 1) + "Hrow " + std::to_string(i));
+  ScreenState before = t.state();
+  t.write("\x1b[1;9r\x1b[9;1H\n\x1b[r\x1b[9;1Hnew");
+  ASSERT_EQ(t.state().scrollback.total(), 1u);
+  std::string bytes = display.diff(before, t.state());
+  EXPECT_LT(bytes.size(), 40u) << bytes;
+  Terminal viewer(40, 10);
+  viewer.write(display.initial(before));
+  const size_t pushed = viewer.state().scrollback.size();
+  viewer.write(bytes);
+  expect_shows(viewer, t.state(), "region scroll");
+  ASSERT_EQ(viewer.state().scrollback.size(), pushed + 1);
+  EXPECT_EQ(viewer.state().scrollback.line(pushed)->text(), "row 0");
 }
 
 TEST(Display, ModesTitleAndCursorAreMirrored) {

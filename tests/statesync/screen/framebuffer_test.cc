@@ -108,6 +108,36 @@ TEST(Scrollback, DropsTheOldestBeyondTheLimit) {
   EXPECT_EQ(none.total(), 1u);
 }
 
+TEST(Scrollback, VeryWideLinesAreHeldWithinTheCellBudget) {
+  // A budget of 128 cells a line: 100 lines of 1,000 written cells cost what 100
+  // ordinary lines of up to 128 would, so fewer are held.
+  Scrollback sb(100);
+  auto wide = [] {
+    auto row = std::make_shared<Row>(1000);
+    for (int x = 0; x < 1000; ++x) row->at(x) = Cell{U'x', kDefaultColor, kDefaultColor, 0, 1, 0};
+    return row;
+  };
+  for (int i = 0; i < 100; ++i) sb.push(wide());
+  EXPECT_LE(sb.cells(), 100u * kCellsPerLine);
+  EXPECT_GE(sb.size(), 1u);
+  EXPECT_LT(sb.size(), 20u);
+  EXPECT_EQ(sb.total(), 100u);
+  // Short lines: the line limit is what binds.
+  Scrollback narrow(100);
+  for (int i = 0; i < 300; ++i) {
+    auto row = std::make_shared<Row>(80);
+    for (int x = 0; x < 40; ++x) row->at(x) = Cell{U'y', kDefaultColor, kDefaultColor, 0, 1, 0};
+    narrow.push(std::move(row));
+  }
+  EXPECT_EQ(narrow.size(), 100u);
+  // Cutting to the newest n keeps the count right, whole chunks or not.
+  narrow.keep_newest(10);
+  EXPECT_EQ(narrow.size(), 10u);
+  size_t cells = 0;
+  for (size_t i = 0; i < narrow.size(); ++i) cells += narrow.line(i)->stored_cells();
+  EXPECT_EQ(narrow.cells(), cells);
+}
+
 TEST(Row, ErasingToTheEndStoresNothing) {
   Row row(100);
   row.at(3) = Cell{U'x'};

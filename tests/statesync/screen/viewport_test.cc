@@ -85,6 +85,20 @@ TEST(Viewport, SidewaysTheViewReturnsToTheLeftEdgeWhenTheCursorFitsThere) {
   EXPECT_EQ(v.x(), 8);
 }
 
+TEST(Viewport, AShorterViewsHistoryEndsWithTheRowsAboveIt) {
+  Terminal t = numbered(30);  // 21 lines in the scrollback, "line 22".."line 30" and "$" on screen
+  Viewport v;
+  ScreenState f = v.frame(t.state(), 40, 4);
+  ASSERT_EQ(f.scrollback.total(), t.state().scrollback.total() + 6);
+  EXPECT_EQ(f.scrollback.line(f.scrollback.size() - 1)->text(), "line 27");
+  // A full-screen program: the rows above stay counted, so that leaving it adds none.
+  const uint64_t before = f.scrollback.total();
+  t.write("\x1b[?1049h\x1b[Hvim");
+  EXPECT_EQ(v.frame(t.state(), 40, 4).scrollback.total(), before);
+  t.write("\x1b[?1049l");
+  EXPECT_EQ(v.frame(t.state(), 40, 4).scrollback.total(), before);
+}
+
 TEST(Viewport, ALargerViewShowsTheWholeSessionAndItsEdge) {
   Terminal t = numbered(30);
   Viewport v;

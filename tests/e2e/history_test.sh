@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# End to end: nobody loses history (issue 12, point 2). The host, a plain-ssh mate,
+# a smaller ssh mate and a native mate each run in a tmux of their own; after
+# `seq 1 500`, each one's own terminal history (capture-pane -S -) holds 1..500 in
+# order, each once. A full-screen program leaves nothing behind in it. A late joiner
+# gets the session's last N lines (--history N). Loopback only.
+# usage: history_test.sh PATH/TO/tandem
+set -euo pipefail
+tandem=$(realpath "$1")
+work=$(mktemp -d)
+host="th-host-$$" rw="th-rw-$$" small="th-small-$$" native="th-native-$$"
+host2="th-host2-$$" late="th-late-$$"
+SOCKETS=("$host" "$rw" "$small" "$native" "$host2" "$late")
+source "$(dirname "$0")/lib.sh"
+cleanup() { kill_servers; rm -rf "$work" 2>/dev/null || true; }
+trap cleanup EXIT
+ssh_opts="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes"
+
+# share LINKS_FILE SOCKET [FLAGS]: a host sharing bash on its embedded relay.
+share() {
+  t "$2" new-session -d -x 80 -y 24 \
+    "cd $work; env -u TANDEM PS1='$ ' HOME=$work $tandem --listen 127.0.0.1:0 --links-file $1 ${3:-} -- bash --norc --noprofile; sleep 60"
+  for _ in $(seq 1 200); do [ -s "$1" ] && break; sleep 0.05; done
+  [ -s "$1" ] || fail "no links file"
+  wait_for "$2" '^\$ ?$' "host prompt"
+}
+
+# numbers SOCKET: the lines of its whole history and screen that are only a number.
+numbers() { t "$1" capture-pane -p -S - | grep -xE '[0-9]+' || true; }
+
+# expect_numbers SOCKET FIRST LAST WHAT: those lines are exactly FIRST..LAST.
+expect_numbers() {
+  if ! diff <(numbers "$1") <(seq "$2" "$3") >"$work/diff"; then
+    fail "$4: history is not $2..$3 once each: $(head -c 600 "$work/diff")"
+  fi
+}
+
+share "$work/links" "$host"
+rw_link=$(sed -n 's/^rw //p' "$work/links")
+ro_link=$(sed -n 's/^ro //p' "$work/links")
+join_ro=$(sed -n 's/^join-ro //p' "$work/links")
+t "$rw" new-session -d -x 80 -y 24 "$rw_link $ssh_opts; sleep 60"
+t "$small" new-session -d -x 60 -y 15 "$ro_link $ssh_opts; sleep 60"
+t "$native" new-session -d -x 80 -y 24 "env -u TANDEM $tandem join '$join_ro'; sleep 60"
+for s in "$rw" "$small" "$native"; do wait_for "$s" '^\$ ?$' "$s sees the prompt"; done
+
+# 1. seq 1 500: every terminal's own history holds 1..500, in order, once.
+t "$host" send-keys 'seq 1 500; echo seq-$((2*3))-done' Enter
+for s in "$host" "$rw" "$small" "$native"; do
+  wait_for "$s" '^seq-6-done$' "$s sees the end of seq"
+  expect_numbers "$s" 1 500 "$s after seq 1 500"
+done
+
+# 2. A full-screen program on the alternate screen scrolls and leaves: nothing of it
+#    stays in anyone's history, and the shell's screen comes back.
+t "$host" send-keys "printf '\\033[?1049h\\033[H'; for i in \$(seq 1 60); do echo 9\$i; done; sleep 0.5; printf '\\033[?1049l'; echo alt-done" Enter
+for s in "$host" "$rw" "$small" "$native"; do
+  wait_for "$s" '^alt-done$' "$s sees the end of the full-screen program"
+  expect_numbers "$s" 1 500 "$s after a full-screen program"
+done
+
+# 3. A late joiner gets the last N lines of the session's history (--history 100).
+share "$work/links2" "$host2" "--history 100"
+t "$host2" send-keys 'seq 1 300; echo late-$((3*3))' Enter
+wait_for "$host2" '^late-9$' "host 2 ran seq"
+rw2=$(sed -n 's/^ro //p' "$work/links2")
+t "$late" new-session -d -x 80 -y 24 "$rw2 $ssh_opts; sleep 60"
+wait_for "$late" '^late-9$' "the late joiner sees the screen"
+# The host's screen still shows the last lines of seq: history plus screen, not more.
+got=$(numbers "$late")
+first=$(head -1 <<<"$got")
+[ "$(tail -1 <<<"$got")" = 300 ] || fail "late joiner: history does not end at 300: $(tail -3 <<<"$got")"
+[ "$(wc -l <<<"$got")" = $((300 - first + 1)) ] || fail "late joiner: history has gaps or repeats from $first"
+[ "$first" -gt 150 ] && [ "$first" -le 201 ] || fail "late joiner: history starts at $first, not about 300-100-24"
+
+echo "history: 10 checks passed"
