@@ -39,6 +39,7 @@ struct RelayOptions {
   NativeLimits natives;              // what native mates may cost, how long a quiet one is kept
   BootstrapLimits hosts;             // sessions per host key and per address
   ssh::ListenerLimits connections;   // SSH connections at once, and how long an unused one lives
+  bool ends_with_host = false;       // embedded in its host: native mates are told the session goes with it
 };
 
 class Relay : private HostDirectory {
@@ -56,6 +57,10 @@ class Relay : private HostDirectory {
   // they are.
   void end_session(Session& session, const std::string& message);
   size_t sessions() const { return sessions_.size(); }
+  // The relay is about to stop (SIGTERM, SIGINT): plain-ssh mates are told `message`
+  // and let go; native mates and hosts are not told goodbye (they come back by
+  // themselves when it is back), only shown `message` while the loop still runs.
+  void stopping(const std::string& message);
   // Mates still connected to any session (for a clean goodbye).
   size_t connected_mates() const;
   // UDP links open (remote hosts' and native mates').

@@ -32,6 +32,7 @@ std::unique_ptr<RelayBackend> EmbeddedBackend::open(event_base* base, const Back
                                                     BackendEvents events, std::string* error) {
   relay::RelayOptions ro;
   ro.ssh_listen = ro.udp_listen = options.listen;
+  ro.ends_with_host = true;  // mates learn the session is gone when this process is
   std::unique_ptr<relay::Relay> relay = relay::Relay::open(base, ro, error);
   if (!relay && !options.listen_given) {
     ro.ssh_listen = ro.udp_listen = options.listen.with_port(0);  // the default port is taken: any port will do
