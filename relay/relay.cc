@@ -143,8 +143,13 @@ Session& Relay::create(std::string id, std::string rw_token, std::string ro_toke
 }
 
 Session& Relay::create_session(SessionOptions options, HostEvents events) {
-  Session& s = create(new_session_id(), options.read_only_only ? std::string() : new_token(), new_token(),
-                      std::move(options));
+  std::string rw = options.read_only_only ? std::string() : new_token();
+  return create_session(std::move(options), std::move(events), new_session_id(), std::move(rw), new_token());
+}
+
+Session& Relay::create_session(SessionOptions options, HostEvents events, std::string id, std::string rw_token,
+                               std::string ro_token) {
+  Session& s = create(std::move(id), std::move(rw_token), std::move(ro_token), std::move(options));
   s.set_host(std::move(events));
   return s;
 }

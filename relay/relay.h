@@ -51,8 +51,11 @@ class Relay : private HostDirectory {
   uint16_t udp_port() const { return endpoint_->local_address().port(); }
   const std::string& fingerprint() const { return door_->fingerprint(); }
 
-  // A session whose host is in this process; it lives until end_session.
+  // A session whose host is in this process; it lives until end_session. With `id`
+  // and tokens (a named session coming back), those; else new ones.
   Session& create_session(SessionOptions options, HostEvents events);
+  Session& create_session(SessionOptions options, HostEvents events, std::string id, std::string rw_token,
+                          std::string ro_token);
   // The host is done: mates are told `message` and let go; the session goes once
   // they are.
   void end_session(Session& session, const std::string& message);
@@ -78,6 +81,7 @@ class Relay : private HostDirectory {
   Session* find(const std::string& id) override;
   bool token_in_use(std::string_view token) const override;
   Session& create(std::string id, std::string rw_token, std::string ro_token, SessionOptions options) override;
+  void drop(const std::string& id) override { remove(id); }
   uint64_t host_link(const Session& s) const override;
   std::pair<uint64_t, LinkKeyBytes> attach_host(Session& s) override;
   size_t sessions_of_key(const std::string& key) const override;

@@ -47,14 +47,35 @@ std::unique_ptr<RelayBackend> RemoteBackend::open(event_base* base, const Backen
   RelayAddress where{c.relay_host, c.relay_port, c.relay_fingerprint, c.identity_file};
   std::unique_ptr<RemoteBackend> r(
       new RemoteBackend(base, where, make_hello(options), options.udp_override, std::move(events)));
-  std::optional<proto::HostAccept> accept = host_bootstrap(r->relay_, r->hello_, error);
+  r->named_ = options.named;
+  // A named session asks for its session back (the relay may still hold it, with
+  // mates waiting, or have forgotten it); if it cannot have it, it starts anew.
+  proto::HostHello hello = r->hello_;
+  if (std::optional<SessionRecord> record = r->named_ ? r->named_->load() : std::nullopt;
+      record && record->relay == r->relay_name() && record->rw_token.empty() == options.read_only_only) {
+    proto::Resume* resume = hello.mutable_resume();
+    resume->set_session_id(record->session_id);
+    resume->set_rw_token(record->rw_token);
+    resume->set_ro_token(record->ro_token);
+    resume->set_secret(record->resume_secret);
+  }
+  std::optional<proto::HostAccept> accept = host_bootstrap(r->relay_, hello, error);
+  if (accept && accept->has_refusal() && hello.has_resume()) accept = host_bootstrap(r->relay_, r->hello_, error);
   if (accept && accept->has_refusal()) *error = "the relay refused the session: " + accept->refusal();
   if (!accept || !accept->has_accepted() || !r->start_link(accept->accepted(), error)) {
     *error = "cannot share through the relay " + r->relay_name() + " (from " + c.relay_from + "): " + *error;
     return nullptr;
   }
+  if (!r->remember(error)) return nullptr;
   r->tick_.start_repeating(kTick);
   return r;
+}
+
+bool RemoteBackend::remember(std::string* error) const {
+  if (!named_) return true;
+  const SessionRecord record{relay_name(), accepted_.session_id(), accepted_.rw_token(), accepted_.ro_token(),
+                             accepted_.resume_secret(), 0};
+  return named_->save(record, error);
 }
 
 bool RemoteBackend::start_link(const proto::Accepted& accepted, std::string* error) {
@@ -159,6 +180,7 @@ void RemoteBackend::attempt_done(Attempt attempt) {
   } else if (a.outcome() == proto::NEW_SESSION) {
     for (const MateRoster::Change& c : roster_.clear()) announce(c);
     if (events_.on_links_changed) events_.on_links_changed(links_);
+    if (!remember(&error) && events_.on_notice) events_.on_notice("tandem: " + error);
   }
 }
 

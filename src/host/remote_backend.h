@@ -58,9 +58,12 @@ class RemoteBackend : public RelayBackend {
   void tick();
   void attempt_done(Attempt attempt);
   void announce(const MateRoster::Change& change);
+  // A named session's record follows the session; false with `error`.
+  bool remember(std::string* error) const;
 
   event_base* base_;
   RelayAddress relay_;
+  const NamedSession* named_ = nullptr;
   proto::HostHello hello_;
   std::string udp_override_;
   BackendEvents events_;
