@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(!why.empty());
   }
   if (auto accept = parse_join_accept(text)) {
-    FUZZ_CHECK(accept->link_key().size() == 32 && accept->udp_port() > 0 && accept->udp_port() <= 65535);
+    FUZZ_CHECK(accept->link_key().size() == (accept->same_link() ? 0u : 32u) && accept->udp_port() > 0 &&
+               accept->udp_port() <= 65535);
   }
   return 0;
 }

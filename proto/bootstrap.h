@@ -16,9 +16,10 @@ namespace tandem {
 
 // The SSH bootstrap (proto/bootstrap.proto) and the state sync behind it: peers of
 // another version are refused in words.
-inline constexpr uint32_t kBootstrapVersion = 2;
+inline constexpr uint32_t kBootstrapVersion = 3;  // 3: a native mate sends a JoinHello
 inline constexpr const char* kHostUser = "tandem-host";  // the SSH user a host registers as
 inline constexpr const char* kSubsystem = "tandem";      // the SSH subsystem of both bootstraps
+inline constexpr const char* kSessionEnded = "the session has ended";  // a native join's refusal, word for word
 
 enum class Role { kNone, kReadWrite, kReadOnly };
 enum class Via { kSsh, kNative };

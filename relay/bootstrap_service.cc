@@ -139,6 +139,12 @@ proto::HostAccept BootstrapService::host_request(const HostCaller& caller, std::
     if (r.ro_token().empty() || r.session_id().empty() || r.session_id().size() > 64) {
       return refusal("malformed resume request");
     }
+    // Its host ended the session a moment ago and is back for it (a named session,
+    // started again): the ended one goes, and the secret brings it back below.
+    if (Session* ended = directory_.find(r.session_id());
+        ended && ended->ended() && ended->host_key() == host_key && same_tokens(*ended, r)) {
+      directory_.drop(r.session_id());
+    }
     if ((s = directory_.find(r.session_id()))) {
       if (s->ended() || s->host_key() != host_key || !same_tokens(*s, r)) {
         log("relay: %s: resume of session %s refused (ended, or another key or tokens)\n", who.c_str(),

@@ -45,6 +45,8 @@ class HostDirectory {
   // Whether any live session has this token.
   virtual bool token_in_use(std::string_view token) const = 0;
   virtual Session& create(std::string id, std::string rw_token, std::string ro_token, SessionOptions options) = 0;
+  // Forgets an ended session at once (its host is back for it: a named session).
+  virtual void drop(const std::string& id) = 0;
   // The link id of the session's host (0: none).
   virtual uint64_t host_link(const Session& s) const = 0;
   // A fresh link for the session's host, replacing any other; input that the old

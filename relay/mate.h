@@ -27,6 +27,12 @@ class Mate {
   virtual bool connected() const = 0;
   // The host can take input again (after Session::accepts_input() said no).
   virtual void input_room() {}
+  // Whether this mate is reached over the UDP link `link_id` (a native mate asking
+  // again after a silence is told to keep it).
+  virtual bool has_link(uint64_t) const { return false; }
+  // The relay is stopping (a restart, most likely): a mate that cannot come back by
+  // itself is told `message` and let go; one that can (native) is left to do so.
+  virtual void relay_stopping(const std::string&) {}
 };
 
 }  // namespace tandem::relay

@@ -40,10 +40,42 @@ void NativeMate::check_silence() {
   session_.leave(*this);
 }
 
+std::optional<proto::JoinHello> parse_join_hello(std::string_view body, std::string* error) {
+  proto::JoinHello hello;
+  if (!hello.ParseFromArray(body.data(), int(body.size()))) {
+    *error = "malformed join request";
+    return std::nullopt;
+  }
+  if (hello.version() != kBootstrapVersion) {
+    *error = "this relay speaks bootstrap version " + std::to_string(kBootstrapVersion) + ", your tandem " +
+             std::to_string(hello.version()) + "; use a tandem of the relay's release";
+    return std::nullopt;
+  }
+  return hello;
+}
+
 std::string NativeMate::admit(event_base* base, transport::ServerEndpoint& endpoint, Session& session, Role role,
-                              const std::string& who, const NativeLimits& limits) {
+                              const std::string& who, const NativeLimits& limits, std::string_view hello_bytes,
+                              bool ends_with_host) {
   proto::JoinAccept accept;
   accept.set_version(kBootstrapVersion);
+  std::string error;
+  std::optional<proto::JoinHello> hello = parse_join_hello(hello_bytes, &error);
+  if (!hello) {
+    log("relay: session %s: native join from %s refused: %s\n", session.id().c_str(), who.c_str(), error.c_str());
+    accept.set_refusal(error);
+    return proto::frame(accept.SerializeAsString());
+  }
+  accept.set_relay_ends_with_host(ends_with_host);
+  accept.set_read_only(role != Role::kReadWrite);
+  accept.set_session_name(session.options().name);
+  // The mate's link is fine on our side: only the network between is at fault.
+  if (hello->previous_link_id() != 0 && session.has_link(hello->previous_link_id(), role)) {
+    accept.set_same_link(true);
+    accept.set_udp_port(endpoint.local_address().port());
+    accept.set_link_id(hello->previous_link_id());
+    return proto::frame(accept.SerializeAsString());
+  }
   const size_t natives = session.count(Via::kNative, Role::kNone);
   if (natives >= limits.per_session ||
       (role == Role::kReadWrite && session.count(Via::kNative, Role::kReadWrite) >= limits.per_read_write_token)) {
@@ -56,8 +88,6 @@ std::string NativeMate::admit(event_base* base, transport::ServerEndpoint& endpo
   accept.set_udp_port(endpoint.local_address().port());
   accept.set_link_id(mate->link_.link_id());
   accept.set_link_key(std::string(mate->link_.key().begin(), mate->link_.key().end()));
-  accept.set_read_only(role != Role::kReadWrite);
-  accept.set_session_name(session.options().name);
   session.join(std::move(mate), false);
   return proto::frame(accept.SerializeAsString());
 }

@@ -8,8 +8,11 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
+#include "proto/bootstrap.pb.h"
 #include "relay/mate.h"
 #include "relay/session.h"
 #include "statesync/input_state.h"
@@ -26,13 +29,19 @@ struct NativeLimits {
   size_t per_read_write_token = 64;           // of them, read-write ones
 };
 
+// A mate's JoinHello (any bytes): nullopt, with `error` in words, if anything is off.
+std::optional<proto::JoinHello> parse_join_hello(std::string_view body, std::string* error);
+
 class NativeMate : public Mate {
  public:
-  // Joins `session` (announced at the mate's first datagram) on a fresh link of
-  // `endpoint`; returns the framed JoinAccept to send the mate, or a refusal in words
-  // when the session has as many native links as `limits` allow.
+  // Answers a mate's JoinHello: when the session still has the link the mate names,
+  // "keep it"; otherwise the mate joins `session` (announced at its first datagram)
+  // on a fresh link of `endpoint`. Returns the framed JoinAccept to send the mate, or
+  // a refusal in words (a malformed hello, or as many native links as `limits`
+  // allow). `ends_with_host`: this relay is the host's own (embedded).
   static std::string admit(event_base* base, transport::ServerEndpoint& endpoint, Session& session, Role role,
-                           const std::string& who, const NativeLimits& limits);
+                           const std::string& who, const NativeLimits& limits, std::string_view hello,
+                           bool ends_with_host);
 
   void show(const screen::ScreenState& screen) override;
   void end(const std::string& message) override;
@@ -40,6 +49,7 @@ class NativeMate : public Mate {
   Role role() const override { return role_; }
   bool connected() const override;
   void input_room() override;
+  bool has_link(uint64_t link_id) const override { return link_id == link_.link_id(); }
 
  private:
   using Sync = statesync::EndpointSync<screen::ScreenState, statesync::InputState>;

@@ -34,9 +34,10 @@ uint64_t unix_ms() {
 
 }  // namespace
 
-// The "tandem" subsystem: a native mate's join (a token user: it is handed a UDP
-// link and the channel closes), or a host's bootstrap (user kHostUser: one framed
-// HostHello in, one framed HostAccept out).
+// The "tandem" subsystem: a native mate's join (a token user: one framed JoinHello
+// in, one framed JoinAccept out, usually a UDP link), or a host's bootstrap (user
+// kHostUser: one framed HostHello in, one framed HostAccept out). Then the channel
+// closes.
 class Relay::TandemSubsystem : public Subsystem {
  public:
   explicit TandemSubsystem(Relay& relay) : relay_(relay) {}
@@ -46,28 +47,40 @@ class Relay::TandemSubsystem : public Subsystem {
   bool open(Caller& caller) override {
     if (!caller.key().empty()) return true;  // a host: its request follows
     std::shared_ptr<Session> s = caller.grant().session.lock();
-    if (!s || s->ended()) return false;
-    caller.connection().send(NativeMate::admit(relay_.base_, *relay_.endpoint_, *s, caller.grant().role,
-                                               caller.connection().peer(), relay_.options_.natives));
-    caller.connection().close_after_flush();
-    return true;
+    return s && !s->ended();  // a mate: its hello follows
   }
 
   void data(Caller& caller, std::string_view bytes) override {
     ssh::Connection& c = caller.connection();
-    if (caller.key().empty() || c.state() != ssh::Connection::State::kOpen) return;
+    if (c.state() != ssh::Connection::State::kOpen) return;
     std::string& request = caller.buffer();
     request.append(bytes);
     if (request.size() < proto::kFrameHeaderBytes) return;
     const uint32_t size = proto::frame_length(request.data());
     if (size > kMaxHostRequestBytes) {
-      log("relay: %s: a host's request of %u bytes is too large; closed\n", c.peer().c_str(), size);
+      log("relay: %s: a request of %u bytes is too large; closed\n", c.peer().c_str(), size);
       c.kill();
       return;
     }
     if (request.size() < proto::kFrameHeaderBytes + size_t(size)) return;
+    const std::string_view body = std::string_view(request).substr(proto::kFrameHeaderBytes, size);
+    if (caller.key().empty()) {
+      std::shared_ptr<Session> s = caller.grant().session.lock();
+      if (!s || s->ended()) {
+        proto::JoinAccept ended;
+        ended.set_version(kBootstrapVersion);
+        ended.set_refusal(kSessionEnded);
+        c.send(proto::frame(ended.SerializeAsString()));
+      } else {
+        c.send(NativeMate::admit(relay_.base_, *relay_.endpoint_, *s, caller.grant().role, c.peer(),
+                                 relay_.options_.natives, body, relay_.options_.ends_with_host));
+      }
+      request.clear();
+      c.close_after_flush();
+      return;
+    }
     const proto::HostAccept answer = relay_.bootstrap_->host_request(
-        HostCaller{caller.key(), c.peer(), c.ip()}, std::string_view(request).substr(proto::kFrameHeaderBytes, size));
+        HostCaller{caller.key(), c.peer(), c.ip()}, body);
     request.clear();
     c.send(proto::frame(answer.SerializeAsString()));
     c.close_after_flush();
@@ -130,8 +143,13 @@ Session& Relay::create(std::string id, std::string rw_token, std::string ro_toke
 }
 
 Session& Relay::create_session(SessionOptions options, HostEvents events) {
-  Session& s = create(new_session_id(), options.read_only_only ? std::string() : new_token(), new_token(),
-                      std::move(options));
+  std::string rw = options.read_only_only ? std::string() : new_token();
+  return create_session(std::move(options), std::move(events), new_session_id(), std::move(rw), new_token());
+}
+
+Session& Relay::create_session(SessionOptions options, HostEvents events, std::string id, std::string rw_token,
+                               std::string ro_token) {
+  Session& s = create(std::move(id), std::move(rw_token), std::move(ro_token), std::move(options));
   s.set_host(std::move(events));
   return s;
 }
@@ -146,6 +164,10 @@ void Relay::end_session(Session& s, const std::string& message) {
 void Relay::forget_tokens(const Session& s) {
   std::erase_if(by_token_, [&](const auto& kv) { return kv.second.expired() || kv.second.lock().get() == &s; });
   log("relay: session %s ended: %s\n", s.id().c_str(), s.end_message().c_str());
+}
+
+void Relay::stopping(const std::string& message) {
+  for (auto& [id, s] : sessions_) s->relay_stopping(message);
 }
 
 size_t Relay::connected_mates() const {

@@ -39,6 +39,7 @@ struct RelayOptions {
   NativeLimits natives;              // what native mates may cost, how long a quiet one is kept
   BootstrapLimits hosts;             // sessions per host key and per address
   ssh::ListenerLimits connections;   // SSH connections at once, and how long an unused one lives
+  bool ends_with_host = false;       // embedded in its host: native mates are told the session goes with it
 };
 
 class Relay : private HostDirectory {
@@ -50,12 +51,19 @@ class Relay : private HostDirectory {
   uint16_t udp_port() const { return endpoint_->local_address().port(); }
   const std::string& fingerprint() const { return door_->fingerprint(); }
 
-  // A session whose host is in this process; it lives until end_session.
+  // A session whose host is in this process; it lives until end_session. With `id`
+  // and tokens (a named session coming back), those; else new ones.
   Session& create_session(SessionOptions options, HostEvents events);
+  Session& create_session(SessionOptions options, HostEvents events, std::string id, std::string rw_token,
+                          std::string ro_token);
   // The host is done: mates are told `message` and let go; the session goes once
   // they are.
   void end_session(Session& session, const std::string& message);
   size_t sessions() const { return sessions_.size(); }
+  // The relay is about to stop (SIGTERM, SIGINT): plain-ssh mates are told `message`
+  // and let go; native mates and hosts are not told goodbye (they come back by
+  // themselves when it is back), only shown `message` while the loop still runs.
+  void stopping(const std::string& message);
   // Mates still connected to any session (for a clean goodbye).
   size_t connected_mates() const;
   // UDP links open (remote hosts' and native mates').
@@ -73,6 +81,7 @@ class Relay : private HostDirectory {
   Session* find(const std::string& id) override;
   bool token_in_use(std::string_view token) const override;
   Session& create(std::string id, std::string rw_token, std::string ro_token, SessionOptions options) override;
+  void drop(const std::string& id) override { remove(id); }
   uint64_t host_link(const Session& s) const override;
   std::pair<uint64_t, LinkKeyBytes> attach_host(Session& s) override;
   size_t sessions_of_key(const std::string& key) const override;

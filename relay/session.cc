@@ -159,6 +159,18 @@ size_t Session::count(Via via, Role role) const {
   }));
 }
 
+bool Session::has_link(uint64_t link_id, Role role) const {
+  return std::any_of(mates_.begin(), mates_.end(), [&](const Entry& e) {
+    return e.mate->role() == role && e.mate->has_link(link_id) && e.mate->connected();
+  });
+}
+
+void Session::relay_stopping(const std::string& message) {
+  if (ended_) return;
+  set_host_notice(message);
+  for (Entry& e : mates_) e.mate->relay_stopping(message);
+}
+
 size_t Session::connected_mates() const {
   return size_t(std::count_if(mates_.begin(), mates_.end(), [](const Entry& e) { return e.mate->connected(); }));
 }

@@ -104,6 +104,12 @@ class Session {
   // Mates (announced or not) that came `via`, of `role` (kNone: any role).
   size_t count(Via via, Role role) const;
   size_t connected_mates() const;
+  // Whether a connected mate of `role` has the UDP link `link_id`.
+  bool has_link(uint64_t link_id, Role role) const;
+  // The relay is stopping: every mate sees `message` over the screen, and those that
+  // cannot come back by themselves (plain ssh) are told it and let go. The host is
+  // not told (it comes back with the relay, and so do native mates).
+  void relay_stopping(const std::string& message);
   // The smallest read-write mate's terminal; nullopt when there is none.
   std::optional<Size> mates_size() const { return mates_size_; }
   // The screen as mates see it (the host's, with a notice over it when the host is

@@ -4,7 +4,9 @@
 #include <netdb.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -74,8 +76,10 @@ std::optional<std::string> exchange(ssh_session s, std::string_view request, con
 
 // Connects as `user` and checks the relay's key: against `fingerprint` when given,
 // else against what we remember of this relay (and remembers it the first time).
+// `reached` (if given) says whether the relay answered at all.
 SessionPtr connect_relay(const std::string& host, uint16_t port, const std::string& user,
-                         const std::string& fingerprint, bool remember, const char* refusing, std::string* error) {
+                         const std::string& fingerprint, bool remember, const char* refusing, std::string* error,
+                         bool* reached = nullptr) {
   SessionPtr s(ssh_new());
   bool no = false;
   long timeout = kTimeoutSeconds;
@@ -92,6 +96,7 @@ SessionPtr connect_relay(const std::string& host, uint16_t port, const std::stri
     ssh_options_set(s.get(), SSH_OPTIONS_SSH_DIR, (std::string(home) + "/.ssh").c_str());
   }
   if (ssh_connect(s.get()) != SSH_OK) {
+    if (reached) *reached = false;
     *error = "cannot reach the relay at " + host + ":" + std::to_string(port) + ": " + ssh_get_error(s.get());
     return nullptr;
   }
@@ -145,10 +150,23 @@ bool authenticate_host(ssh_session s, const std::string& identity_file, std::str
 
 }  // namespace
 
-std::optional<proto::JoinAccept> join_bootstrap(const JoinLink& link, std::string* error) {
+std::optional<proto::JoinAccept> join_bootstrap(const JoinLink& link, std::string* error, uint64_t previous_link_id,
+                                                JoinFailure* why) {
+  JoinFailure ignored;
+  JoinFailure& failure = why ? *why : ignored;
+  failure = JoinFailure::kOther;
   // The link pins the relay's key: anything else is not the relay the host used.
-  SessionPtr s = connect_relay(link.host, link.port, link.token, link.fingerprint, false, "refusing to join", error);
-  if (!s) return std::nullopt;
+  bool reached = true;
+  SessionPtr s =
+      connect_relay(link.host, link.port, link.token, link.fingerprint, false, "refusing to join", error, &reached);
+  if (!s) {
+    if (!reached) {
+      failure = error->find(std::strerror(ECONNREFUSED)) != std::string::npos ? JoinFailure::kConnectionRefused
+                                                                              : JoinFailure::kUnreachable;
+    }
+    return std::nullopt;
+  }
+  failure = JoinFailure::kNotAdmitted;
   // The token is the user name; a session with an allow-list also wants our key
   // (ssh-agent or ~/.ssh/id_*).
   const char* refused =
@@ -159,9 +177,23 @@ std::optional<proto::JoinAccept> join_bootstrap(const JoinLink& link, std::strin
     *error = refused;
     return std::nullopt;
   }
-  std::optional<std::string> body = exchange(s.get(), {}, refused, error);
-  if (!body) return std::nullopt;
-  return parse_join_accept(*body, error);
+  proto::JoinHello hello;
+  hello.set_version(kBootstrapVersion);
+  hello.set_previous_link_id(previous_link_id);
+  std::optional<std::string> body = exchange(s.get(), proto::frame(hello.SerializeAsString()), refused, error);
+  if (!body) {
+    if (error->rfind("the relay did not answer", 0) == 0) failure = JoinFailure::kUnreachable;
+    return std::nullopt;
+  }
+  std::optional<proto::JoinAccept> accept = parse_join_accept(*body, error);
+  if (accept) {
+    failure = JoinFailure::kNone;
+  } else if (error->rfind("the relay refused", 0) != 0) {
+    failure = JoinFailure::kOther;
+  } else if (error->find(kSessionEnded) != std::string::npos) {
+    failure = JoinFailure::kEnded;
+  }
+  return accept;
 }
 
 std::optional<proto::HostAccept> host_bootstrap(const RelayAddress& relay, const proto::HostHello& hello,
@@ -229,7 +261,7 @@ std::optional<proto::JoinAccept> parse_join_accept(std::string_view body, std::s
     if (error) *error = "the relay refused: " + accept.refusal().substr(0, 4096);
     return std::nullopt;
   }
-  if (accept.link_key().size() != 32 || !valid_port(accept.udp_port()) || accept.session_name().size() > 4096) {
+  if (accept.link_key().size() != (accept.same_link() ? 0u : 32u) || !valid_port(accept.udp_port()) || accept.session_name().size() > 4096) {
     return malformed(error);
   }
   return accept;

@@ -15,7 +15,20 @@
 
 namespace tandem {
 
-std::optional<proto::JoinAccept> join_bootstrap(const JoinLink& link, std::string* error);
+// Why a native mate's bootstrap failed, for a mate deciding whether to ask again.
+enum class JoinFailure {
+  kNone,
+  kConnectionRefused,  // nothing listens on the relay's SSH port (it, or its host, is gone)
+  kUnreachable,        // no answer, or the network is down: maybe later
+  kNotAdmitted,        // the relay answered: no session with this token admits us, or a refusal
+  kEnded,              // the relay answered: the session has ended
+  kOther,              // a wrong key, a malformed answer, another version
+};
+
+// A native mate's bootstrap. `previous_link_id`: the link a mate asking again has now
+// (0 the first time). Blocking; safe on a thread of its own.
+std::optional<proto::JoinAccept> join_bootstrap(const JoinLink& link, std::string* error,
+                                                uint64_t previous_link_id = 0, JoinFailure* why = nullptr);
 
 // Where a host registers its session.
 struct RelayAddress {

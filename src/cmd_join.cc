@@ -4,6 +4,9 @@
 // authenticates, a UDP link key comes back); then the screen arrives by state sync
 // over the encrypted, roaming datagram link and is drawn here in raw mode. Keys and
 // resizes go back as input; a read-only join sends none. Ctrl-^ then . leaves.
+// A relay silent for a while is asked again with the same link (JoinRecovery): after
+// a relay restart the mate comes back by itself, and when the session is gone it
+// says so and exits non-zero.
 #include <signal.h>
 #include <unistd.h>
 
@@ -12,6 +15,7 @@
 
 #include "src/bootstrap_client.h"
 #include "src/commands.h"
+#include "src/join_recovery.h"
 #include "src/options.h"
 #include "src/screen_view.h"
 #include "statesync/input_flow.h"
@@ -28,18 +32,26 @@ constexpr auto kViewNotice = std::chrono::seconds(5);
 
 using ScreenLink = statesync::ClientSync<statesync::InputState, screen::ScreenState>;
 
+// How a join ended.
+enum class JoinEnd { kLeft, kEnded, kGone };
+
 // The joiner's end: the session's screen drawn on this terminal, this terminal's
 // keys and size sent back (none for a read-only link), a line when it is quiet.
 class JoinClient {
+  using Connection = ScreenLink::Connection;
+
  public:
-  JoinClient(event_base* base, LocalTerminal& tty, ScreenLink& link, bool read_only)
+  // `join`: the link joined with, asked again after a silence (its UDP going to
+  // `udp_override` if set); `accept`: the relay's first answer.
+  JoinClient(event_base* base, LocalTerminal& tty, std::unique_ptr<ScreenLink> link, const JoinLink& join,
+             const std::string& udp_override, const proto::JoinAccept& accept)
       : base_(base),
         tty_(tty),
-        sync_(link.sync()),
-        flow_(link.sync()),
+        link_(std::move(link)),
+        flow_(link_->sync()),
         view_(tty),
         pacer_(base, [this] { draw(); }),
-        read_only_(read_only),
+        read_only_(accept.read_only()),
         stdin_(base, STDIN_FILENO, transport::Watch::For::kRead, [this] { read_stdin(); }),
         winch_(base, SIGWINCH,
                [this] {
@@ -52,32 +64,78 @@ class JoinClient {
         status_(base, [this] { status(); }),
         view_notice_(base, [this] {
           if (view_.notice() == view_text_) set_notice({});
-        }) {
+        }),
+        recovery_(base, join, udp_override, accept.relay_ends_with_host(), JoinRecovery::Events{
+        [this](const proto::JoinAccept& accept, const transport::Address& udp) { swap(accept, udp); },
+        [this](const std::string& why) {
+          gone_ = why;
+          event_base_loopbreak(base_);
+        },
+        [this](const std::string& words) {
+          retry_text_ = words.empty() ? std::string() : "tandem: " + words + " (Ctrl-^ . leaves)";
+          status();
+        },
+    }) {
     status_.start_repeating(kStatusTick);
-    sync_.set_on_incoming([this] { pacer_.request(); });
+    attach();
+    if (!read_only_) send_size();
+  }
+
+  // Runs until the session ends, is gone, or we leave.
+  JoinEnd run() {
+    pacer_.draw_now();
+    event_base_dispatch(base_);
+    view_.leave();
+    return !gone_.empty() ? JoinEnd::kGone : ended_ ? JoinEnd::kEnded : JoinEnd::kLeft;
+  }
+  const std::string& gone() const { return gone_; }
+
+ private:
+
+  void attach() {
+    Connection& c = sync();
+    c.set_on_incoming([this] {
+      held_.reset();  // the new link's screen is here: no need for the old one's
+      pacer_.request();
+    });
     // A paste moves at the relay's pace: stdin is read only while there is room.
-    sync_.set_on_acked([this] {
+    c.set_on_acked([this] {
       flow_.pump();
       if (flow_.has_room() && !left_) stdin_.enable();
     });
-    sync_.set_on_status([this](statesync::SyncStatus s) {
+    c.set_on_status([this](statesync::SyncStatus s) {
       if (s == statesync::SyncStatus::kPeerClosed || s == statesync::SyncStatus::kClosed) {
         ended_ = s == statesync::SyncStatus::kPeerClosed;
         event_base_loopbreak(base_);
       }
     });
+  }
+
+  // The relay gave us a new link (it restarted): the screen stays as it is until the
+  // new link brings one, and input it never acknowledged goes again, once, in order
+  // (the relay that had it is gone), before anything typed since.
+  void swap(const proto::JoinAccept& accept, const transport::Address& udp) {
+    if (left_) return;
+    transport::LinkKey key;
+    std::copy(accept.link_key().begin(), accept.link_key().end(), key.begin());
+    std::string error;
+    std::unique_ptr<ScreenLink> fresh =
+        ScreenLink::open(base_, udp, key, accept.link_id(), statesync::InputState(),
+                         screen::initial_screen(screen::kMaxHistoryLines),
+                         statesync::kInputSendDelayMs, {}, &error);
+    if (!fresh) return;  // no socket: the next check asks again
+    if (!held_) held_ = sync().incoming();
+    const statesync::InputState& unacked = sync().outgoing();
+    for (uint64_t seq = unacked.begin(); seq < unacked.end(); ++seq) fresh->sync().outgoing().push(unacked.at(seq));
+    fresh->sync().outgoing_changed();
+    link_ = std::move(fresh);
+    flow_.rebind(link_->sync());
+    attach();
+    flow_.pump();
     if (!read_only_) send_size();
+    if (flow_.has_room()) stdin_.enable();
+    status();
   }
-
-  // Runs until the session ends or we leave; true if the session ended.
-  bool run() {
-    pacer_.draw_now();
-    event_base_dispatch(base_);
-    view_.leave();
-    return ended_;
-  }
-
- private:
   void send_size() { flow_.push(statesync::Resize{tty_.size()}); }
 
   void read_stdin() {
@@ -117,22 +175,31 @@ class JoinClient {
   void leave() {
     if (left_) return;
     left_ = true;
-    sync_.shutdown();  // the loop ends when the relay acknowledges (or gives up)
+    sync().shutdown();  // the loop ends when the relay acknowledges (or gives up)
     set_notice("tandem: leaving...");
   }
 
+  // Says when the relay is quiet (and what asking it again found), and asks again.
   void status() {
-    const uint64_t silent = sync_.silent_for_ms();
-    if (silent > kLostContactMs && !left_) {
-      set_notice("tandem: last contact " + std::to_string(silent / 1000) + " s ago (Ctrl-^ . leaves)");
-    } else if (view_.notice().rfind("tandem: last contact", 0) == 0) {
+    if (left_) return;
+    const uint64_t silent = sync().silent_for_ms();
+    recovery_.check(silent, link_->link().link().link_id());
+    if (silent <= kLostContactMs) retry_text_.clear();
+    const std::string text = !retry_text_.empty()      ? retry_text_
+                             : silent > kLostContactMs ? "tandem: last contact " + std::to_string(silent / 1000) +
+                                                             " s ago (Ctrl-^ . leaves)"
+                                                       : std::string();
+    if (!text.empty()) {
+      set_notice(text);
+      status_text_ = text;
+    } else if (!status_text_.empty() && view_.notice() == status_text_) {
       set_notice({});
     }
   }
 
   // Draws, and says so for a while when the view shows only part of the session.
   void draw() {
-    view_.draw(sync_.incoming());
+    view_.draw(held_ ? *held_ : sync().incoming());
     const std::string text =
         view_.viewport().partial() ? "tandem: " + view_.viewport().describe() + " follows the cursor" : "";
     if (text == view_text_) return;
@@ -148,21 +215,28 @@ class JoinClient {
     pacer_.request();
   }
 
+  Connection& sync() { return link_->sync(); }
+
   event_base* base_;
   LocalTerminal& tty_;
-  ScreenLink::Connection& sync_;
-  statesync::InputFlow<ScreenLink::Connection> flow_;
+  std::unique_ptr<ScreenLink> link_;
+  statesync::InputFlow<Connection> flow_;
   ScreenView view_;
   FramePacer pacer_;
   bool read_only_;
   bool escape_pending_ = false;
   bool left_ = false;
   bool ended_ = false;
+  std::string gone_;                              // why the session is gone, if it is
+  std::string retry_text_;                        // what asking the relay again says
+  std::string status_text_;                       // the last line status() showed
+  std::optional<screen::ScreenState> held_;       // shown until a new link brings a screen
   transport::Watch stdin_;
   transport::SignalWatch winch_, term_, hup_;
   transport::Timer status_;
   transport::Timer view_notice_;
   std::string view_text_;  // what a partial view was last said to be
+  JoinRecovery recovery_;  // last: its thread's answer reaches the members above
 };
 
 }  // namespace
@@ -182,7 +256,9 @@ const Command kJoin{
         "SSH only bootstraps (the relay's key is checked against the link, the token\n"
         "authenticates); then the screen is synced over encrypted UDP that survives\n"
         "roaming and sleep, and drawn on this terminal. A read-only link sends no keys.\n"
-        "Ctrl-^ then . leaves.",
+        "A relay silent for a while is asked again with the same link (a restarted relay\n"
+        "gives a new one; typed keys are kept). Exits 1 when the session is gone\n"
+        "(its relay, or the host that embedded it, went away). Ctrl-^ then . leaves.",
     .flags = kJoinFlags,
     .max_positionals = 1,
     .run = cmd_join,
@@ -235,13 +311,19 @@ int cmd_join(const Options& args) {
     std::fprintf(stderr, "tandem join: %s\n", error.c_str());
     return 1;
   }
-  bool ended;
+  JoinEnd end;
+  std::string gone;
   {
-    JoinClient client(base.get(), tty, *sync, accept->read_only());
-    ended = client.run();
+    JoinClient client(base.get(), tty, std::move(sync), *link, udp_override, *accept);
+    end = client.run();
+    gone = client.gone();
   }
   tty.restore();
-  std::printf("%s\n", ended ? "[tandem: the session has ended]" : "[tandem: you left the session]");
+  if (end == JoinEnd::kGone) {
+    std::printf("[tandem: %s]\n", gone.c_str());
+    return 1;
+  }
+  std::printf("%s\n", end == JoinEnd::kEnded ? "[tandem: the session has ended]" : "[tandem: you left the session]");
   return 0;
 }
 

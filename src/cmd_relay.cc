@@ -4,7 +4,8 @@
 // One process and one event loop for every session. Its SSH host key and the key
 // of its resume secrets live in the state directory (0600), so a restarted relay
 // has the same fingerprint and gives hosts their sessions back. It prints the lines
-// hosts put in their config to use it, then logs one line per notable event.
+// hosts put in their config to use it, then logs one line per notable event. When
+// stopped (SIGTERM, SIGINT), it tells plain-ssh mates why they are dropped.
 // Started as root, it gives root up (for `nobody`, or --user) once its ports are
 // bound and its keys read.
 #include <grp.h>
@@ -30,6 +31,9 @@ constexpr const char* kDefaultListen = "0.0.0.0:2222";
 constexpr Range kLinger{1, 30L * 24 * 3600};  // seconds: up to 30 days
 constexpr Range kCount{1, 1000000};
 constexpr Range kHistory{0, long(screen::kMaxHistoryLines)};
+constexpr int kGoodbyeTicks = 100;  // of 10 ms: how long stopping waits for ssh mates to be told
+constexpr const char* kStoppingMessage =
+    "[tandem: the relay is shutting down, most likely to restart: join again with the same link in a moment]";
 
 }  // namespace
 
@@ -156,6 +160,12 @@ int cmd_relay(const Options& args) {
   std::fflush(stdout);
   event_base_dispatch(base.get());
   relay::log("relay: stopping (%zu sessions; their hosts will resume them when it is back)\n", relay->sessions());
+  // Plain-ssh mates cannot come back by themselves: they are told why they are
+  // dropped. Hosts and native mates are not told goodbye: they come back by themselves.
+  relay->stopping(kStoppingMessage);
+  for (int i = 0; i < kGoodbyeTicks && relay->connections() > 0; ++i) {
+    transport::run_loop_for(base.get(), std::chrono::milliseconds(10));
+  }
   return 0;
 }
 

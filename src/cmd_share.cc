@@ -32,7 +32,7 @@ std::string host_name() {
 // The options and the config, as the backend and the host session want them; false
 // with `error` in words.
 bool read_options(const Options& args, BackendOptions& b, HostOptions& h, std::vector<std::string>& command,
-                  std::string* error) {
+                  std::unique_ptr<NamedSession>& named, std::string* error) {
   auto fail = [&](std::string why) {
     *error = std::move(why);
     return false;
@@ -75,6 +75,11 @@ bool read_options(const Options& args, BackendOptions& b, HostOptions& h, std::v
   if (!args.number("history", kHistory, "lines", history, error)) return false;
   b.history = size_t(history);
   b.name = host_name();
+  if (args.has("name")) {
+    named = NamedSession::open(args.value("name"), error);
+    if (!named) return false;
+    b.named = named.get();
+  }
   h.links_file = args.value("links-file");
   command = args.command().empty() ? config->command : args.command();
   if (command.empty()) {
@@ -100,6 +105,11 @@ constexpr Flag kShareFlags[] = {
      .value = "ADDR:PORT",
      .help = "where the embedded relay listens (default 0.0.0.0:2222,\nor any free port if 2222 is taken)"},
     {.name = "links-file", .value = "PATH", .help = "also write the links to PATH"},
+    {.name = "name",
+     .value = "NAME",
+     .help = "a named session: the same links every time, and a host\n"
+             "started again takes its session and waiting mates back\n"
+             "(kept in ~/.config/tandem/sessions/NAME)"},
     {.name = "read-only", .help = "make no read-write link at all: mates can only watch"},
     {.name = "allow",
      .value = "FILE",
@@ -121,7 +131,7 @@ const Command kShare{
     .usage =
         "[--read-only] [--allow FILE] [--size host|smallest]\n"
         "[--relay HOST[:PORT]] [--local] [--listen ADDR:PORT]\n"
-        "[--history LINES] [--links-file PATH]\n"
+        "[--name NAME] [--history LINES] [--links-file PATH]\n"
         "[-- COMMAND [ARGS...]]",
     .summary = "share your shell (or COMMAND) with mates; the default",
     .description =
@@ -141,8 +151,9 @@ int cmd_share(const Options& args) {
   BackendOptions backend_options;
   HostOptions host_options;
   std::vector<std::string> command;
+  std::unique_ptr<NamedSession> named;  // held (and locked) while the session runs
   std::string error;
-  if (!read_options(args, backend_options, host_options, command, &error)) {
+  if (!read_options(args, backend_options, host_options, command, named, &error)) {
     std::fprintf(stderr, "tandem: %s\n", error.c_str());
     return 2;
   }

@@ -28,6 +28,8 @@ class SshMate : public Mate {
   Role role() const override { return role_; }
   bool connected() const override;
   void input_room() override;
+  // A plain-ssh mate cannot come back by itself: it is told why it is dropped.
+  void relay_stopping(const std::string& message) override { end(message); }
 
   // The mate's terminal changed size: draw afresh at the new size.
   void resized();

@@ -3,6 +3,8 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 
+#include "relay/state_dir.h"
+
 namespace tandem {
 namespace {
 
@@ -30,13 +32,31 @@ std::string link_host(const transport::Address& listen) {
 
 std::unique_ptr<RelayBackend> EmbeddedBackend::open(event_base* base, const BackendOptions& options,
                                                     BackendEvents events, std::string* error) {
-  relay::RelayOptions ro;
-  ro.ssh_listen = ro.udp_listen = options.listen;
-  std::unique_ptr<relay::Relay> relay = relay::Relay::open(base, ro, error);
-  if (!relay && !options.listen_given) {
-    ro.ssh_listen = ro.udp_listen = options.listen.with_port(0);  // the default port is taken: any port will do
-    relay = relay::Relay::open(base, ro, error);
+  // A named session keeps its relay's key, port and tokens, so its links stay the same.
+  const NamedSession* named = options.named;
+  std::optional<SessionRecord> record = named ? named->load() : std::nullopt;
+  if (record && (record->relay != SessionRecord::kEmbedded || record->rw_token.empty() != options.read_only_only)) {
+    record.reset();
   }
+  auto open_on = [&](const transport::Address& where) -> std::unique_ptr<relay::Relay> {
+    relay::RelayOptions ro;
+    ro.ssh_listen = ro.udp_listen = where;
+    ro.ends_with_host = true;  // mates learn the session is gone when this process is
+    if (named) {
+      std::optional<relay::RelayState> state = relay::load_state(named->dir(), error);
+      if (!state) return nullptr;
+      ro.host_key = state->host_key.release();
+      ro.secret = state->secret;
+    }
+    return relay::Relay::open(base, ro, error);
+  };
+  // Where to listen: the port a named session had, unless another was asked for.
+  transport::Address listen = options.listen;
+  const bool any_port = !options.listen_given || options.listen.port() == 0;
+  if (record && record->port != 0 && any_port) listen = options.listen.with_port(record->port);
+  std::unique_ptr<relay::Relay> relay = open_on(listen);
+  if (!relay && any_port && listen.port() != options.listen.port()) relay = open_on(options.listen);
+  if (!relay && !options.listen_given) relay = open_on(options.listen.with_port(0));  // the default port is taken
   if (!relay) return nullptr;
   std::unique_ptr<EmbeddedBackend> b(new EmbeddedBackend);
   b->relay_ = std::move(relay);
@@ -45,8 +65,18 @@ std::unique_ptr<RelayBackend> EmbeddedBackend::open(event_base* base, const Back
   so.read_only_only = options.read_only_only;
   so.allowed_keys = options.allowed_keys;
   so.history = options.history;
-  b->session_ = &b->relay_->create_session(std::move(so), std::move(events));
+  if (record) {
+    b->session_ = &b->relay_->create_session(std::move(so), std::move(events), record->session_id,
+                                             record->rw_token, record->ro_token);
+  } else {
+    b->session_ = &b->relay_->create_session(std::move(so), std::move(events));
+  }
   b->links_ = b->relay_->links(*b->session_, link_host(options.listen));
+  if (named) {
+    SessionRecord now{SessionRecord::kEmbedded, b->session_->id(), b->session_->rw_token(), b->session_->ro_token(),
+                      "", b->relay_->ssh_port()};
+    if (!named->save(now, error)) return nullptr;
+  }
   return b;
 }
 

@@ -17,6 +17,7 @@
 
 #include "proto/bootstrap.h"
 #include "src/config.h"
+#include "src/host/named_session.h"
 #include "statesync/screen/screen_state.h"
 #include "transport/address.h"
 
@@ -63,6 +64,7 @@ struct BackendOptions {
   std::set<std::string> allowed_keys;  // mates must prove one of these (empty: none asked)
   Size size{80, 24};                // the host's terminal
   size_t history = screen::kDefaultHistoryLines;  // scrollback lines mates get (late joiners too)
+  const NamedSession* named = nullptr;  // `--name`: the session to take back, and where to keep it
 };
 
 // The backend the options name; nullptr with `error` (in words) when it cannot start.

@@ -1,19 +1,13 @@
 #include "src/host/remote_backend.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <thread>
-
-#include "transport/fd.h"
 
 namespace tandem {
 namespace {
 
 constexpr uint64_t kAskAfterMs = 10000;     // relay silent this long: ask over SSH
-constexpr uint64_t kFirstBackoffMs = 5000;  // then again after this, doubling...
-constexpr uint64_t kMaxBackoffMs = 60000;   // ...up to this
+constexpr uint64_t kFirstBackoffMs = 2000;  // then again after this, doubling...
+constexpr uint64_t kMaxBackoffMs = 15000;   // ...up to this (a restarted relay gets its host back soon)
 constexpr auto kTick = std::chrono::seconds(1);
 
 proto::HostHello make_hello(const BackendOptions& o) {
@@ -32,14 +26,6 @@ proto::HostHello make_hello(const BackendOptions& o) {
 
 }  // namespace
 
-// One SSH attempt, shared with the thread that makes it: the thread may outlive us.
-// It writes one byte to `done_write` when finished.
-struct RemoteBackend::Attempt {
-  transport::UniqueFd done_read, done_write;
-  std::optional<proto::HostAccept> accept;
-  std::string error;
-};
-
 RemoteBackend::RemoteBackend(event_base* base, RelayAddress relay, proto::HostHello hello, std::string udp_override,
                              BackendEvents events)
     : base_(base),
@@ -48,10 +34,11 @@ RemoteBackend::RemoteBackend(event_base* base, RelayAddress relay, proto::HostHe
       udp_override_(std::move(udp_override)),
       events_(std::move(events)),
       latest_(screen::initial_screen()),
-      tick_(base, [this] { tick(); }) {}
+      tick_(base, [this] { tick(); }),
+      backoff_(kFirstBackoffMs, kMaxBackoffMs) {}
 
 RemoteBackend::~RemoteBackend() {
-  attempt_done_.reset();
+  attempt_.reset();
   link_.reset();
 }
 
@@ -62,14 +49,35 @@ std::unique_ptr<RelayBackend> RemoteBackend::open(event_base* base, const Backen
   std::unique_ptr<RemoteBackend> r(
       new RemoteBackend(base, where, make_hello(options), options.udp_override, std::move(events)));
   r->history_ = options.history;
-  std::optional<proto::HostAccept> accept = host_bootstrap(r->relay_, r->hello_, error);
+  r->named_ = options.named;
+  // A named session asks for its session back (the relay may still hold it, with
+  // mates waiting, or have forgotten it); if it cannot have it, it starts anew.
+  proto::HostHello hello = r->hello_;
+  if (std::optional<SessionRecord> record = r->named_ ? r->named_->load() : std::nullopt;
+      record && record->relay == r->relay_name() && record->rw_token.empty() == options.read_only_only) {
+    proto::Resume* resume = hello.mutable_resume();
+    resume->set_session_id(record->session_id);
+    resume->set_rw_token(record->rw_token);
+    resume->set_ro_token(record->ro_token);
+    resume->set_secret(record->resume_secret);
+  }
+  std::optional<proto::HostAccept> accept = host_bootstrap(r->relay_, hello, error);
+  if (accept && accept->has_refusal() && hello.has_resume()) accept = host_bootstrap(r->relay_, r->hello_, error);
   if (accept && accept->has_refusal()) *error = "the relay refused the session: " + accept->refusal();
   if (!accept || !accept->has_accepted() || !r->start_link(accept->accepted(), error)) {
     *error = "cannot share through the relay " + r->relay_name() + " (from " + c.relay_from + "): " + *error;
     return nullptr;
   }
+  if (!r->remember(error)) return nullptr;
   r->tick_.start_repeating(kTick);
   return r;
+}
+
+bool RemoteBackend::remember(std::string* error) const {
+  if (!named_) return true;
+  const SessionRecord record{relay_name(), accepted_.session_id(), accepted_.rw_token(), accepted_.ro_token(),
+                             accepted_.resume_secret(), 0};
+  return named_->save(record, error);
 }
 
 bool RemoteBackend::start_link(const proto::Accepted& accepted, std::string* error) {
@@ -119,34 +127,25 @@ void RemoteBackend::consume() {
 }
 
 void RemoteBackend::mate_event(const statesync::MateEvent& e) {
-  const MateInfo m{e.who, e.role, e.via};
-  auto it = std::find_if(mates_.begin(), mates_.end(), [&](const MateInfo& x) { return x.who == m.who && x.via == m.via; });
-  if (e.joined && it == mates_.end()) {
-    mates_.push_back(m);
-    if (events_.on_mate) events_.on_mate(m, true);
-  } else if (!e.joined && it != mates_.end()) {
-    mates_.erase(it);
-    if (events_.on_mate) events_.on_mate(m, false);
-  }
+  if (std::optional<MateRoster::Change> c = roster_.event(MateInfo{e.who, e.role, e.via}, e.joined)) announce(*c);
+}
+
+void RemoteBackend::announce(const MateRoster::Change& c) {
+  if (events_.on_mate) events_.on_mate(c.mate, c.joined);
 }
 
 void RemoteBackend::tick() {
   const uint64_t now = transport::now_ms();
+  for (const MateRoster::Change& c : roster_.expire(now)) announce(c);
   if (link_->sync().status() != statesync::SyncStatus::kOpen || attempt_) return;
   if (link_->sync().silent_for_ms() < kAskAfterMs) {
-    attempt_backoff_ms_ = 0;
+    backoff_.reset();
     next_attempt_ms_ = 0;
     return;
   }
   if (now < next_attempt_ms_) return;
-  attempt_backoff_ms_ = attempt_backoff_ms_ ? std::min(attempt_backoff_ms_ * 2, kMaxBackoffMs) : kFirstBackoffMs;
-  next_attempt_ms_ = now + attempt_backoff_ms_;
+  next_attempt_ms_ = now + backoff_.next_ms();
 
-  auto attempt = std::make_shared<Attempt>();
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return;
-  attempt->done_read.reset(fds[0]);
-  attempt->done_write.reset(fds[1]);
   proto::HostHello hello = hello_;
   proto::Resume* r = hello.mutable_resume();
   r->set_session_id(accepted_.session_id());
@@ -154,36 +153,37 @@ void RemoteBackend::tick() {
   r->set_ro_token(accepted_.ro_token());
   r->set_secret(accepted_.resume_secret());
   r->set_previous_link_id(link_->link().link().link_id());
-  attempt_ = attempt;
-  attempt_done_ = std::make_unique<transport::Watch>(base_, attempt->done_read.get(), transport::Watch::For::kRead,
-                                                     [this] { attempt_done(); });
-  std::thread([attempt, relay = relay_, hello, fresh = hello_] {
-    attempt->accept = host_bootstrap(relay, hello, &attempt->error);
-    // A relay that does not know the secret (its state was wiped): a new session.
-    if (attempt->accept && attempt->accept->has_refusal()) attempt->accept = host_bootstrap(relay, fresh, &attempt->error);
-    char done = 1;
-    (void)!write(attempt->done_write.get(), &done, 1);
-  }).detach();
+  attempt_ = BlockingTask<Attempt>::start(
+      base_,
+      [relay = relay_, hello, fresh = hello_] {
+        Attempt a;
+        a.accept = host_bootstrap(relay, hello, &a.error);
+        // A relay that does not know the secret (its state was wiped): a new session.
+        if (a.accept && a.accept->has_refusal()) a.accept = host_bootstrap(relay, fresh, &a.error);
+        return a;
+      },
+      [this](Attempt a) { attempt_done(std::move(a)); });
 }
 
-void RemoteBackend::attempt_done() {
-  std::shared_ptr<Attempt> attempt = std::move(attempt_);
-  attempt_done_.reset();
-  if (!attempt || !attempt->accept || !attempt->accept->has_accepted()) return;  // the relay is still away: later
-  const proto::Accepted& a = attempt->accept->accepted();
+void RemoteBackend::attempt_done(Attempt attempt) {
+  attempt_.reset();
+  if (!attempt.accept || !attempt.accept->has_accepted()) return;  // the relay is still away: later
+  const proto::Accepted& a = attempt.accept->accepted();
   if (a.outcome() == proto::SAME_LINK) return;  // the relay still has our link: it only needs to get through
-  const bool new_session = a.outcome() == proto::NEW_SESSION;
-  if (a.outcome() == proto::RESTORED || new_session) {
-    // The relay forgot its mates: they re-join, and say so when they do.
-    std::vector<MateInfo> gone = std::move(mates_);
-    mates_.clear();
-    for (const MateInfo& m : gone) {
-      if (events_.on_mate) events_.on_mate(m, false);
-    }
-  }
   std::string error;
   if (!start_link(a, &error)) return;  // keep what we had; the next tick asks again
-  if (new_session && events_.on_links_changed) events_.on_links_changed(links_);
+  if (a.outcome() == proto::RESTORED) {
+    // The relay restarted and forgot its mates: they come back by themselves, and are
+    // not said to have left unless they do not.
+    roster_.relay_forgot(transport::now_ms());
+    if (events_.on_notice) {
+      events_.on_notice("tandem: the relay restarted; the session is back with the same links (mates rejoin by themselves)");
+    }
+  } else if (a.outcome() == proto::NEW_SESSION) {
+    for (const MateRoster::Change& c : roster_.clear()) announce(c);
+    if (events_.on_links_changed) events_.on_links_changed(links_);
+    if (!remember(&error) && events_.on_notice) events_.on_notice("tandem: " + error);
+  }
 }
 
 }  // namespace tandem

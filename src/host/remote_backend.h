@@ -4,7 +4,9 @@
 // for a while it asks again over SSH with its resume secret: the relay still has
 // the link (nothing changes), or had lost it (a new link, same tokens), or restarted
 // and forgot the session (restored, same tokens; mates re-join). Only if the relay
-// refuses the secret does a new session, with new links, begin.
+// refuses the secret does a new session, with new links, begin. A restarted relay is
+// said to be one, and its mates are not said to leave: those that re-join within a
+// grace period are not announced again (MateRoster).
 //
 // Those SSH attempts are blocking libssh calls, so each runs on a short-lived thread
 // of its own (a BlockingTask); everything else is on the event loop.
@@ -15,7 +17,10 @@
 #include <vector>
 
 #include "proto/bootstrap.pb.h"
+#include "src/backoff.h"
+#include "src/blocking_task.h"
 #include "src/bootstrap_client.h"
+#include "src/host/mate_roster.h"
 #include "src/host/relay_backend.h"
 #include "statesync/input_state.h"
 #include "statesync/sync_endpoints.h"
@@ -33,7 +38,7 @@ class RemoteBackend : public RelayBackend {
   const Links& links() const override { return links_; }
   std::string relay_name() const override { return relay_.host + ":" + std::to_string(relay_.port); }
   void publish(const screen::ScreenState& screen) override;
-  std::vector<MateInfo> mates() const override { return mates_; }
+  std::vector<MateInfo> mates() const override { return roster_.mates(); }
   std::optional<LinkHealth> health() const override;
   // Ends the session for everyone (the shutdown handshake).
   void end(const std::string&) override { link_->sync().shutdown(); }
@@ -41,17 +46,24 @@ class RemoteBackend : public RelayBackend {
 
  private:
   using Link = statesync::ClientSync<screen::ScreenState, statesync::InputState>;
-  struct Attempt;
+  struct Attempt {
+    std::optional<proto::HostAccept> accept;
+    std::string error;
+  };
   RemoteBackend(event_base* base, RelayAddress relay, proto::HostHello hello, std::string udp_override,
                 BackendEvents events);
   bool start_link(const proto::Accepted& accepted, std::string* error);
   void consume();
   void mate_event(const statesync::MateEvent& e);
   void tick();
-  void attempt_done();
+  void attempt_done(Attempt attempt);
+  void announce(const MateRoster::Change& change);
+  // A named session's record follows the session; false with `error`.
+  bool remember(std::string* error) const;
 
   event_base* base_;
   RelayAddress relay_;
+  const NamedSession* named_ = nullptr;
   proto::HostHello hello_;
   std::string udp_override_;
   BackendEvents events_;
@@ -61,12 +73,11 @@ class RemoteBackend : public RelayBackend {
   uint64_t consumed_ = 0;
   screen::ScreenState latest_;
   size_t history_ = 0;  // scrollback lines sent along for mates
-  std::vector<MateInfo> mates_;
+  MateRoster roster_;
   transport::Timer tick_;
-  std::shared_ptr<Attempt> attempt_;  // an SSH attempt under way
-  std::unique_ptr<transport::Watch> attempt_done_;
+  std::unique_ptr<BlockingTask<Attempt>> attempt_;  // an SSH attempt under way
   uint64_t next_attempt_ms_ = 0;
-  uint64_t attempt_backoff_ms_ = 0;
+  Backoff backoff_;
 };
 
 }  // namespace tandem

@@ -116,6 +116,23 @@ TEST_F(BootstrapServiceTest, OneKeyAndOneAddressHaveOnlySoManySessions) {
   EXPECT_TRUE(ask_as("SHA256:one", "10.0.0.3").has_accepted());
 }
 
+TEST_F(BootstrapServiceTest, AHostBackForTheSessionItJustEndedGetsItAgainWithTheSameTokens) {
+  const proto::Accepted first = ask(hello()).accepted();
+  directory.find(first.session_id())->end("bye", 0);
+  const proto::HostAccept again = ask(resume_from(first));
+  ASSERT_TRUE(again.has_accepted()) << again.refusal();
+  EXPECT_EQ(again.accepted().outcome(), proto::RESTORED);
+  EXPECT_EQ(again.accepted().rw_token(), first.rw_token());
+  EXPECT_EQ(again.accepted().ro_token(), first.ro_token());
+  EXPECT_EQ(directory.sessions(), 1u);
+  EXPECT_FALSE(directory.find(first.session_id())->ended());
+  // Not for another key: the ended session stays as it is.
+  directory.find(first.session_id())->end("bye", 0);
+  const proto::HostAccept foreign = ask(resume_from(first), "SHA256:other");
+  ASSERT_TRUE(foreign.has_refusal());
+  EXPECT_TRUE(directory.find(first.session_id())->ended());
+}
+
 TEST_F(BootstrapServiceTest, WhatTheCallerSaysIsLoggedPrintableAndBounded) {
   proto::HostHello h = hello();
   h.set_client_version("tandem 9\n2026-01-01 relay: forged line\x1b[31m" + std::string(10000, 'x'));

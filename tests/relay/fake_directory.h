@@ -29,6 +29,10 @@ class FakeDirectory : public relay::HostDirectory {
     sessions_[id] = std::move(s);
     return ref;
   }
+  void drop(const std::string& id) override {
+    sessions_.erase(id);
+    links_.erase(id);
+  }
   uint64_t host_link(const relay::Session& s) const override {
     auto it = links_.find(s.id());
     return it == links_.end() ? 0 : it->second;

@@ -84,9 +84,9 @@ class RelayBootstrap : public ::testing::Test {
   }
 
   // A native mate's bootstrap.
-  std::optional<proto::JoinAccept> join(const std::string& token) {
+  std::optional<proto::JoinAccept> join(const std::string& token, uint64_t previous_link_id = 0) {
     JoinLink link{token, "127.0.0.1", relay_->ssh_port(), relay_->fingerprint()};
-    return on_thread([&] { return join_bootstrap(link, &error_); });
+    return on_thread([&] { return join_bootstrap(link, &error_, previous_link_id, &why_); });
   }
   void run_for(std::chrono::milliseconds d) {
     const auto end = std::chrono::steady_clock::now() + d;
@@ -98,6 +98,7 @@ class RelayBootstrap : public ::testing::Test {
   relay::Secret secret_;
   std::unique_ptr<relay::Relay> relay_;
   std::string error_;
+  JoinFailure why_ = JoinFailure::kNone;
 };
 
 TEST_F(RelayBootstrap, NewSessionGetsTokensLinksAndAKey) {
@@ -230,6 +231,61 @@ TEST_F(RelayBootstrap, NativeLinksAreCappedAndOnesNobodyUsesAreLetGo) {
   for (int i = 0; i < 60 && relay_->links() > 0; ++i) run_for(std::chrono::milliseconds(50));
   EXPECT_EQ(relay_->links(), 0u);
   EXPECT_TRUE(join(s.ro_token())) << error_;  // room again
+}
+
+TEST_F(RelayBootstrap, AMateAskingAgainKeepsTheLinkTheRelayStillHas) {
+  relay::Session& s = relay_->create_session(relay::SessionOptions{}, HostEvents{});
+  s.publish(screen::initial_screen());
+  auto first = join(s.rw_token());
+  ASSERT_TRUE(first) << error_;
+  EXPECT_FALSE(first->same_link());
+  EXPECT_FALSE(first->relay_ends_with_host());
+  auto again = join(s.rw_token(), first->link_id());
+  ASSERT_TRUE(again) << error_;
+  EXPECT_TRUE(again->same_link());
+  EXPECT_EQ(again->link_id(), first->link_id());
+  EXPECT_EQ(again->link_key(), "");
+  EXPECT_EQ(relay_->links(), 1u);
+  // Another role's token, or a link the relay does not have: a fresh link.
+  auto other = join(s.ro_token(), first->link_id());
+  ASSERT_TRUE(other) << error_;
+  EXPECT_FALSE(other->same_link());
+  auto unknown = join(s.rw_token(), first->link_id() + 1);
+  ASSERT_TRUE(unknown) << error_;
+  EXPECT_FALSE(unknown->same_link());
+  EXPECT_EQ(unknown->link_key().size(), 32u);
+  EXPECT_EQ(relay_->links(), 3u);
+}
+
+TEST_F(RelayBootstrap, AMateTellsAnUnknownSessionFromARelayThatIsGone) {
+  relay::Session& s = relay_->create_session(relay::SessionOptions{}, HostEvents{});
+  s.publish(screen::initial_screen());
+  auto known = join(s.rw_token());
+  ASSERT_TRUE(known) << error_;
+  EXPECT_EQ(why_, JoinFailure::kNone);
+  EXPECT_FALSE(join(std::string(32, 'a')));
+  EXPECT_EQ(why_, JoinFailure::kNotAdmitted) << error_;
+  const uint16_t port = relay_->ssh_port();
+  const std::string fingerprint = relay_->fingerprint();
+  relay_.reset();
+  JoinLink link{s.rw_token(), "127.0.0.1", port, fingerprint};
+  EXPECT_FALSE(join_bootstrap(link, &error_, known->link_id(), &why_));
+  EXPECT_EQ(why_, JoinFailure::kConnectionRefused) << error_;
+}
+
+TEST_F(RelayBootstrap, AnEmbeddedRelayTellsMatesItEndsWithItsHost) {
+  relay_.reset();
+  relay::RelayOptions o;
+  o.ssh_listen = o.udp_listen = *transport::Address::parse("127.0.0.1:0");
+  o.ends_with_host = true;
+  std::string error;
+  relay_ = relay::Relay::open(base_.get(), o, &error);
+  ASSERT_TRUE(relay_) << error;
+  relay::Session& s = relay_->create_session(relay::SessionOptions{}, HostEvents{});
+  auto a = join(s.ro_token());
+  ASSERT_TRUE(a) << error_;
+  EXPECT_TRUE(a->relay_ends_with_host());
+  EXPECT_TRUE(a->read_only());
 }
 
 TEST_F(RelayBootstrap, AnotherVersionIsToldSo) {
