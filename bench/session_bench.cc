@@ -152,7 +152,12 @@ std::optional<Figures> flood(const Options& o, bool mosh) {
     if (rig.ssh() && !ssh_at && shows_line_then_prompt(*rig.ssh(), "300000")) ssh_at = now;
     return host_at && (native_at || !rig.mate()) && (ssh_at || !rig.ssh());
   };
-  if (!rig.run_until(check, 120s)) return fail("flood", "the screens never showed the last line"), std::nullopt;
+  if (!rig.run_until(check, 120s)) {
+    std::string which = host_at ? "" : " host";
+    if (rig.mate() && !native_at) which += " native";
+    if (rig.ssh() && !ssh_at) which += " ssh";
+    return fail("flood", "these screens never showed the last line:" + which), std::nullopt;
+  }
   rig.run_for(500ms);  // the last acks
   Figures f{{"raw_bytes", double(raw)}, {"mate_bytes", double(rig.mate_net().downstream().bytes - native0)},
             {"mate_final_ms", double(native_at - t0) / 1000}};

@@ -151,7 +151,7 @@ proto::ScreenDiff ScreenState::diff_from(const ScreenState& old) const {
   const bool reset = history != old.history || scrollback.total() < old.scrollback.total();
   d.set_scrollback_reset(reset);
   d.set_scrollback_total(scrollback.total());
-  if (reset || old.scrollback.total() != scrollback.total()) d.set_history(history);
+  d.set_history(history);  // always: a receiver whose copy has another one starts afresh
   const uint64_t held_from = scrollback.total() - scrollback.size();
   const uint64_t send_from = reset ? held_from : std::max(held_from, old.scrollback.total());
   if (send_from < scrollback.total()) {
@@ -322,12 +322,13 @@ std::optional<DecodeError> ScreenState::apply(const proto::ScreenDiff& d) {
     if (auto err = decode_cells(u.runs(), row)) return err;
   }
 
-  if (d.scrollback_reset()) {
+  // A diff of another history (a reset, or a sender whose idea of our history is not
+  // ours) starts the scrollback afresh from what it brings: never refused, since a
+  // refused diff would stop every later one too.
+  if (d.scrollback_reset() || (d.history() != 0 && d.history() != history)) {
     next.scrollback.clear();
     next.scrollback.set_total(0);
     next.history = d.history();
-  } else if (d.scrollback_size() > 0 && d.history() != history) {
-    return DecodeError{"diff belongs to another scrollback history"};
   }
   if (d.scrollback_total() < next.scrollback.total() + lines.size()) return DecodeError{"scrollback total goes back"};
   // Lines that scrolled off between ours and the sent ones were never sent: what we

@@ -200,11 +200,16 @@ TEST_F(Malformed, ScrollAndScrollback) {
   d.add_scrollback()->set_cols(5);
   d.set_scrollback_total(0);
   expect_rejected(d, "total goes back");
+  // Another history without a reset is no error: the scrollback starts afresh from it
+  // (a refused diff would stall every later one).
   d = state.diff_from(state);
   d.set_history(d.history() + 1);
   d.add_scrollback()->set_cols(5);
-  d.set_scrollback_total(1);
-  expect_rejected(d, "another history without reset");
+  d.set_scrollback_total(7);
+  ScreenState other = state;
+  EXPECT_FALSE(other.apply(d).has_value());
+  EXPECT_EQ(other.history, d.history());
+  EXPECT_EQ(other.scrollback.total(), 7u);
 }
 
 TEST_F(Malformed, GarbageBytes) {
@@ -212,6 +217,49 @@ TEST_F(Malformed, GarbageBytes) {
   const uint8_t junk[] = {0xff, 0xff, 0xff, 0x01, 0x02};
   EXPECT_TRUE(state.apply_bytes(junk).has_value());
   EXPECT_TRUE(state == before);
+}
+
+}  // namespace
+}  // namespace tandem::screen
+
+namespace tandem::screen {
+namespace {
+
+// A flood with history on (issue 12): a host sends its newest state, with its last
+// 1,000 history lines, diffed from whichever older state the relay acknowledged;
+// every diff applies to the relay's copy of that older state.
+TEST(ScreenStateHistory, FloodDiffsFromAnyAcknowledgedStateApply) {
+  Terminal host(80, 24);
+  std::vector<ScreenState> sent{initial_screen()};
+  std::vector<ScreenState> got{initial_screen(kDefaultHistoryLines)};
+  std::mt19937 rng(3);
+  int n = 1;
+  for (int step = 0; step < 200; ++step) {
+    std::string out;
+    const int lines = std::uniform_int_distribution<int>(0, 3000)(rng);
+    for (int i = 0; i < lines; ++i, ++n) out += std::to_string(n) + "\r\n";
+    host.write(out);
+    const ScreenState now = host.state().with_scrollback(kDefaultHistoryLines);
+    const size_t base = std::uniform_int_distribution<size_t>(got.size() > 4 ? got.size() - 4 : 0, got.size() - 1)(rng);
+    const std::string bytes = now.diff_bytes_from(sent[base]);
+    ScreenState next = got[base];
+    const std::optional<DecodeError> e =
+        next.apply_bytes(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+    ASSERT_FALSE(e) << "step " << step << " from " << base << ": " << e->what;
+    ASSERT_TRUE(same_display(next, now)) << "step " << step;
+    sent.push_back(now);
+    got.push_back(std::move(next));
+  }
+  // A relay whose copy got another history id (a diff without lines once carried
+  // none): the next diff with lines still applies, and its history is the host's.
+  ScreenState odd = got.back();
+  odd.history ^= 1;
+  host.write("one more\r\n" + std::string(30, '\n'));
+  const ScreenState now = host.state().with_scrollback(kDefaultHistoryLines);
+  const std::string bytes = now.diff_bytes_from(sent.back());
+  ASSERT_FALSE(odd.apply_bytes(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())));
+  EXPECT_EQ(odd.history, now.history);
+  EXPECT_TRUE(same_display(odd, now));
 }
 
 }  // namespace
