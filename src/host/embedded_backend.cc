@@ -45,7 +45,8 @@ std::unique_ptr<RelayBackend> EmbeddedBackend::open(event_base* base, const Back
   so.read_only_only = options.read_only_only;
   so.allowed_keys = options.allowed_keys;
   b->session_ = &b->relay_->create_session(std::move(so), std::move(events));
-  b->links_ = b->relay_->links(*b->session_, link_host(options.listen));
+  b->links_ =
+      b->relay_->links(*b->session_, options.public_host.empty() ? link_host(options.listen) : options.public_host);
   return b;
 }
 
