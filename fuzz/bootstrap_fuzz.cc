@@ -1,8 +1,10 @@
-// What a native mate decodes before any UDP: the join link it is given, and the
-// relay's JoinAccept reply. Any bytes: a clear refusal or a sane value.
+// What a native mate decodes before any UDP: the join link it is given (strictly, and
+// as pasted: wrapped, spaced, quoted, or a plain-ssh line), and the relay's JoinAccept
+// reply. Any bytes: a clear refusal or a sane value.
 #include "fuzz/check.h"
-#include "src/bootstrap_client.h"
 #include "proto/join_link.h"
+#include "proto/pasted_link.h"
+#include "src/bootstrap_client.h"
 
 using namespace tandem;
 
@@ -12,6 +14,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto link = JoinLink::parse(text, &why)) {
     FUZZ_CHECK(link->port != 0 && !link->token.empty());
     FUZZ_CHECK(JoinLink::parse(link->to_string(), nullptr).has_value());
+  } else {
+    FUZZ_CHECK(!why.empty());
+  }
+  why.clear();
+  if (auto pasted = parse_pasted_link(text, &why)) {
+    FUZZ_CHECK(pasted->link.port != 0 && !pasted->link.token.empty() && !pasted->link.host.empty());
+    FUZZ_CHECK(pasted->ssh_line == pasted->link.fingerprint.empty());
+    if (!pasted->ssh_line) FUZZ_CHECK(JoinLink::parse(pasted->link.to_string(), nullptr).has_value());
+    if (pasted->ssh_line) FUZZ_CHECK(parse_pasted_link(pasted->link.ssh_uri(), nullptr).has_value());
   } else {
     FUZZ_CHECK(!why.empty());
   }

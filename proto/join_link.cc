@@ -4,10 +4,19 @@
 
 namespace tandem {
 
-std::string JoinLink::to_string() const {
-  std::string h = host.find(':') != std::string::npos && host.front() != '[' ? "[" + host + "]" : host;
-  return "tandem://" + token + "@" + h + ":" + std::to_string(port) + "#" + fingerprint;
+namespace {
+
+std::string bracketed(const std::string& host) {
+  return host.find(':') != std::string::npos && host.front() != '[' ? "[" + host + "]" : host;
 }
+
+}  // namespace
+
+std::string JoinLink::to_string() const {
+  return "tandem://" + token + "@" + bracketed(host) + ":" + std::to_string(port) + "#" + fingerprint;
+}
+
+std::string JoinLink::ssh_uri() const { return "ssh://" + token + "@" + bracketed(host) + ":" + std::to_string(port); }
 
 std::optional<JoinLink> JoinLink::parse(const std::string& text, std::string* error) {
   auto fail = [&](const char* why) -> std::optional<JoinLink> {

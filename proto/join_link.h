@@ -15,6 +15,9 @@ struct JoinLink {
   std::string fingerprint;  // "SHA256:..."
 
   std::string to_string() const;
+  // The same session for an SSH client, without the fingerprint: ssh://TOKEN@HOST:PORT
+  // (what phones' SSH apps open from a QR code).
+  std::string ssh_uri() const;
   static std::optional<JoinLink> parse(const std::string& text, std::string* error);
 };
 

@@ -1,5 +1,9 @@
 // `tandem join [--udp-endpoint ADDR:PORT] LINK`: joins a session as a native mate.
 //
+// The link is taken as pasted (proto/pasted_link.h): wrapped, spaced, quoted, or even
+// a plain-ssh line, which is joined natively only when the relay's key is already
+// known here (pinned in the config, or remembered in known_relays).
+//
 // SSH only bootstraps (the relay's key is checked against the link, the token
 // authenticates, a UDP link key comes back); then the screen arrives by state sync
 // over the encrypted, roaming datagram link and is drawn here in raw mode. Keys and
@@ -13,8 +17,10 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "proto/pasted_link.h"
 #include "src/bootstrap_client.h"
 #include "src/commands.h"
+#include "src/config.h"
 #include "src/join_recovery.h"
 #include "src/options.h"
 #include "src/screen_view.h"
@@ -239,12 +245,62 @@ class JoinClient {
   JoinRecovery recovery_;  // last: its thread's answer reaches the members above
 };
 
+// The relay's key for a pasted ssh line, if this machine knows it: pinned in the
+// config for that relay, or remembered from an earlier visit.
+std::string known_key(const JoinLink& link) {
+  std::string ignored;
+  if (std::optional<Config> c = load_config(&ignored);
+      c && c->relay_host == link.host && c->relay_port == link.port && !c->relay_fingerprint.empty()) {
+    return c->relay_fingerprint;
+  }
+  return known_relay(link.host + ":" + std::to_string(link.port));
+}
+
+// The link from what was pasted; nothing, with a message printed, if it is not one.
+std::optional<JoinLink> pasted_link(const Options& args) {
+  std::string text;
+  for (const std::string& piece : args.positionals()) text += (text.empty() ? "" : " ") + piece;
+  // `tandem join ssh -p 2222 TOKEN@HOST` unquoted: the shell split it, and -p is ours.
+  if (args.has("port")) text += " -p " + args.value("port");
+  std::string error;
+  std::optional<PastedLink> pasted = parse_pasted_link(text, &error);
+  if (!pasted) {
+    std::fprintf(stderr, "tandem join: %s\n", error.c_str());
+    return std::nullopt;
+  }
+  if (!pasted->ssh_line) {
+    if (args.has("port")) {
+      std::fprintf(stderr, "tandem join: -p is for a pasted ssh line; a tandem:// link names its port\n");
+      return std::nullopt;
+    }
+    return pasted->link;
+  }
+  const std::string relay = pasted->link.host + ":" + std::to_string(pasted->link.port);
+  pasted->link.fingerprint = known_key(pasted->link);
+  if (pasted->link.fingerprint.empty()) {
+    std::fprintf(stderr,
+                 "tandem join: that is a plain-ssh line: it names the relay (%s) and the token, but not\n"
+                 "  the relay's key, which tandem join checks, and this machine does not know that relay.\n"
+                 "  Ask the host for the tandem://... link of the same role (the host sees it with\n"
+                 "  Ctrl-^ then l, or `tandem links`), or run the ssh line as it is.\n",
+                 relay.c_str());
+    return std::nullopt;
+  }
+  std::fprintf(stderr, "tandem join: a plain-ssh line: joining natively, with the key this machine knows for %s\n",
+               relay.c_str());
+  return pasted->link;
+}
+
 }  // namespace
 
 int cmd_join(const Options& args);
 
 constexpr Flag kJoinFlags[] = {
     {.name = "udp-endpoint", .value = "ADDR:PORT", .help = "send UDP here, not to the relay (tests, odd networks)"},
+    {.name = "port",
+     .short_name = 'p',
+     .value = "PORT",
+     .help = "the port of a pasted ssh line, so that\n`tandem join ssh -p PORT TOKEN@HOST` works unquoted"},
 };
 
 const Command kJoin{
@@ -258,9 +314,14 @@ const Command kJoin{
         "roaming and sleep, and drawn on this terminal. A read-only link sends no keys.\n"
         "A relay silent for a while is asked again with the same link (a restarted relay\n"
         "gives a new one; typed keys are kept). Exits 1 when the session is gone\n"
-        "(its relay, or the host that embedded it, went away). Ctrl-^ then . leaves.",
+        "(its relay, or the host that embedded it, went away), or when the relay refuses\n"
+        "the link (a wrong token). Ctrl-^ then . leaves. The link may come wrapped\n"
+        "across lines, in pieces, or quoted. A plain-ssh line (ssh -p PORT TOKEN@HOST,\n"
+        "or ssh://TOKEN@HOST:PORT) carries no relay key: it is joined natively only if\n"
+        "this machine knows that relay's key (pinned in the config, or from an earlier\n"
+        "visit).",
     .flags = kJoinFlags,
-    .max_positionals = 1,
+    .max_positionals = 16,  // a link pasted in pieces, or an ssh line split by the shell
     .run = cmd_join,
 };
 
@@ -269,14 +330,10 @@ int cmd_join(const Options& args) {
     std::fprintf(stderr, "usage: tandem join LINK   (the tandem://... link the host gave you)\n");
     return 2;
   }
-  const std::string& link_text = args.positionals()[0];
   const std::string udp_override = args.value("udp-endpoint");  // for tests and odd networks: UDP goes there
   std::string error;
-  std::optional<JoinLink> link = JoinLink::parse(link_text, &error);
-  if (!link) {
-    std::fprintf(stderr, "tandem join: %s\n", error.c_str());
-    return 2;
-  }
+  std::optional<JoinLink> link = pasted_link(args);
+  if (!link) return 2;
   if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
     std::fprintf(stderr, "tandem join: stdin and stdout must be a terminal\n");
     return 1;

@@ -2,24 +2,38 @@
 //
 // It reads as the steps it takes: the options and the config make a BackendOptions
 // (where the session lives) and HostOptions (how the host sees it); make_backend()
-// opens the session on its relay (embedded or elsewhere) and prints its links; the
-// HostSession runs the program on a PTY until it exits; then every mate is told
+// opens the session on its relay (embedded or elsewhere); the links are printed and
+// scrolled into the terminal's own history, so they stay there above the session;
+// the HostSession runs the program on a PTY until it exits; then every mate is told
 // and given a moment to hear it.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
+#include "proto/join_link.h"
 #include "relay/ssh/handles.h"
 #include "src/commands.h"
+#include "src/host/address_reach.h"
 #include "src/host/host_session.h"
 #include "src/options.h"
+#include "src/qr_code.h"
 
 namespace tandem {
 namespace {
 
 constexpr const char* kDefaultListen = "0.0.0.0:2222";
 constexpr Range kHistory{0, long(screen::kMaxHistoryLines)};
+constexpr uint16_t kDefaultPort = 2222;
+
+// "ADDR" as "ADDR:2222" ("[::1]" and "::1" as "[::1]:2222"): --listen without a port.
+std::string with_default_port(const std::string& address) {
+  const std::string port = ":" + std::to_string(kDefaultPort);
+  if (!address.empty() && address.front() == '[') return address + port;
+  if (address.find(':') != std::string::npos) return "[" + address + "]" + port;
+  return address + port;
+}
 
 // "user@machine": how mates' join notices name the host.
 std::string host_name() {
@@ -63,9 +77,28 @@ bool read_options(const Options& args, BackendOptions& b, HostOptions& h, std::v
   if (args.has("local")) config->relay_host.clear();
   const std::string listen = args.value("listen", kDefaultListen);
   std::optional<transport::Address> address = transport::Address::parse(listen);
-  if (!address) return fail("--listen wants ADDR:PORT, e.g. 127.0.0.1:2222, not '" + listen + "'");
+  const bool port_given = address.has_value();
+  if (!address) address = transport::Address::parse(with_default_port(listen));
+  if (!address) return fail("--listen wants ADDR or ADDR:PORT, e.g. 127.0.0.1:2222, not '" + listen + "'");
   b.listen = *address;
-  b.listen_given = args.has("listen");
+  b.listen_given = args.has("listen") && port_given;  // a port asked for is that port or none
+  if (args.has("public-host")) {
+    if (!config->relay_host.empty()) {
+      return fail("--public-host names an embedded relay; this session goes through the relay at " +
+                  config->relay_host + " (from " + config->relay_from +
+                  "), which names itself (tandem relay --public-host); add --local to use an embedded one");
+    }
+    b.public_host = args.value("public-host");
+    if (b.public_host.empty()) return fail("--public-host wants a NAME (or address) mates can reach");
+  }
+  if (args.has("qr")) {
+    const std::string which = args.value("qr");
+    if (which != "" && which != "ro" && which != "rw")
+      return fail("--qr is --qr, --qr=ro or --qr=rw, not --qr=" + which);
+    if (which == "rw" && args.has("read-only")) return fail("--qr=rw: a --read-only session has no read-write link");
+    h.code_read_write = which == "rw";
+    h.code_at_start = true;
+  }
   b.udp_override = args.value("udp-endpoint");  // for tests and odd networks: UDP goes there
   b.read_only_only = args.has("read-only");     // no read-write link exists at all
   if (args.has("allow") && !ssh::read_authorized_keys(args.value("allow"), b.allowed_keys, error)) {
@@ -90,6 +123,29 @@ bool read_options(const Options& args, BackendOptions& b, HostOptions& h, std::v
   return true;
 }
 
+// What the host sees before the session's first frame: the links, a word on who can
+// reach an embedded relay, the QR code asked for, and how to see them again.
+std::string links_block(const RelayBackend& backend, const HostOptions& h) {
+  const Links& links = backend.links();
+  std::string block = links_text(links);
+  std::optional<JoinLink> ro = JoinLink::parse(links.join_ro, nullptr);
+  if (backend.relay_name().empty() && ro) block += local_only_warning(ro->host);
+  if (h.code_at_start) {
+    const bool rw = h.code_read_write;
+    std::optional<JoinLink> link = rw ? JoinLink::parse(links.join_rw, nullptr) : ro;
+    std::string error;
+    std::optional<QrCode> code = link ? QrCode::encode(link->ssh_uri(), &error) : std::nullopt;
+    if (code) {
+      block += std::string("  the ") + (rw ? "read-write" : "read-only") +
+               " link as a QR code, for phones (SSH apps open it):\n" + code->terminal_text() + "  " + link->ssh_uri() +
+               "\n";
+    } else {
+      block += "tandem: no QR code: " + (error.empty() ? std::string("no such link") : error) + "\n";
+    }
+  }
+  return block + "  Ctrl-^ then l shows the links again, to you alone; `tandem links` prints them.\n";
+}
+
 }  // namespace
 
 int cmd_share(const Options& args);
@@ -102,8 +158,9 @@ constexpr Flag kShareFlags[] = {
      .help = "the SSH key to register with\n(default: ssh-agent's, or ~/.ssh/id_*)"},
     {.name = "local", .help = "use an embedded relay even if one is configured"},
     {.name = "listen",
-     .value = "ADDR:PORT",
-     .help = "where the embedded relay listens (default 0.0.0.0:2222,\nor any free port if 2222 is taken)"},
+     .value = "ADDR[:PORT]",
+     .help = "where the embedded relay listens (default 0.0.0.0:2222;\n"
+             "without a port: port 2222, or any free port if 2222\nis taken)"},
     {.name = "links-file", .value = "PATH", .help = "also write the links to PATH"},
     {.name = "name",
      .value = "NAME",
@@ -123,6 +180,13 @@ constexpr Flag kShareFlags[] = {
      .value = "LINES",
      .help = "scrollback mates get, late joiners too (default 1000,\n"
              "at most 10000; 0: none)"},
+    {.name = "qr",
+     .value = "ro|rw",
+     .value_optional = true,
+     .help = "also show the read-only (or read-write) link as a QR\ncode, for phones: ssh://TOKEN@HOST:PORT"},
+    {.name = "public-host",
+     .value = "NAME",
+     .help = "the name (or address) the embedded relay's links\ncarry, where mates reach this machine"},
     {.name = "udp-endpoint", .value = "ADDR:PORT", .help = "send UDP here, not to the relay (tests, odd networks)"},
 };
 
@@ -130,18 +194,21 @@ const Command kShare{
     .name = "share",
     .usage =
         "[--read-only] [--allow FILE] [--size host|smallest]\n"
-        "[--relay HOST[:PORT]] [--local] [--listen ADDR:PORT]\n"
-        "[--name NAME] [--history LINES] [--links-file PATH]\n"
+        "[--relay HOST[:PORT]] [--local] [--listen ADDR[:PORT]]\n"
+        "[--name NAME] [--history LINES] [--public-host NAME]\n"
+        "[--links-file PATH] [--qr[=ro|rw]]\n"
         "[-- COMMAND [ARGS...]]",
     .summary = "share your shell (or COMMAND) with mates; the default",
     .description =
         "tandem shares your shell (or COMMAND): it runs on a PTY through tandem's own\n"
         "terminal emulator, drawn on this terminal, and a relay lets mates watch or type\n"
         "with plain ssh or `tandem join`, read-write or read-only, using the links it\n"
-        "prints (also in $TANDEM_LINKS inside the session). The relay is the one in\n"
-        "~/.config/tandem/config (relay-host = ...), or tmate-server-host in\n"
-        "~/.tmate.conf, or else one embedded in tandem itself. Inside the session,\n"
-        "`tandem status` and `tandem wait-ready` ask it how it is.",
+        "prints (they stay in this terminal's scrollback; Ctrl-^ then l shows them to\n"
+        "you alone, Ctrl-^ then q the QR code; $TANDEM_LINKS holds them all inside the\n"
+        "session). The relay is the one in ~/.config/tandem/config (relay-host = ...),\n"
+        "or tmate-server-host in ~/.tmate.conf, or else one embedded in tandem itself.\n"
+        "Inside the session, `tandem status`, `tandem links` and `tandem wait-ready` ask\n"
+        "it how it is.",
     .flags = kShareFlags,
     .takes_command = true,
     .run = cmd_share,
@@ -174,7 +241,8 @@ int cmd_share(const Options& args) {
     std::fprintf(stderr, "tandem: %s\n", error.c_str());
     return 1;
   }
-  std::fputs(links_text(backend->links()).c_str(), stderr);
+  // The session's first frame pushes this up into the terminal's own scrollback.
+  std::fputs(links_block(*backend, host_options).c_str(), stderr);
   if (!host.start(*backend, command, &error) || !tty.open(&error)) {
     std::fprintf(stderr, "tandem: %s\n", error.c_str());
     return 1;

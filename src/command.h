@@ -17,6 +17,7 @@ struct Flag {
   std::string_view name = {};   // the long name without its dashes: "listen" for --listen
   char short_name = 0;          // 'x' for -x; 0: none
   std::string_view value = {};  // what its value is called ("ADDR:PORT"); empty: a switch, no value
+  bool value_optional = false;  // only --name=VALUE gives it one; --name alone is a switch (--qr, --qr=rw)
   std::string_view help = {};   // for --help; '\n' starts another line
 };
 

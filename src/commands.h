@@ -12,6 +12,7 @@ extern const Command kShare;      // the default: run a shell (or `-- CMD`) as a
 extern const Command kJoin;       // join a session as a native mate
 extern const Command kRelay;      // a relay of one's own, for many sessions
 extern const Command kStatus;     // inside a session: links, mates, link health
+extern const Command kLinks;      // inside a session: the links
 extern const Command kWaitReady;  // inside a session: returns once it can be joined
 
 }  // namespace tandem

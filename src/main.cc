@@ -31,7 +31,7 @@ const Command kHelp{
 };
 
 // The first is the default: what `tandem` alone, or with options first, runs.
-const Command* const kCommands[] = {&kShare, &kJoin, &kRelay, &kStatus, &kWaitReady, &kHelp};
+const Command* const kCommands[] = {&kShare, &kJoin, &kRelay, &kStatus, &kLinks, &kWaitReady, &kHelp};
 const Command& kDefault = *kCommands[0];
 
 constexpr Flag kHelpFlag{.name = "help", .short_name = 'h', .help = "show this help"};
@@ -67,7 +67,8 @@ std::string flag_lines(std::span<const Flag> flags) {
     std::string line = "  ";
     if (f.short_name) line += std::string("-") + f.short_name + ", ";
     line += "--" + std::string(f.name);
-    if (!f.value.empty()) line += " " + std::string(f.value);
+    if (!f.value.empty())
+      line += (f.value_optional ? "[=" : " ") + std::string(f.value) + (f.value_optional ? "]" : "");
     line += line.size() + 2 > kHelpColumn ? "\n" + std::string(kHelpColumn, ' ')
                                           : std::string(kHelpColumn - line.size(), ' ');
     out += line + indented(f.help, kHelpColumn) + "\n";

@@ -74,8 +74,8 @@ std::optional<Options> Options::parse(const Command& command, std::string_view i
     if (flag->value.empty()) {
       if (inline_value) return refuse(spelled + " takes no value");
       options.values_[std::string(flag->name)] = "";
-    } else if (inline_value) {
-      options.values_[std::string(flag->name)] = *inline_value;
+    } else if (inline_value || flag->value_optional) {
+      options.values_[std::string(flag->name)] = inline_value.value_or("");
     } else if (i + 1 < args.size() && args[i + 1] != "--") {
       options.values_[std::string(flag->name)] = args[++i];
     } else {

@@ -1,6 +1,7 @@
 // The one parser of every sub-command's arguments, driven by its Command's flags.
 //
-// It takes `--flag value` and `--flag=value`, switches (`--json`), short names where a
+// It takes `--flag value` and `--flag=value`, switches (`--json`), flags whose value is
+// optional (`--qr` or `--qr=rw`: only the `=` form gives one), short names where a
 // flag has one (`-h`), flags before, between and after the operands, and stops at `--`:
 // what follows is the command to run (share's `-- CMD ARGS`), or more operands for a
 // command that runs none. It refuses an unknown flag, a missing value, a value given

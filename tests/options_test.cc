@@ -17,6 +17,7 @@ constexpr Flag kFlags[] = {
     {.name = "json", .help = "as JSON"},
     {.name = "verbose", .short_name = 'v', .help = "say more"},
     {.name = "output", .short_name = 'o', .value = "FILE", .help = "to FILE"},
+    {.name = "qr", .value = "ro|rw", .value_optional = true, .help = "a code"},
 };
 
 const Command kTool{.name = "tool", .flags = kFlags, .max_positionals = 1, .run = run_nothing};
@@ -44,6 +45,15 @@ TEST(Options, TakesAValueFromTheNextArgumentOrAfterEquals) {
   EXPECT_EQ(o.value("listen"), "127.0.0.1:2222");
   EXPECT_EQ(o.value("udp-port"), "0");
   EXPECT_EQ(parsed(kTool, {"--listen="}).value("listen", "default"), "");  // given, if empty
+}
+
+TEST(Options, AnOptionalValueComesOnlyAfterEquals) {
+  Options alone = parsed(kTool, {"--qr", "LINK"});
+  EXPECT_TRUE(alone.has("qr"));
+  EXPECT_EQ(alone.value("qr", "ro"), "");  // given without a value: the next word is an operand
+  EXPECT_EQ(alone.positionals(), std::vector<std::string>{"LINK"});
+  EXPECT_EQ(parsed(kTool, {"--qr=rw"}).value("qr"), "rw");
+  EXPECT_FALSE(parsed(kTool, {}).has("qr"));
 }
 
 TEST(Options, AFlagNotGivenHasTheFallback) {

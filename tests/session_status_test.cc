@@ -38,5 +38,38 @@ TEST(SessionStatus, TextListsLinksAndMates) {
   EXPECT_NE(t.find("10.0.0.2:5000  read-only  native  heard 120 ms ago  rtt 33 ms"), std::string::npos) << t;
 }
 
+TEST(SessionStatus, ReadWriteLinksAreLeftOutUnlessAskedFor) {
+  SessionStatus s = example();
+  s.links.ssh_rw = "ssh -p 2222 rw@h";
+  s.links.join_rw = "tandem://rw@h:2222#SHA256:x";
+  s.read_write = false;
+  const std::string t = s.text(), j = s.json();
+  EXPECT_EQ(t.find("rw@h"), std::string::npos) << t;
+  EXPECT_NE(t.find("read-write: not shown on the shared screen (--rw shows it"), std::string::npos) << t;
+  EXPECT_NE(t.find("read-only:  ssh -p 2222 ro@h"), std::string::npos) << t;
+  EXPECT_EQ(j.find("rw@h"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"rw_hidden\":true"), std::string::npos) << j;
+  s.read_write = true;
+  EXPECT_NE(s.json().find("\"rw\":\"ssh -p 2222 rw@h\",\"join_rw\":\"tandem://rw@h:2222#SHA256:x\""),
+            std::string::npos);
+}
+
+TEST(SessionStatus, AReadOnlySessionHasNothingToHide) {
+  SessionStatus s = example();
+  s.read_write = false;
+  EXPECT_EQ(s.text().find("read-write:"), std::string::npos);
+  EXPECT_EQ(s.json().find("rw_hidden"), std::string::npos);
+}
+
+TEST(SessionStatus, AllLinksNameEveryLinkALine) {
+  Links l = example().links;
+  EXPECT_EQ(all_links(l), "ro ssh -p 2222 ro@h\njoin-ro tandem://ro@h:2222#SHA256:x\n");
+  l.ssh_rw = "ssh -p 2222 rw@h";
+  l.join_rw = "tandem://rw@h:2222#SHA256:x";
+  EXPECT_EQ(all_links(l),
+            "rw ssh -p 2222 rw@h\njoin-rw tandem://rw@h:2222#SHA256:x\n"
+            "ro ssh -p 2222 ro@h\njoin-ro tandem://ro@h:2222#SHA256:x\n");
+}
+
 }  // namespace
 }  // namespace tandem

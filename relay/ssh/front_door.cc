@@ -148,7 +148,7 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
     connection_.send(
         "tandem: there is no session with this token that admits you; check the link you were given\r\n"
         "(if the host admits only listed SSH keys, yours must be one of them).\r\n");
-    connection_.close_after_flush();
+    connection_.close_after_flush(1);  // so that `ssh` exits 1, as for any failed login
   }
 
   FrontDoor& door_;

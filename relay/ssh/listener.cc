@@ -127,9 +127,10 @@ void Connection::watch_writes() {
   }
 }
 
-void Connection::close_after_flush() {
+void Connection::close_after_flush(int exit_status) {
   if (state_ != State::kOpen) return;
   state_ = State::kClosing;
+  exit_status_ = exit_status;
   soon_->start(std::chrono::milliseconds(0));
 }
 
@@ -200,7 +201,7 @@ void Connection::service() {
     if (pending_.empty() && state_ == State::kOpen) handler_->drained();
     flush();
     if (state_ == State::kClosing && pending_.empty() && channel_ && !ssh_channel_is_closed(channel_.get())) {
-      ssh_channel_request_send_exit_status(channel_.get(), 0);
+      ssh_channel_request_send_exit_status(channel_.get(), exit_status_);
       ssh_channel_send_eof(channel_.get());
       ssh_channel_close(channel_.get());
     }

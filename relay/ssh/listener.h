@@ -81,9 +81,10 @@ class Connection {
   // peer's window allows (safe from anywhere, the handler's callbacks included).
   void send(std::string_view bytes);
   size_t pending() const { return pending_.size(); }
-  // Sends what is queued, then the exit status, EOF and close (on the next turn of
-  // the loop: safe from anywhere).
-  void close_after_flush();
+  // Sends what is queued, then the exit status (what the client's `ssh` returns: 0
+  // for a session that ended, non-zero for a refusal), EOF and close (on the next
+  // turn of the loop: safe from anywhere).
+  void close_after_flush(int exit_status = 0);
   // Gone at once.
   void kill();
   // Sends an SSH banner (shown by clients before authentication ends).
@@ -106,6 +107,7 @@ class Connection {
   transport::Address address_;
   std::string peer_;
   State state_ = State::kHandshake;
+  int exit_status_ = 0;
   SessionPtr session_;
   PollPtr poll_;
   ChannelPtr channel_;

@@ -16,7 +16,7 @@ namespace {
 
 constexpr size_t kMaxRequest = 256;
 constexpr size_t kMaxClients = 16;
-constexpr std::string_view kLines[] = {"status", "status json", "wait-ready"};
+constexpr std::string_view kAsks[] = {"status", "links", "wait-ready"};  // by ControlRequest::Ask
 
 // The directories of sessions whose host was killed (no destructor ran): ours only,
 // and only when no process of that number is alive.
@@ -52,13 +52,34 @@ bool unix_address(const std::string& path, sockaddr_un& addr, std::string* error
 
 }  // namespace
 
-std::string_view request_line(ControlRequest r) { return kLines[int(r)]; }
+std::string request_line(const ControlRequest& r) {
+  std::string line(kAsks[int(r.ask)]);
+  if (r.json) line += " json";
+  if (r.read_write) line += " rw";
+  return line;
+}
 
 std::optional<ControlRequest> parse_request(std::string_view line) {
-  for (int i = 0; i < int(std::size(kLines)); ++i) {
-    if (line == kLines[i]) return ControlRequest(i);
+  ControlRequest r;
+  size_t space = line.find(' ');
+  const std::string_view ask = line.substr(0, space);
+  size_t i = 0;
+  while (i < std::size(kAsks) && kAsks[i] != ask) ++i;
+  if (i == std::size(kAsks)) return std::nullopt;
+  r.ask = ControlRequest::Ask(i);
+  while (space != std::string_view::npos) {  // each option after one space
+    line = line.substr(space + 1);
+    space = line.find(' ');
+    const std::string_view word = line.substr(0, space);
+    if (word == "json" && r.ask == ControlRequest::Ask::kStatus) {
+      r.json = true;
+    } else if (word == "rw" && r.ask != ControlRequest::Ask::kWaitReady) {
+      r.read_write = true;
+    } else {
+      return std::nullopt;
+    }
   }
-  return std::nullopt;
+  return r;
 }
 
 std::unique_ptr<ControlSocket> ControlSocket::open(event_base* base, Handler handler, std::string* error) {
@@ -124,7 +145,8 @@ void ControlSocket::read(std::list<Client>::iterator client) {
   clients_.erase(client);  // the watch goes before its fd
 }
 
-std::optional<std::string> ControlSocket::ask(const std::string& path, ControlRequest request, std::string* error) {
+std::optional<std::string> ControlSocket::ask(const std::string& path, const ControlRequest& request,
+                                              std::string* error) {
   sockaddr_un addr;
   if (!unix_address(path, addr, error)) return std::nullopt;
   transport::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -132,7 +154,7 @@ std::optional<std::string> ControlSocket::ask(const std::string& path, ControlRe
     if (error) *error = "cannot reach the session at " + path + ": " + std::strerror(errno);
     return std::nullopt;
   }
-  const std::string line = std::string(request_line(request)) + "\n";
+  const std::string line = request_line(request) + "\n";
   if (write(fd.get(), line.data(), line.size()) != ssize_t(line.size())) {
     if (error) *error = "cannot talk to the session";
     return std::nullopt;

@@ -1,7 +1,7 @@
 // The session's control socket ($TANDEM_SOCKET): a Unix socket in a private
-// directory, where `tandem status` and `tandem wait-ready`, run from inside the
-// session, ask the host about it. One request line in (a ControlRequest), one
-// answer out; anything else is answered with an error line.
+// directory, where `tandem status`, `tandem links` and `tandem wait-ready`, run from
+// inside the session, ask the host about it. One request line in (a ControlRequest),
+// one answer out; anything else is answered with an error line.
 #pragma once
 
 #include <event2/event.h>
@@ -18,21 +18,29 @@
 
 namespace tandem {
 
-// What may be asked, and how it reads on the socket.
-enum class ControlRequest { kStatus, kStatusJson, kWaitReady };
-std::string_view request_line(ControlRequest r);
+// What may be asked, and how it reads on the socket: a word, then options ("status
+// json rw"). What is printed inside the session lands on the shared screen, so the
+// read-write links come only when asked for.
+struct ControlRequest {
+  enum class Ask { kStatus, kLinks, kWaitReady };
+  Ask ask = Ask::kStatus;
+  bool json = false;        // status: as one JSON object
+  bool read_write = false;  // status, links: the read-write links too
+  bool operator==(const ControlRequest&) const = default;
+};
+std::string request_line(const ControlRequest& r);
 std::optional<ControlRequest> parse_request(std::string_view line);
 
 class ControlSocket {
  public:
-  using Handler = std::function<std::string(ControlRequest request)>;
+  using Handler = std::function<std::string(const ControlRequest& request)>;
 
   static std::unique_ptr<ControlSocket> open(event_base* base, Handler handler, std::string* error);
   ~ControlSocket();
   const std::string& path() const { return path_; }
 
   // Client side: asks the socket at `path`; the answer, or nullopt with `error`.
-  static std::optional<std::string> ask(const std::string& path, ControlRequest request, std::string* error);
+  static std::optional<std::string> ask(const std::string& path, const ControlRequest& request, std::string* error);
 
  private:
   struct Client {

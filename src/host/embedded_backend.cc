@@ -71,7 +71,8 @@ std::unique_ptr<RelayBackend> EmbeddedBackend::open(event_base* base, const Back
   } else {
     b->session_ = &b->relay_->create_session(std::move(so), std::move(events));
   }
-  b->links_ = b->relay_->links(*b->session_, link_host(options.listen));
+  b->links_ =
+      b->relay_->links(*b->session_, options.public_host.empty() ? link_host(options.listen) : options.public_host);
   if (named) {
     SessionRecord now{SessionRecord::kEmbedded, b->session_->id(), b->session_->rw_token(), b->session_->ro_token(),
                       "", b->relay_->ssh_port()};

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <fstream>
 
+#include "proto/join_link.h"
+
 namespace tandem {
 namespace {
 
@@ -18,6 +20,12 @@ constexpr auto kRelayCheck = std::chrono::seconds(1);
 constexpr uint64_t kRelayQuietMs = 7000;  // a relay elsewhere silent this long (two heartbeats): say so
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kMaxReadPerWakeup = 1024 * 1024;  // then let the loop breathe (draw, keystrokes)
+constexpr char kEscapeKey = 0x1e;                  // Ctrl-^, as `tandem join`'s (and mosh's)
+
+std::string trimmed(std::string text) {
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
 
 // Links are secrets: the file holding them is the user's alone.
 void write_links_file(const std::string& path, const Links& links) {
@@ -26,9 +34,7 @@ void write_links_file(const std::string& path, const Links& links) {
   std::ofstream out(path, std::ios::trunc);
   umask(old);
   chmod(path.c_str(), 0600);
-  if (!links.ssh_rw.empty()) out << "rw " << links.ssh_rw << "\njoin-rw " << links.join_rw << "\n";
-  out << "ro " << links.ssh_ro << "\njoin-ro " << links.join_ro << "\nudp " << links.udp_port << "\nfingerprint "
-      << links.fingerprint << "\n";
+  out << all_links(links) << "udp " << links.udp_port << "\nfingerprint " << links.fingerprint << "\n";
 }
 
 }  // namespace
@@ -71,6 +77,7 @@ BackendEvents HostSession::events() {
   e.on_notice = [this](const std::string& text) { show_notice(text, kLinksNotice); };
   e.on_links_changed = [this](const Links& links) {
     set_links(links);
+    if (showing_ != Showing::kNothing) show(showing_);  // the panel shows the new links
     show_notice("tandem: the relay lost the session; new links: " + links_.short_links(), kLinksNotice);
   };
   return e;
@@ -88,7 +95,7 @@ bool HostSession::start(RelayBackend& backend, const std::vector<std::string>& c
   control_ = ControlSocket::open(base_, [this](ControlRequest r) { return answer(r); }, error);
   if (!control_) return false;
   pty_ = Pty::spawn(command,
-                    {"TERM=xterm-256color", "TANDEM=1", "TANDEM_LINKS=" + links_.short_links(),
+                    {"TERM=xterm-256color", "TANDEM=1", "TANDEM_LINKS=" + trimmed(all_links(links_.links)),
                      "TANDEM_SOCKET=" + control_->path()},
                     Size{uint16_t(terminal_.cols()), uint16_t(terminal_.rows())}, error);
   if (!pty_) return false;
@@ -99,12 +106,15 @@ bool HostSession::start(RelayBackend& backend, const std::vector<std::string>& c
                                                     [this] { read_stdin(); });
   if (backend.health()) relay_timer_.start_repeating(kRelayCheck);
   show_notice("tandem: " + links_.short_links(), kLinksNotice);
+  if (options_.code_at_start) show(Showing::kCode);
   return true;
 }
 
-std::string HostSession::answer(ControlRequest request) const {
-  if (request == ControlRequest::kWaitReady) return "ready\n";
+std::string HostSession::answer(const ControlRequest& request) const {
+  if (request.ask == ControlRequest::Ask::kWaitReady) return "ready\n";
+  if (request.ask == ControlRequest::Ask::kLinks) return links_text(links_.links, request.read_write);
   SessionStatus now = links_;
+  now.read_write = request.read_write;
   now.mates = backend_->mates();
   if (std::optional<LinkHealth> h = backend_->health()) {
     now.relay_heard_ms_ago = int64_t(h->silent_ms);
@@ -112,7 +122,51 @@ std::string HostSession::answer(ControlRequest request) const {
   }
   now.cols = terminal_.cols();
   now.rows = terminal_.rows();
-  return request == ControlRequest::kStatusJson ? now.json() : now.text();
+  return request.json ? now.json() : now.text();
+}
+
+void HostSession::show(Showing what) {
+  showing_ = what;
+  const Links& links = links_.links;
+  const bool read_write = options_.code_read_write && !links.join_rw.empty();
+  std::optional<JoinLink> link = JoinLink::parse(read_write ? links.join_rw : links.join_ro, nullptr);
+  std::optional<QrCode> code = what == Showing::kCode && link ? QrCode::encode(link->ssh_uri(), nullptr) : std::nullopt;
+  if (what == Showing::kLinks || (what == Showing::kCode && !code)) {
+    panel_ = Panel(links_panel(links));
+  } else if (what == Showing::kCode) {
+    const Size size = tty_.size();
+    panel_ = Panel(code_panel(*code, read_write ? "read-write" : "read-only", link->ssh_uri(), size.cols, size.rows));
+  } else {
+    panel_ = Panel();
+  }
+  pacer_.request();
+}
+
+std::string HostSession::host_keys(std::string_view bytes) {
+  if (showing_ != Showing::kNothing) {
+    show(Showing::kNothing);  // the whole read: one key, or its escape sequence
+    return {};
+  }
+  std::string keys;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const char c = bytes[i];
+    if (!escape_pending_) {
+      if (c == kEscapeKey) {
+        escape_pending_ = true;
+      } else {
+        keys.push_back(c);
+      }
+      continue;
+    }
+    escape_pending_ = false;
+    if (c == 'l' || c == 'q') {
+      show(c == 'l' ? Showing::kLinks : Showing::kCode);
+      return keys;  // what came after in this read was meant for the panel
+    }
+    keys.push_back(kEscapeKey);
+    if (c != kEscapeKey) keys.push_back(c);
+  }
+  return keys;
 }
 
 int HostSession::run() {
@@ -149,7 +203,8 @@ void HostSession::read_stdin() {
       notice_timer_.stop();
       pacer_.request();
     }
-    pty_->write(std::string_view(buf, size_t(n)));
+    const std::string keys = host_keys(std::string_view(buf, size_t(n)));
+    if (!keys.empty()) pty_->write(keys);
   } else if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
     stdin_watch_->disable();  // the user's terminal went away; the program decides
   }
@@ -168,12 +223,21 @@ void HostSession::apply_size() {
   if (size.cols == terminal_.cols() && size.rows == terminal_.rows()) return;
   terminal_.resize(size.cols, size.rows);
   if (pty_) pty_->resize(Size{uint16_t(terminal_.cols()), uint16_t(terminal_.rows())});
+  if (showing_ != Showing::kNothing) show(showing_);  // a QR code may fit now, or no longer
   view_.forget();
   pacer_.request();
 }
 
 void HostSession::draw() {
-  view_.draw(terminal_.state());
+  if (panel_.shown()) {
+    // Over a copy: the panel is the host's alone, never the shared screen. A session
+    // smaller than this terminal (--size smallest) cuts it to the session's width.
+    screen::ScreenState frame = terminal_.state();
+    panel_.lay_over(frame);
+    view_.draw(frame);
+  } else {
+    view_.draw(terminal_.state());
+  }
   if (backend_) backend_->publish(terminal_.state());
 }
 

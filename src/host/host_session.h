@@ -4,8 +4,11 @@
 // kSmallest their terminals bound the session's size (read-only ones never do).
 //
 // Notices go on the host's own view only, never the shared screen: the links at
-// start, mates coming and going, new links, a relay that has gone quiet. The
-// session also answers `tandem status` and `tandem wait-ready` over $TANDEM_SOCKET.
+// start, mates coming and going, new links, a relay that has gone quiet. So do
+// panels, until the next key: Ctrl-^ then l shows every link, Ctrl-^ then q a link's
+// QR code (also shown at start with --qr); Ctrl-^ twice types one Ctrl-^. The session
+// also answers `tandem status`, `tandem links` and `tandem wait-ready` over
+// $TANDEM_SOCKET, leaving the read-write links out unless they are asked for.
 #pragma once
 
 #include <event2/event.h>
@@ -17,6 +20,7 @@
 #include <vector>
 
 #include "src/host/control_socket.h"
+#include "src/host/panel.h"
 #include "src/host/pty.h"
 #include "src/host/relay_backend.h"
 #include "src/host/session_status.h"
@@ -30,6 +34,8 @@ namespace tandem {
 struct HostOptions {
   SizePolicy size = SizePolicy::kHost;
   std::string links_file;  // the links are also written here (0600)
+  bool code_read_write = false;  // the QR code holds the read-write link (--qr=rw), not the read-only one
+  bool code_at_start = false;    // --qr: show the QR code until the first key
 };
 
 class HostSession {
@@ -56,7 +62,12 @@ class HostSession {
   void show_notice(const std::string& text, std::chrono::milliseconds how_long);
   void check_relay();
   void set_links(const Links& links);
-  std::string answer(ControlRequest request) const;
+  std::string answer(const ControlRequest& request) const;
+  // What the host's keys do: a panel shown is closed by the next key (not typed);
+  // Ctrl-^ then a letter is a command to tandem. The rest goes to the program.
+  std::string host_keys(std::string_view bytes);
+  enum class Showing { kNothing, kLinks, kCode };
+  void show(Showing what);
 
   event_base* base_;
   LocalTerminal& tty_;
@@ -74,6 +85,9 @@ class HostSession {
   std::optional<Size> size_limit_;
   int status_ = -1;
   std::string buffer_;
+  bool escape_pending_ = false;  // Ctrl-^ came; the next key says what for
+  Showing showing_ = Showing::kNothing;
+  Panel panel_;
 };
 
 // A wait status in words ("[tandem: session ended; bash exited with status 0]"), and

@@ -57,6 +57,7 @@ class RelayBackend {
 struct BackendOptions {
   Config config;                    // the relay (relay_host empty: an embedded one)
   transport::Address listen;        // where an embedded relay listens
+  std::string public_host;          // the name its links carry; empty: this machine's address
   bool listen_given = false;        // false: another port will do if that one is taken
   std::string udp_override;         // where to send UDP instead (tests, odd networks)
   std::string name;                 // "user@machine", shown in mates' join notices

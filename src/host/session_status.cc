@@ -24,15 +24,26 @@ std::string json_string(const std::string& s) {
 
 }  // namespace
 
-std::string links_text(const Links& links) {
+std::string links_text(const Links& links, bool read_write) {
   std::string t = "tandem: sharing this session\n";
-  if (!links.ssh_rw.empty()) t += "  read-write: " + links.ssh_rw + "\n              tandem join " + links.join_rw + "\n";
+  if (!links.ssh_rw.empty() && read_write) {
+    t += "  read-write: " + links.ssh_rw + "\n              tandem join " + links.join_rw + "\n";
+  } else if (!links.ssh_rw.empty()) {
+    t += "  read-write: not shown on the shared screen (--rw shows it; Ctrl-^ then l on the\n"
+         "              host's terminal shows it to the host alone)\n";
+  }
   t += "  read-only:  " + links.ssh_ro + "\n              tandem join " + links.join_ro + "\n";
   return t;
 }
 
 std::string short_links(const Links& links) {
   return links.ssh_rw.empty() ? "ro " + links.ssh_ro : "rw " + links.ssh_rw + "  ro " + links.ssh_ro;
+}
+
+std::string all_links(const Links& links) {
+  std::string t;
+  if (!links.ssh_rw.empty()) t += "rw " + links.ssh_rw + "\njoin-rw " + links.join_rw + "\n";
+  return t + "ro " + links.ssh_ro + "\njoin-ro " + links.join_ro + "\n";
 }
 
 std::string SessionStatus::text() const {
@@ -58,7 +69,11 @@ std::string SessionStatus::text() const {
 
 std::string SessionStatus::json() const {
   std::string j = "{\"links\":{";
-  if (!links.ssh_rw.empty()) j += "\"rw\":" + json_string(links.ssh_rw) + ",\"join_rw\":" + json_string(links.join_rw) + ",";
+  if (!links.ssh_rw.empty() && read_write) {
+    j += "\"rw\":" + json_string(links.ssh_rw) + ",\"join_rw\":" + json_string(links.join_rw) + ",";
+  } else if (!links.ssh_rw.empty()) {
+    j += "\"rw_hidden\":true,";  // there is one; `tandem status --json --rw` gives it
+  }
   j += "\"ro\":" + json_string(links.ssh_ro) + ",\"join_ro\":" + json_string(links.join_ro) + "},";
   j += "\"relay\":{\"embedded\":" + std::string(relay.empty() ? "true" : "false");
   if (!relay.empty()) {

@@ -1,5 +1,7 @@
-// What `tandem status` reports about a session, as text for people or JSON for
-// scripts.
+// What `tandem status` and `tandem links` report about a session, as text for people
+// or JSON for scripts. Both are run inside the session, so what they print is on the
+// shared screen, which read-only viewers (a stream's, say) see: the read-write links
+// are left out, and the omission said, unless they are asked for.
 #pragma once
 
 #include <string>
@@ -9,10 +11,14 @@
 
 namespace tandem {
 
-// The links as printed at start: "tandem: sharing this session" and a line each.
-std::string links_text(const Links& links);
-// The short form: "rw SSH-LINK  ro SSH-LINK" ($TANDEM_LINKS, the notice at start).
+// The links as printed at start: "tandem: sharing this session" and a line each;
+// without `read_write`, a line saying where the read-write ones are instead.
+std::string links_text(const Links& links, bool read_write = true);
+// The short form: "rw SSH-LINK  ro SSH-LINK" (the host's own notices).
 std::string short_links(const Links& links);
+// Every link, one "KIND LINK" a line (rw, join-rw, ro, join-ro): $TANDEM_LINKS, and
+// the start of the --links-file.
+std::string all_links(const Links& links);
 
 struct SessionStatus {
   Links links;
@@ -22,8 +28,9 @@ struct SessionStatus {
   int cols = 0;
   int rows = 0;
   std::vector<MateInfo> mates;
+  bool read_write = true;  // the read-write links too (false: only said to be hidden)
 
-  std::string links_text() const { return tandem::links_text(links); }
+  std::string links_text() const { return tandem::links_text(links, read_write); }
   std::string short_links() const { return tandem::short_links(links); }
   std::string text() const;
   std::string json() const;

@@ -151,7 +151,9 @@ proto::ScreenDiff ScreenState::diff_from(const ScreenState& old) const {
   const bool reset = history != old.history || scrollback.total() < old.scrollback.total();
   d.set_scrollback_reset(reset);
   d.set_scrollback_total(scrollback.total());
-  d.set_history(history);  // always: a receiver whose copy has another one starts afresh
+  // With every diff that moves the history (a receiver whose copy has another one
+  // starts afresh from it), not with a keystroke.
+  if (reset || old.scrollback.total() != scrollback.total()) d.set_history(history);
   const uint64_t held_from = scrollback.total() - scrollback.size();
   const uint64_t send_from = reset ? held_from : std::max(held_from, old.scrollback.total());
   if (send_from < scrollback.total()) {

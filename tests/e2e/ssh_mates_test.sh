@@ -38,10 +38,10 @@ wait_for "$host" '^hi-42$' "host runs what the rw mate typed"
 wait_for "$rw" '^hi-42$' "rw mate sees the result"
 
 # 1b. From inside the session: `tandem status` lists links and the mate; wait-ready returns.
-t "$host" send-keys "$tandem status --json > $work/status.json; $tandem wait-ready && echo READY-\$((1+1))" Enter
+t "$host" send-keys "$tandem status --json --rw > $work/status.json; $tandem wait-ready && echo READY-\$((1+1))" Enter
 wait_for "$host" '^READY-2$' "wait-ready returns"
 grep -q '"role":"read-write","via":"ssh"' "$work/status.json" || fail "status lacks the mate: $(cat "$work/status.json")"
-grep -qF "$rw_link" "$work/status.json" || fail "status lacks the rw link"
+grep -qF "$rw_link" "$work/status.json" || fail "status --rw lacks the rw link"
 t "$host" send-keys "clear; $tandem status | grep -c 'mates: *1'" Enter
 wait_for "$host" '^1$' "status in text"
 if env -u TANDEM_SOCKET "$tandem" status >/dev/null 2>"$work/status.err"; then fail "status outside a session"; fi
