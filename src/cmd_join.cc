@@ -24,6 +24,7 @@
 #include "src/join_recovery.h"
 #include "src/options.h"
 #include "src/screen_view.h"
+#include "src/scroll_mode.h"
 #include "statesync/input_flow.h"
 #include "statesync/input_state.h"
 #include "statesync/sync_endpoints.h"
@@ -156,11 +157,22 @@ class JoinClient {
     std::string keys;
     for (ssize_t i = 0; i < n; ++i) {
       const char c = buf[i];
+      if (scroll_) {
+        send_keys(keys);  // what came before Ctrl-^ [ is the session's
+        if (!scroll_->key(std::string_view(buf + i, size_t(n - i)))) scroll_.reset();
+        pacer_.request();
+        return;
+      }
       if (escape_pending_) {
         escape_pending_ = false;
         if (c == '.') {
           leave();
           return;
+        }
+        if (c == '[') {  // the scroll mode: what follows goes to it
+          scroll_.emplace(held_ ? *held_ : sync().incoming());
+          pacer_.request();
+          continue;
         }
         if (c != kEscapeKey) keys.push_back(kEscapeKey);
       } else if (c == kEscapeKey) {
@@ -169,6 +181,10 @@ class JoinClient {
       }
       keys.push_back(c);
     }
+    send_keys(keys);
+  }
+
+  void send_keys(const std::string& keys) {
     if (keys.empty()) return;
     if (read_only_) {
       set_notice("tandem: read-only; your keys are not sent (Ctrl-^ . leaves)");
@@ -205,6 +221,11 @@ class JoinClient {
 
   // Draws, and says so for a while when the view shows only part of the session.
   void draw() {
+    if (scroll_) {
+      const Size size = tty_.size();
+      view_.draw_still(scroll_->frame(size.cols, size.rows));
+      return;
+    }
     view_.draw(held_ ? *held_ : sync().incoming());
     const std::string text =
         view_.viewport().partial() ? "tandem: " + view_.viewport().describe() + " follows the cursor" : "";
@@ -237,6 +258,7 @@ class JoinClient {
   std::string retry_text_;                        // what asking the relay again says
   std::string status_text_;                       // the last line status() showed
   std::optional<screen::ScreenState> held_;       // shown until a new link brings a screen
+  std::optional<ScrollMode> scroll_;              // Ctrl-^ [: the history, not the session
   transport::Watch stdin_;
   transport::SignalWatch winch_, term_, hup_;
   transport::Timer status_;
@@ -315,11 +337,12 @@ const Command kJoin{
         "A relay silent for a while is asked again with the same link (a restarted relay\n"
         "gives a new one; typed keys are kept). Exits 1 when the session is gone\n"
         "(its relay, or the host that embedded it, went away), or when the relay refuses\n"
-        "the link (a wrong token). Ctrl-^ then . leaves. The link may come wrapped\n"
-        "across lines, in pieces, or quoted. A plain-ssh line (ssh -p PORT TOKEN@HOST,\n"
-        "or ssh://TOKEN@HOST:PORT) carries no relay key: it is joined natively only if\n"
-        "this machine knows that relay's key (pinned in the config, or from an earlier\n"
-        "visit).",
+        "the link (a wrong token). Ctrl-^ then . leaves; Ctrl-^ then [ scrolls the\n"
+        "session's history (Up/Down, PgUp/PgDn, g/G, / searches, n/N, q leaves).\n"
+        "The link may come wrapped across lines, in pieces, or quoted. A plain-ssh line\n"
+        "(ssh -p PORT TOKEN@HOST, or ssh://TOKEN@HOST:PORT) carries no relay key: it is\n"
+        "joined natively only if this machine knows that relay's key (pinned in the\n"
+        "config, or from an earlier visit).",
     .flags = kJoinFlags,
     .max_positionals = 16,  // a link pasted in pieces, or an ssh line split by the shell
     .run = cmd_join,

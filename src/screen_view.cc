@@ -18,6 +18,23 @@ void ScreenView::draw(const screen::ScreenState& screen) {
   known_ = true;
 }
 
+void ScreenView::draw_still(screen::ScreenState frame) {
+  if (shown_) {
+    frame.scrollback = shown_->scrollback;  // held lines cleared, the count kept: nothing new
+    frame.history = shown_->history;
+    frame.modes = shown_->modes;  // the same buffer and key modes as the session's
+  }
+  std::string out;
+  if (shown_ && !known_) {
+    display_.repaint(*shown_, frame, out);
+  } else {
+    display_.append(shown_ ? &*shown_ : nullptr, frame, out);
+  }
+  tty_.write(out);
+  shown_ = std::move(frame);
+  known_ = true;
+}
+
 void ScreenView::leave() {
   if (!shown_) return;
   std::string out;

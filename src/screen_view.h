@@ -24,6 +24,10 @@ class ScreenView {
 
   // Draws `screen` at the terminal's current size.
   void draw(const screen::ScreenState& screen);
+  // Draws a frame of the terminal's size that is not the session (the scroll mode):
+  // no viewport, no notice, and no history written; the session's next frame is
+  // drawn as a change from it.
+  void draw_still(screen::ScreenState frame);
   // The terminal's screen is unknown (after a resize): the next frame repaints it
   // all, but its scrollback keeps the history it got and gets no line twice.
   void forget() { known_ = false; }

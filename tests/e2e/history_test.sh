@@ -2,8 +2,9 @@
 # End to end: nobody loses history (issue 12, point 2). The host, a plain-ssh mate,
 # a smaller ssh mate and a native mate each run in a tmux of their own; after
 # `seq 1 500`, each one's own terminal history (capture-pane -S -) holds 1..500 in
-# order, each once. A full-screen program leaves nothing behind in it. A late joiner
-# gets the session's last N lines (--history N). Loopback only.
+# order, each once; `tandem join` scrolls and searches it too. A full-screen program
+# leaves nothing behind in it. A late joiner gets the session's last N lines
+# (--history N). Loopback only.
 # usage: history_test.sh PATH/TO/tandem
 set -euo pipefail
 tandem=$(realpath "$1")
@@ -51,6 +52,19 @@ for s in "$host" "$rw" "$small" "$native"; do
   expect_numbers "$s" 1 500 "$s after seq 1 500"
 done
 
+# 1b. tandem join's scroll mode: Ctrl-^ [ shows the history here, / searches it, q
+#     leaves; nothing typed in it reaches the session.
+t "$native" send-keys C-^ '['
+wait_for "$native" 'scroll: lines .* of ' "the scroll mode's status line"
+t "$native" send-keys '/' '2' '5' '0' Enter
+wait_for "$native" '^250$' "the search shows line 250"
+t "$native" send-keys 'g'
+wait_for "$native" '^1$' "g shows the oldest line"
+t "$native" send-keys q
+wait_for "$native" '^seq-6-done$' "q is back at the session"
+if t "$host" capture-pane -p | grep -q '/250'; then fail "the scroll mode's keys reached the session"; fi
+expect_numbers "$native" 1 500 "the native mate after its scroll mode"
+
 # 2. A full-screen program on the alternate screen scrolls and leaves: nothing of it
 #    stays in anyone's history, and the shell's screen comes back.
 t "$host" send-keys "printf '\\033[?1049h\\033[H'; for i in \$(seq 1 60); do echo 9\$i; done; sleep 0.5; printf '\\033[?1049l'; echo alt-done" Enter
@@ -73,4 +87,4 @@ first=$(head -1 <<<"$got")
 [ "$(wc -l <<<"$got")" = $((300 - first + 1)) ] || fail "late joiner: history has gaps or repeats from $first"
 [ "$first" -gt 150 ] && [ "$first" -le 201 ] || fail "late joiner: history starts at $first, not about 300-100-24"
 
-echo "history: 10 checks passed"
+echo "history: 15 checks passed"
