@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
       "       tandem-bench session --tandem PATH --scenario startup|flood|echo|roam|wake\n"
       "                    [--net lan|wan|wan-loss|bad] [--keys N] [--rate KEYS_PER_S] [--blackouts S,S,...]\n"
       "                    [--only native|ssh] [--impl tandem|mosh|compare] [--seed N]\n"
-      "       tandem-bench scale --tandem PATH --hosts N [--seconds S]\n";
+      "       tandem-bench scale --tandem PATH --hosts N [--seconds S] [--history LINES]\n";
   if (args.empty()) {
     std::fputs(usage, stderr);
     return 2;

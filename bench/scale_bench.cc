@@ -4,7 +4,9 @@
 // bootstrap, then encrypted UDP state sync). Each host prints about 200 bytes a
 // second; each read-write mate types 2 keys a second. Reports the relay's RSS per
 // idle session, its CPU (user+sys seconds per wall second) while active, and the
-// p99 delay from a mate's keystroke to its host.
+// p99 delay from a mate's keystroke to its host. With --history N, each host first
+// prints N+24 lines and keeps N lines of history: the RSS per idle session is then
+// what a session costs holding that history for late joiners.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -35,6 +37,7 @@ struct FakeMate {
 struct FakeHost {
   std::unique_ptr<HostLink> link;
   screen::Terminal term{80, 24, 0};
+  size_t history = 0;
   uint64_t consumed = 0;
   uint64_t keys_seen = 0;
   std::vector<uint64_t> key_sent_at;  // by the read-write mate, in order
@@ -82,13 +85,15 @@ double cpu_seconds(pid_t pid) {
 int scale_main(const std::vector<std::string>& args) {
   std::string tandem;
   int hosts = 100, seconds = 10;
+  size_t history = 0;
   for (size_t i = 0; i + 1 < args.size(); i += 2) {
     if (args[i] == "--tandem") tandem = args[i + 1];
     else if (args[i] == "--hosts") hosts = std::max(1, std::atoi(args[i + 1].c_str()));
     else if (args[i] == "--seconds") seconds = std::max(1, std::atoi(args[i + 1].c_str()));
+    else if (args[i] == "--history") history = size_t(std::clamp(std::atoi(args[i + 1].c_str()), 0, 10000));
   }
   if (tandem.empty()) {
-    std::fprintf(stderr, "usage: tandem-bench scale --tandem PATH --hosts N [--seconds S]\n");
+    std::fprintf(stderr, "usage: tandem-bench scale --tandem PATH --hosts N [--seconds S] [--history LINES]\n");
     return 2;
   }
   rlimit nofile{};
@@ -126,6 +131,7 @@ int scale_main(const std::vector<std::string>& args) {
     hello.set_rows(24);
     hello.set_session_name("bench" + std::to_string(h));
     hello.set_relay_host("127.0.0.1");
+    hello.set_history_lines(uint32_t(history));
     std::optional<proto::HostAccept> a = host_bootstrap(RelayAddress{"127.0.0.1", port, fp, ""}, hello, &error);
     if (!a || !a->has_accepted()) {
       std::printf("{\"bench\":\"scale\",\"error\":\"host %d: %s\"}\n", h, a ? a->refusal().c_str() : error.c_str());
@@ -133,6 +139,15 @@ int scale_main(const std::vector<std::string>& args) {
     }
     const proto::Accepted& ok = a->accepted();
     auto host = std::make_unique<FakeHost>();
+    host->history = history;
+    if (history > 0) {
+      host->term = screen::Terminal(80, 24, history);
+      std::string out;
+      for (size_t i = 0; i < history + 24; ++i) {
+        out += "host " + std::to_string(h) + " line " + std::to_string(i) + ": the quick brown fox\r\n";
+      }
+      host->term.write(out);
+    }
     host->link = connect<HostLink>(rig.base(), "127.0.0.1", ok.links().udp_port(), ok.link_id(), ok.link_key(),
                                    screen::initial_screen(), statesync::InputState(), statesync::kScreenSendDelayMs,
                                    &error);
@@ -140,6 +155,7 @@ int scale_main(const std::vector<std::string>& args) {
       std::printf("{\"bench\":\"scale\",\"error\":\"host link: %s\"}\n", error.c_str());
       return 1;
     }
+    if (history > 0) host->link->sync().set_outgoing(host->term.state());
     FakeHost* raw = host.get();
     host->delays = &delays;
     host->link->sync().set_on_incoming([raw] {
@@ -188,7 +204,7 @@ int scale_main(const std::vector<std::string>& args) {
         char line[96];
         std::snprintf(line, sizeof line, "host %zu line %d: the quick brown fox\r\n", h, ++host.lines);
         host.term.write(std::string_view(line));
-        host.link->sync().set_outgoing(host.term.state());
+        host.link->sync().set_outgoing(host.term.state().with_scrollback(host.history));
         if (slot % 2 == h % 2) {  // 2 keys a second
           host.key_sent_at.push_back(now_us());
           host.rw->link->sync().outgoing().push(statesync::Keys{"k"});
@@ -205,10 +221,10 @@ int scale_main(const std::vector<std::string>& args) {
   for (const auto& h : fleet) sent += h->key_sent_at.size();
   std::sort(delays.begin(), delays.end());
   auto pct = [&](double p) { return delays.empty() ? -1.0 : delays[size_t(p * double(delays.size() - 1))] / 1000.0; };
-  std::printf("{\"bench\":\"scale\",\"hosts\":%d,\"mates\":%d,\"setup_s\":%.1f,\"relay_rss_base_kb\":%ld,"
+  std::printf("{\"bench\":\"scale\",\"hosts\":%d,\"history\":%zu,\"mates\":%d,\"setup_s\":%.1f,\"relay_rss_base_kb\":%ld,"
               "\"relay_rss_kb\":%ld,\"rss_per_session_kb\":%.1f,\"relay_cpu\":%.3f,\"keys_sent\":%llu,"
               "\"keys_delivered\":%zu,\"key_p50_ms\":%.2f,\"key_p99_ms\":%.2f}\n",
-              hosts, hosts * 2, setup_s, rss_base, rss_idle, double(rss_idle - rss_base) / hosts, cpu,
+              hosts, history, hosts * 2, setup_s, rss_base, rss_idle, double(rss_idle - rss_base) / hosts, cpu,
               (unsigned long long)sent, delays.size(), pct(0.5), pct(0.99));
   fleet.clear();
   return 0;

@@ -29,10 +29,14 @@ constexpr uint16_t kDefaultPort = 2222;
 
 // "ADDR" as "ADDR:2222" ("[::1]" and "::1" as "[::1]:2222"): --listen without a port.
 std::string with_default_port(const std::string& address) {
-  const std::string port = ":" + std::to_string(kDefaultPort);
-  if (!address.empty() && address.front() == '[') return address + port;
-  if (address.find(':') != std::string::npos) return "[" + address + "]" + port;
-  return address + port;
+  const bool bare_v6 = address.find(':') != std::string::npos && (address.empty() || address.front() != '[');
+  std::string out;
+  if (bare_v6) out += '[';
+  out += address;
+  if (bare_v6) out += ']';
+  out += ':';
+  out += std::to_string(kDefaultPort);
+  return out;
 }
 
 // "user@machine": how mates' join notices name the host.
