@@ -298,7 +298,8 @@ void write_history(Painter& p, const Scrollback& history, size_t first, int cols
   int64_t used = 0;  // screen rows the lines took, counting those scrolled away
   int x = 0;         // the viewer's column in the row being written
   for (size_t i = first; i < history.size(); ++i) {
-    const Row& line = *history.line(i);
+    const RowRef held = history.line(i);  // a packed line is made a row for the while
+    const Row& line = *held;
     const bool joins = line.wrapped && i + 1 < history.size();
     int end = line.cols();
     if (!joins) {
@@ -352,7 +353,7 @@ bool scrolls_into_history(const Framebuffer& screen, const ScrollMove& move, con
     return false;
   }
   for (size_t i = 0; i < count; ++i) {
-    if (screen.row(int(i)).gen != history.line(history.size() - count + i)->gen) return false;
+    if (screen.row(int(i)).gen != history.gen(history.size() - count + i)) return false;
   }
   return true;
 }

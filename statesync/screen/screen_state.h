@@ -101,7 +101,12 @@ class ScreenState {
 
 // The screen every sync connection starts from, on both ends.
 // `history`: how many scrollback lines the receiving end keeps (the sender's are its own).
-inline ScreenState initial_screen(size_t history = 0) { return ScreenState(80, 24, history); }
+// Held history is packed (see Scrollback).
+inline ScreenState initial_screen(size_t history = 0) {
+  ScreenState s(80, 24, history);
+  s.scrollback.set_packing(history > 0);
+  return s;
+}
 
 // Whether a and b look the same on a terminal: cells, cursor, displayed modes, title.
 bool same_display(const ScreenState& a, const ScreenState& b);

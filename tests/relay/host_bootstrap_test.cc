@@ -267,8 +267,9 @@ TEST_F(RelayBootstrap, AMateTellsAnUnknownSessionFromARelayThatIsGone) {
   EXPECT_EQ(why_, JoinFailure::kNotAdmitted) << error_;
   const uint16_t port = relay_->ssh_port();
   const std::string fingerprint = relay_->fingerprint();
+  const std::string token = s.rw_token();  // the session goes with the relay
   relay_.reset();
-  JoinLink link{s.rw_token(), "127.0.0.1", port, fingerprint};
+  JoinLink link{token, "127.0.0.1", port, fingerprint};
   EXPECT_FALSE(join_bootstrap(link, &error_, known->link_id(), &why_));
   EXPECT_EQ(why_, JoinFailure::kConnectionRefused) << error_;
 }

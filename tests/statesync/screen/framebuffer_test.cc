@@ -138,6 +138,39 @@ TEST(Scrollback, VeryWideLinesAreHeldWithinTheCellBudget) {
   EXPECT_EQ(narrow.cells(), cells);
 }
 
+TEST(Scrollback, APackingScrollbackKeepsEveryLineAndItsGeneration) {
+  // What a relay holds: all but the newest chunk packed, read back as rows.
+  Scrollback packed(1000), plain(1000);
+  packed.set_packing(true);
+  std::vector<uint64_t> gens;
+  for (int i = 0; i < 1000; ++i) {
+    auto row = std::make_shared<Row>(80);
+    const std::string text = "line " + std::to_string(i) + ": the quick brown fox";
+    for (size_t x = 0; x < text.size(); ++x) row->at(int(x)) = Cell{char32_t(text[x]), 0x01000003, kDefaultColor, 0, 1, 0};
+    row->wrapped = i % 7 == 0;
+    gens.push_back(row->gen);
+    plain.push(row);
+    packed.push(std::move(row));
+  }
+  ASSERT_EQ(packed.size(), 1000u);
+  EXPECT_TRUE(packed == plain);
+  for (size_t i : {0u, 1u, 500u, 871u, 999u}) {
+    EXPECT_EQ(packed.line(i)->text(), "line " + std::to_string(i) + ": the quick brown fox");
+    EXPECT_EQ(packed.gen(i), gens[i]);
+    EXPECT_EQ(packed.line(i)->gen, gens[i]);
+    EXPECT_EQ(packed.line(i)->wrapped, i % 7 == 0);
+    EXPECT_EQ(packed.line(i)->cell(0).fg, 0x01000003u);
+  }
+  EXPECT_LT(packed.cells() * 4, plain.cells());  // under a quarter of the cells' cost
+  // Dropping and cutting keep the count of what is held.
+  Scrollback copy = packed;
+  copy.keep_newest(300);
+  EXPECT_EQ(copy.line(0)->text(), "line 700: the quick brown fox");
+  copy.set_limit(10);
+  EXPECT_EQ(copy.line(0)->text(), "line 990: the quick brown fox");
+  EXPECT_EQ(packed.size(), 1000u);  // the original is untouched
+}
+
 TEST(Row, ErasingToTheEndStoresNothing) {
   Row row(100);
   row.at(3) = Cell{U'x'};
