@@ -17,8 +17,32 @@ uint64_t new_history_id() {
   return rng();
 }
 
+// The hyperlinks a diff carries: each once, in ScreenDiff.links.
+class LinkTable {
+ public:
+  explicit LinkTable(proto::ScreenDiff& diff) : diff_(diff) {}
+  // 1 + the link's index in the diff's table (0: none, or the table is full).
+  uint32_t index(const std::shared_ptr<const Hyperlink>& link) {
+    if (!link) return 0;
+    for (size_t i = 0; i < seen_.size(); ++i) {
+      if (seen_[i] == link.get() || *seen_[i] == *link) return uint32_t(i + 1);
+    }
+    if (seen_.size() >= kMaxDiffLinks) return 0;
+    seen_.push_back(link.get());
+    proto::Hyperlink* h = diff_.add_links();
+    h->set_uri(link->uri);
+    h->set_id(link->id);
+    return uint32_t(seen_.size());
+  }
+
+ private:
+  proto::ScreenDiff& diff_;
+  std::vector<const Hyperlink*> seen_;
+};
+
 // Encodes cells [x0, x1) of `row` as runs that share colours, attributes and width.
-void encode_cells(const Row& row, int x0, int x1, google::protobuf::RepeatedPtrField<proto::CellRun>* runs) {
+void encode_cells(const Row& row, int x0, int x1, google::protobuf::RepeatedPtrField<proto::CellRun>* runs,
+                  LinkTable& links) {
   int x = x0;
   while (x < x1) {
     const Cell& first = row.cell(x);
@@ -29,10 +53,18 @@ void encode_cells(const Row& row, int x0, int x1, google::protobuf::RepeatedPtrF
     run->set_bg(first.bg);
     run->set_attrs(first.attrs);
     run->set_wide(wide);
+    if (first.extra != 0) {
+      const CellExtra& extra = row.extra_at(x);
+      run->set_underline_color(extra.underline);
+      run->set_link(links.index(extra.link));
+    }
     uint32_t blanks = 0;
     while (x < x1) {
       const Cell& c = row.cell(x);
-      if (c.fg != first.fg || c.bg != first.bg || c.attrs != first.attrs || (c.width == 2) != wide) break;
+      if (c.fg != first.fg || c.bg != first.bg || c.attrs != first.attrs || (c.width == 2) != wide ||
+          c.extra != first.extra) {
+        break;
+      }
       if (c.width == 0) {
         // An orphaned continuation cannot be drawn; it is sent as a space.
         if (wide) break;
@@ -69,16 +101,29 @@ bool printable_bytes(const std::string& s) {
   return std::none_of(s.begin(), s.end(), [](char ch) { return uint8_t(ch) < 0x20 || uint8_t(ch) == 0x7F; });
 }
 
-std::optional<DecodeError> decode_cells(const google::protobuf::RepeatedPtrField<proto::CellRun>& runs, Row& row) {
+bool printable_ascii(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](char ch) { return uint8_t(ch) >= 0x20 && uint8_t(ch) < 0x7F; });
+}
+
+using Links = std::vector<std::shared_ptr<const Hyperlink>>;
+
+std::optional<DecodeError> decode_cells(const google::protobuf::RepeatedPtrField<proto::CellRun>& runs, Row& row,
+                                        const Links& links) {
   const int cols = row.cols();
   for (const proto::CellRun& run : runs) {
     if (run.x() > uint32_t(cols)) return DecodeError{"cell run starts past the row"};
-    if (!valid_color(run.fg()) || !valid_color(run.bg())) return DecodeError{"bad colour"};
+    if (!valid_color(run.fg()) || !valid_color(run.bg()) || !valid_color(run.underline_color())) {
+      return DecodeError{"bad colour"};
+    }
+    if (run.link() > links.size()) return DecodeError{"cell run names a missing link"};
     if (run.attrs() & ~uint32_t(attr::kAll) || attr::underline_style(uint16_t(run.attrs())) > attr::kMaxUnderline) {
       return DecodeError{"bad attributes"};
     }
     const int width = run.wide() ? 2 : 1;
-    const Cell templ{0, run.fg(), run.bg(), uint16_t(run.attrs()), uint8_t(width), 0};
+    Cell templ{0, run.fg(), run.bg(), uint16_t(run.attrs()), uint8_t(width), 0};
+    if (run.underline_color() != 0 || run.link() != 0) {
+      templ.extra = row.intern_extra(CellExtra{run.underline_color(), run.link() ? links[run.link() - 1] : nullptr});
+    }
     int x = int(run.x());
     int last = -1;  // the cell a mark would join
     for (uint32_t v : run.chars()) {
@@ -121,7 +166,8 @@ ScreenState::ScreenState(int cols, int rows, size_t scrollback_limit)
 
 bool ScreenState::operator==(const ScreenState& other) const {
   return cursor == other.cursor && modes == other.modes && bell_count == other.bell_count &&
-         title == other.title && clipboard == other.clipboard && fb == other.fb && scrollback == other.scrollback;
+         title == other.title && clipboard == other.clipboard && clipboard_seq == other.clipboard_seq &&
+         cwd == other.cwd && fb == other.fb && scrollback == other.scrollback;
 }
 
 bool same_display(const ScreenState& a, const ScreenState& b) {
@@ -142,6 +188,7 @@ bool same_display(const ScreenState& a, const ScreenState& b) {
 
 proto::ScreenDiff ScreenState::diff_from(const ScreenState& old) const {
   proto::ScreenDiff d;
+  LinkTable links(d);
   const bool full = cols() != old.cols() || rows() != old.rows();
   d.set_cols(uint32_t(cols()));
   d.set_rows(uint32_t(rows()));
@@ -171,7 +218,7 @@ proto::ScreenDiff ScreenState::diff_from(const ScreenState& old) const {
       }
       out->set_cols(uint32_t(line.cols()));
       out->set_wrapped(line.wrapped);
-      encode_cells(line, 0, line.cols(), out->mutable_runs());
+      encode_cells(line, 0, line.cols(), out->mutable_runs(), links);
     }
   }
 
@@ -205,7 +252,7 @@ proto::ScreenDiff ScreenState::diff_from(const ScreenState& old) const {
       u->set_clear(true);
       while (last >= 0 && now.cell(last) == Cell::blank()) --last;
     }
-    encode_cells(now, first, last + 1, u->mutable_runs());
+    encode_cells(now, first, last + 1, u->mutable_runs(), links);
   }
 
   d.set_cursor_x(uint32_t(cursor.x));
@@ -216,6 +263,8 @@ proto::ScreenDiff ScreenState::diff_from(const ScreenState& old) const {
   d.set_bell_count(bell_count);
   if (full || title != old.title) d.set_title(title);
   if (full || clipboard != old.clipboard) d.set_clipboard(clipboard);
+  d.set_clipboard_seq(clipboard_seq);
+  if (full || cwd != old.cwd) d.set_cwd(cwd);
   return d;
 }
 
@@ -258,6 +307,7 @@ ScreenState ScreenState::window(int x0, int y0, int cols, int rows) const {
       } else {
         row->at(x) = c;
       }
+      if (c.extra != 0) row->at(x).extra = row->intern_extra(src.extra_at(x0 + x));
     }
     row->wrapped = src.wrapped && x0 + cols >= this->cols();
     out.fb.set_row(y, std::move(row));
@@ -267,6 +317,10 @@ ScreenState ScreenState::window(int x0, int y0, int cols, int rows) const {
   out.cursor.y = std::clamp(cursor.y - y0, 0, rows - 1);
   out.modes = modes;
   out.title = title;
+  out.clipboard = clipboard;
+  out.clipboard_seq = clipboard_seq;
+  out.cwd = cwd;
+  out.bell_count = bell_count;
   out.scrollback = scrollback;  // chunk handles: a view's history is the session's
   out.history = history;
   return out;
@@ -287,6 +341,16 @@ std::optional<DecodeError> ScreenState::apply(const proto::ScreenDiff& d) {
   if (!d.full() && (int(cols) != this->cols() || int(rows) != this->rows())) {
     return DecodeError{"diff is for a screen of another size"};
   }
+  Links links;
+  links.reserve(size_t(std::min<int>(d.links_size(), int(kMaxDiffLinks))));
+  if (size_t(d.links_size()) > kMaxDiffLinks) return DecodeError{"too many links"};
+  for (const proto::Hyperlink& h : d.links()) {
+    if (h.uri().empty() || h.uri().size() > kMaxLinkUriBytes || h.id().size() > kMaxLinkIdBytes ||
+        !printable_ascii(h.uri()) || !printable_ascii(h.id()) || h.id().find_first_of(";:") != std::string::npos) {
+      return DecodeError{"bad link"};
+    }
+    links.push_back(std::make_shared<const Hyperlink>(Hyperlink{h.uri(), h.id()}));
+  }
   ScreenState next = *this;  // row handles only; rows are cloned on first write
   if (d.full()) next.fb = Framebuffer(int(cols), int(rows));
 
@@ -302,7 +366,7 @@ std::optional<DecodeError> ScreenState::apply(const proto::ScreenDiff& d) {
     if (line.cols() == 0 || line.cols() > uint32_t(kMaxDimension)) return DecodeError{"bad scrollback line width"};
     auto row = std::make_shared<Row>(int(line.cols()));
     row->wrapped = line.wrapped();
-    if (auto err = decode_cells(line.runs(), *row)) return err;
+    if (auto err = decode_cells(line.runs(), *row, links)) return err;
     lines.push_back(std::move(row));
   }
 
@@ -321,7 +385,7 @@ std::optional<DecodeError> ScreenState::apply(const proto::ScreenDiff& d) {
     if (u.clear()) next.fb.clear_row(int(u.y()), Cell::blank());
     Row& row = next.fb.mut_row(int(u.y()));
     row.wrapped = u.wrapped();
-    if (auto err = decode_cells(u.runs(), row)) return err;
+    if (auto err = decode_cells(u.runs(), row, links)) return err;
   }
 
   // A diff of another history (a reset, or a sender whose idea of our history is not
@@ -355,6 +419,13 @@ std::optional<DecodeError> ScreenState::apply(const proto::ScreenDiff& d) {
     next.clipboard = d.clipboard();
   } else if (d.full()) {
     next.clipboard.clear();
+  }
+  next.clipboard_seq = d.clipboard_seq();
+  if (d.has_cwd()) {
+    if (d.cwd().size() > kMaxCwdBytes || !printable_ascii(d.cwd())) return DecodeError{"bad working directory"};
+    next.cwd = d.cwd();
+  } else if (d.full()) {
+    next.cwd.clear();
   }
   *this = std::move(next);
   return std::nullopt;
