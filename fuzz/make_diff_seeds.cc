@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
       "\x1b[?1049h\x1b[Halt screen\x1b[?2004h",
       "\x1b]52;c;aGVsbG8=\a\x1b]2;new title\a\a",
       "\xf0\x9f\x98\x80\xe4\xb8\xad\x1b[38;2;1;2;3mrgb\x1b[4:3mcurly",
+      "\x1b[58:2::1:2:3mul\x1b]8;id=a;https://example.org/\alink\x1b]8;;\a\x1b]7;file://box/tmp\a",
+      "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7\b\bX\x1b]52;c;aGk=\a",
   };
   int n = 0;
   for (const char* edit : edits) {

@@ -13,6 +13,9 @@ namespace {
 ScreenState base_state() {
   Terminal t(40, 12, 32);
   t.write("\x1b]2;base\a\x1b[1;31mhello\x1b[m world\r\n\xe4\xb8\xad\xe6\x96\x87 e\xcc\x81\r\n");
+  // Underline colours, a hyperlink, a copy and a directory: fields a diff may change.
+  t.write("\x1b]7;file://box/tmp\a\x1b]52;c;aGk=\a\x1b[4:3;58;5;9mul\x1b]8;id=a;https://example.org/\alink"
+          "\x1b]8;;\a\x1b[m\r\n");
   for (int i = 0; i < 20; ++i) t.write("line " + std::to_string(i) + "\r\n");
   return t.state();
 }
@@ -29,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   FUZZ_CHECK(s.cursor.x < s.cols() && s.cursor.y < s.rows());
 
-  Display display;
+  Display display;  // every capability: what it draws must come back exactly
   Terminal viewer(s.cols(), s.rows());
   viewer.write(display.initial(s));
   FUZZ_CHECK(same_display(viewer.state(), s));

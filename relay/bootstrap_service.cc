@@ -131,6 +131,7 @@ proto::HostAccept BootstrapService::host_request(const HostCaller& caller, std::
   options.history = limits_.history_lines;
   if (hello.has_history_lines()) options.history = std::min<size_t>(options.history, hello.history_lines());
   for (const std::string& k : hello.allowed_keys()) options.allowed_keys.insert(k);
+  options.mate_clipboard = hello.mate_clipboard();
 
   Session* s = nullptr;
   proto::ResumeOutcome outcome = proto::NEW_SESSION;

@@ -111,7 +111,22 @@ void NativeMate::consume() {
 
 void NativeMate::input_room() { link_.sync().set_accepting(true); }
 
-void NativeMate::show(const screen::ScreenState& screen) { link_.sync().set_outgoing(screen); }
+void NativeMate::show(const screen::ScreenState& screen) {
+  // What the host's program copies reaches a mate only if the host allowed it to
+  // read-write mates; where the program is, never (it is the host's business).
+  const bool copies = role_ == Role::kReadWrite && session_.options().mate_clipboard;
+  if (screen.cwd.empty() && (copies || screen.clipboard_seq == 0)) {
+    link_.sync().set_outgoing(screen);
+    return;
+  }
+  screen::ScreenState shown = screen;  // row handles only
+  shown.cwd.clear();
+  if (!copies) {
+    shown.clipboard.clear();
+    shown.clipboard_seq = 0;
+  }
+  link_.sync().set_outgoing(shown);
+}
 
 void NativeMate::end(const std::string&) { link_.sync().shutdown(); }
 

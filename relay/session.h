@@ -29,6 +29,7 @@ struct SessionOptions {
   bool read_only_only = false;            // no read-write token at all
   std::set<std::string> allowed_keys;     // mates must prove one of these keys (empty: none asked)
   size_t history = screen::kDefaultHistoryLines;  // lines of scrollback kept for mates and late joiners
+  bool mate_clipboard = false;  // read-write mates' terminals get what the host's program copies (OSC 52)
 };
 
 // How long a silent host is waited for.

@@ -108,6 +108,7 @@ bool read_options(const Options& args, BackendOptions& b, HostOptions& h, std::v
   if (args.has("allow") && !ssh::read_authorized_keys(args.value("allow"), b.allowed_keys, error)) {
     return fail("--allow: " + *error);
   }
+  b.mate_clipboard = config->mate_clipboard || args.has("mate-clipboard");
   long history = long(b.history);
   if (!args.number("history", kHistory, "lines", history, error)) return false;
   b.history = size_t(history);
@@ -184,6 +185,10 @@ constexpr Flag kShareFlags[] = {
      .value = "LINES",
      .help = "scrollback mates get, late joiners too (default 1000,\n"
              "at most 10000; 0: none)"},
+    {.name = "mate-clipboard",
+     .help = "what programs copy (OSC 52, e.g. vim's yank) reaches\n"
+             "read-write mates' clipboards too, not only yours\n"
+             "(config: mate-clipboard = yes)"},
     {.name = "qr",
      .value = "ro|rw",
      .value_optional = true,
@@ -200,7 +205,7 @@ const Command kShare{
         "[--read-only] [--allow FILE] [--size host|smallest]\n"
         "[--relay HOST[:PORT]] [--local] [--listen ADDR[:PORT]]\n"
         "[--name NAME] [--history LINES] [--public-host NAME]\n"
-        "[--links-file PATH] [--qr[=ro|rw]]\n"
+        "[--links-file PATH] [--qr[=ro|rw]] [--mate-clipboard]\n"
         "[-- COMMAND [ARGS...]]",
     .summary = "share your shell (or COMMAND) with mates; the default",
     .description =

@@ -98,9 +98,15 @@ bool parse_config(const std::string& text, const std::string& path, Config& conf
         return false;
       }
       config.size = *policy;
+    } else if (key == "mate-clipboard") {
+      if (value != "yes" && value != "no") {
+        *error = where + "mate-clipboard is 'yes' or 'no', not '" + value + "'";
+        return false;
+      }
+      config.mate_clipboard = value == "yes";
     } else {
       *error = where + "unknown key '" + key +
-               "' (known: relay-host, relay-port, relay-fingerprint, identity-file, command, size)";
+               "' (known: relay-host, relay-port, relay-fingerprint, identity-file, command, size, mate-clipboard)";
       return false;
     }
   }

@@ -7,6 +7,7 @@
 //   identity-file = ~/.ssh/id_ed25519 # the key the host registers with
 //   command = tmux new -A -s pair     # what `tandem` runs instead of $SHELL
 //   size = smallest                   # or host (the default)
+//   mate-clipboard = yes              # read-write mates get what programs copy (default no)
 //
 // tmate users' `set -g tmate-server-host`/`tmate-server-port` in ~/.tmate.conf are
 // used when this file names no relay.
@@ -34,6 +35,7 @@ struct Config {
   std::string identity_file;
   std::vector<std::string> command;
   SizePolicy size = SizePolicy::kHost;
+  bool mate_clipboard = false;  // OSC 52 from the session reaches read-write mates' terminals
   std::string relay_from;  // where relay_host came from, for messages
 };
 

@@ -9,10 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 
-// From tinfo. Declared here rather than through <term.h>, whose capability macros
-// (erase_chars, ...) would rewrite ordinary names.
-extern "C" int setupterm(const char* term, int fd, int* errret);
-extern "C" char* tigetstr(const char* capname);
+#include "statesync/screen/terminal_type.h"
 
 namespace tandem {
 namespace {
@@ -52,21 +49,15 @@ bool LocalTerminal::open(std::string* error) {
     if (error) *error = "stdin and stdout must be a terminal";
     return false;
   }
-  int errret = 0;
   std::string leave = kResetModes;
-  if (setupterm(nullptr, STDOUT_FILENO, &errret) == 0) {
-    const char* ech = tigetstr("ech");
-    // tmux and screen lack `ech` in terminfo but implement it; others may not.
-    const char* term = std::getenv("TERM");
-    bool known = term && (std::strncmp(term, "xterm", 5) == 0 || std::strncmp(term, "tmux", 4) == 0 ||
-                          std::strncmp(term, "screen", 6) == 0 || std::strncmp(term, "rxvt", 4) == 0 ||
-                          std::strncmp(term, "alacritty", 9) == 0);
-    options_.erase_chars = known || (ech && ech != reinterpret_cast<char*>(-1));
-    options_.title = known;
-  } else {
-    options_.erase_chars = false;
-    options_.title = false;
-  }
+  const char* term = std::getenv("TERM");
+  const char* colorterm = std::getenv("COLORTERM");
+  options_ = screen::options_for_terminal(term ? term : "", colorterm ? colorterm : "");
+  // The user's own terminal: what the program copies reaches its clipboard, and it
+  // learns where the program is. (A native mate gets a copy only if the host allowed
+  // mates' clipboards, and never the directory: the relay strips them.)
+  options_.clipboard = true;
+  options_.cwd = true;
   if (tcgetattr(STDIN_FILENO, &saved_) != 0) {
     if (error) *error = std::string("tcgetattr: ") + std::strerror(errno);
     return false;

@@ -20,7 +20,8 @@ class LocalTerminal {
 
   // The terminal's size now (80x24 when it will not say).
   Size size() const;
-  // What the display may use on this terminal (from terminfo).
+  // What the display may use on this terminal (from terminfo, $TERM and $COLORTERM):
+  // set by open().
   screen::DisplayOptions display_options() const { return options_; }
   // Writes all of `bytes` to stdout.
   void write(std::string_view bytes) const;

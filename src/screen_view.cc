@@ -4,6 +4,7 @@ namespace tandem {
 
 void ScreenView::draw(const screen::ScreenState& screen) {
   const Size size = tty_.size();
+  display_ = screen::Display(tty_.display_options());  // known once the terminal is open
   screen::ScreenState frame = viewport_.frame(screen, size.cols, size.rows);
   if (!notice_.empty()) screen::overlay_notice(frame, notice_);
   std::string out;

@@ -40,6 +40,18 @@ TEST(Config, BadLinesSayWhereAndWhy) {
   EXPECT_FALSE(parse_config("relay-fingerprint = MD5:00\n", "cfg", c, &error));
 }
 
+TEST(Config, MateClipboardIsOffUnlessSaidYes) {
+  Config c;
+  std::string error;
+  EXPECT_FALSE(c.mate_clipboard);
+  ASSERT_TRUE(parse_config("mate-clipboard = yes\n", "cfg", c, &error)) << error;
+  EXPECT_TRUE(c.mate_clipboard);
+  ASSERT_TRUE(parse_config("mate-clipboard = no\n", "cfg", c, &error)) << error;
+  EXPECT_FALSE(c.mate_clipboard);
+  EXPECT_FALSE(parse_config("mate-clipboard = sure\n", "cfg", c, &error));
+  EXPECT_NE(error.find("mate-clipboard is 'yes' or 'no'"), std::string::npos) << error;
+}
+
 TEST(Config, TmateServerHostAndPortCarryOver) {
   Config c;
   parse_tmate_conf("set -g status-left 'x'\n"

@@ -20,6 +20,7 @@ constexpr int kMaxAcceptsPerWakeup = 64;
 constexpr int kListenBacklog = 64;
 constexpr size_t kMaxWriteBytes = 32768;  // per channel write
 constexpr auto kOutOfFdsPause = std::chrono::milliseconds(250);
+constexpr size_t kMaxTermName = 64;  // TERM and COLORTERM values kept
 
 // A mate's terminal costs the relay its cells on every full draw: bounded by cells.
 Size clamp_size(int cols, int rows) { return Size::bounded(cols, rows); }
@@ -50,6 +51,7 @@ struct Callbacks {
     c.channel_cb_.channel_data_function = data;
     c.channel_cb_.channel_close_function = gone;
     c.channel_cb_.channel_pty_request_function = pty_request;
+    c.channel_cb_.channel_env_request_function = env_request;
     c.channel_cb_.channel_shell_request_function = shell_request;
     c.channel_cb_.channel_pty_window_change_function = window_change;
     c.channel_cb_.channel_exec_request_function = exec_request;
@@ -58,8 +60,19 @@ struct Callbacks {
     return c.channel_.get();
   }
 
-  static int pty_request(ssh_session, ssh_channel, const char*, int width, int height, int, int, void* userdata) {
-    of(userdata).pty_size_ = clamp_size(width, height);
+  static int pty_request(ssh_session, ssh_channel, const char* term, int width, int height, int, int,
+                         void* userdata) {
+    Connection& c = of(userdata);
+    c.pty_size_ = clamp_size(width, height);
+    if (term) c.term_ = std::string(term).substr(0, kMaxTermName);
+    return 0;
+  }
+
+  // Only COLORTERM is taken (it says whether the mate's terminal has true colour); any
+  // other variable is refused, as a view runs no program to give it to.
+  static int env_request(ssh_session, ssh_channel, const char* name, const char* value, void* userdata) {
+    if (!name || !value || std::string_view(name) != "COLORTERM") return -1;
+    of(userdata).colorterm_ = std::string(value).substr(0, kMaxTermName);
     return 0;
   }
 

@@ -76,6 +76,10 @@ class Connection {
   const std::string& peer() const { return peer_; }  // "address:port"
   std::string ip() const { return address_.host(); }
   Size pty_size() const { return pty_size_; }  // 80x24 until the client says
+  // The client's terminal type (pty-req) and its COLORTERM (if it sent that variable):
+  // untrusted names, bounded; empty until said.
+  const std::string& term() const { return term_; }
+  const std::string& colorterm() const { return colorterm_; }
 
   // Queues bytes for the channel; they leave on the next turn of the loop, as the
   // peer's window allows (safe from anywhere, the handler's callbacks included).
@@ -118,6 +122,7 @@ class Connection {
   std::unique_ptr<transport::Timer> soon_;                  // service() on the next turn of the loop
   std::unique_ptr<transport::Timer> deadline_;              // closes it if it is never used
   Size pty_size_{80, 24};
+  std::string term_, colorterm_;
   std::string pending_;  // bytes the channel window has not taken yet
 };
 

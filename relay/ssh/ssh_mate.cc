@@ -1,7 +1,19 @@
 #include "relay/ssh/ssh_mate.h"
 
+#include "statesync/screen/terminal_type.h"
+
 namespace tandem::relay {
 namespace {
+
+// Bytes for this mate's terminal (its TERM, and COLORTERM if its ssh sent it); the
+// host's clipboard only if the host allowed it to read-write mates; never the
+// host's working directory.
+screen::DisplayOptions display_options(const ssh::Connection& connection, const Session& session, Role role) {
+  screen::DisplayOptions o = screen::options_for_terminal(connection.term(), connection.colorterm());
+  o.clipboard = role == Role::kReadWrite && session.options().mate_clipboard;
+  o.cwd = false;
+  return o;
+}
 
 constexpr auto kJoinNotice = std::chrono::seconds(5);
 // A resize redraws the whole terminal: however fast a mate resizes, at most this often.
@@ -14,6 +26,7 @@ SshMate::SshMate(event_base* base, ssh::Connection& connection, Session& session
       session_(session),
       role_(role),
       who_(connection.peer()),
+      display_(display_options(connection, session, role)),
       notice_timer_(base,
                     [this] {
                       notice_.clear();

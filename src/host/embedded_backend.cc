@@ -65,6 +65,7 @@ std::unique_ptr<RelayBackend> EmbeddedBackend::open(event_base* base, const Back
   so.read_only_only = options.read_only_only;
   so.allowed_keys = options.allowed_keys;
   so.history = options.history;
+  so.mate_clipboard = options.mate_clipboard;
   if (record) {
     b->session_ = &b->relay_->create_session(std::move(so), std::move(events), record->session_id,
                                              record->rw_token, record->ro_token);

@@ -95,7 +95,9 @@ bool HostSession::start(RelayBackend& backend, const std::vector<std::string>& c
   control_ = ControlSocket::open(base_, [this](ControlRequest r) { return answer(r); }, error);
   if (!control_) return false;
   pty_ = Pty::spawn(command,
-                    {"TERM=xterm-256color", "TANDEM=1", "TANDEM_LINKS=" + trimmed(all_links(links_.links)),
+                    // xterm-256color is everywhere; COLORTERM says true colour too (tandem's
+                    // emulator keeps it, and each viewer gets what its terminal shows).
+                    {"TERM=xterm-256color", "COLORTERM=truecolor", "TANDEM=1", "TANDEM_LINKS=" + trimmed(all_links(links_.links)),
                      "TANDEM_SOCKET=" + control_->path()},
                     Size{uint16_t(terminal_.cols()), uint16_t(terminal_.rows())}, error);
   if (!pty_) return false;

@@ -65,6 +65,7 @@ struct BackendOptions {
   std::set<std::string> allowed_keys;  // mates must prove one of these (empty: none asked)
   Size size{80, 24};                // the host's terminal
   size_t history = screen::kDefaultHistoryLines;  // scrollback lines mates get (late joiners too)
+  bool mate_clipboard = false;      // read-write mates' terminals get what the program copies
   const NamedSession* named = nullptr;  // `--name`: the session to take back, and where to keep it
 };
 

@@ -21,6 +21,7 @@ proto::HostHello make_hello(const BackendOptions& o) {
   for (const std::string& k : o.allowed_keys) hello.add_allowed_keys(k);
   hello.set_relay_host(o.config.relay_host);
   hello.set_history_lines(uint32_t(o.history));
+  hello.set_mate_clipboard(o.mate_clipboard);
   return hello;
 }
 

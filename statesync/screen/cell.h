@@ -3,13 +3,16 @@
 //
 // A Cell is 16 bytes with no padding, so equality is a few integer compares and rows
 // of cells copy with memcpy. Wide characters occupy a lead cell (width 2) followed by
-// a continuation cell (width 0) that carries the same colours.
+// a continuation cell (width 0) that carries the same colours. What few cells carry
+// beyond that (an underline colour, a hyperlink) lives in a small side table of the
+// row, which `Cell::extra` indexes, as clusters do.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <charconv>
 #include <cstring>
+#include <memory>
 #include <string>
 
 namespace tandem::screen {
@@ -53,8 +56,29 @@ struct Pen {
   bool operator==(const Pen&) const = default;
 };
 
+// An OSC 8 hyperlink: the URI and the id that groups the cells of one link. Both are
+// printable ASCII and bounded (they come from programs and cross the network).
+struct Hyperlink {
+  std::string uri;
+  std::string id;
+  bool operator==(const Hyperlink&) const = default;
+};
+inline constexpr size_t kMaxLinkUriBytes = 2048;
+inline constexpr size_t kMaxLinkIdBytes = 128;
+
+// A cell's rarely used part: underline colour (SGR 58) and hyperlink (OSC 8).
+struct CellExtra {
+  Color underline = kDefaultColor;
+  std::shared_ptr<const Hyperlink> link;
+  bool empty() const { return underline == kDefaultColor && !link; }
+  bool operator==(const CellExtra& o) const {
+    return underline == o.underline && (link == o.link || (link && o.link && *link == *o.link));
+  }
+};
+
 inline constexpr uint32_t kClusterBit = 0x80000000u;  // ch is an index into Row::clusters
 inline constexpr char32_t kReplacementChar = 0xFFFD;
+inline constexpr char32_t kZeroWidthJoiner = 0x200D;
 
 struct Cell {
   char32_t ch = U' ';
@@ -62,7 +86,7 @@ struct Cell {
   Color bg = kDefaultColor;
   uint16_t attrs = 0;
   uint8_t width = 1;  // 1, 2 for the lead of a wide character, 0 for its continuation
-  uint8_t reserved = 0;
+  uint8_t extra = 0;  // 0, or 1 + an index into the row's table of CellExtra
 
   bool operator==(const Cell&) const = default;
   bool is_cluster() const { return (ch & kClusterBit) != 0; }

@@ -1,9 +1,60 @@
 #include "statesync/screen/display.h"
 
+#include <array>
 #include <charconv>
 
 namespace tandem::screen {
 namespace {
+
+// xterm's default palette for the 16 basic colours.
+constexpr uint32_t kBasicRgb[16] = {
+    0x000000, 0xcd0000, 0x00cd00, 0xcdcd00, 0x0000ee, 0xcd00cd, 0x00cdcd, 0xe5e5e5,
+    0x7f7f7f, 0xff0000, 0x00ff00, 0xffff00, 0x5c5cff, 0xff00ff, 0x00ffff, 0xffffff,
+};
+constexpr uint8_t kCubeLevels[6] = {0x00, 0x5f, 0x87, 0xaf, 0xd7, 0xff};
+
+uint32_t rgb_of_index(int i) {
+  if (i < 16) return kBasicRgb[i];
+  if (i < 232) {
+    i -= 16;
+    return uint32_t(kCubeLevels[i / 36]) << 16 | uint32_t(kCubeLevels[i / 6 % 6]) << 8 | kCubeLevels[i % 6];
+  }
+  const uint32_t grey = uint32_t(8 + 10 * (i - 232));
+  return grey << 16 | grey << 8 | grey;
+}
+
+int distance(uint32_t a, uint32_t b) {
+  const int dr = int(a >> 16 & 0xFF) - int(b >> 16 & 0xFF), dg = int(a >> 8 & 0xFF) - int(b >> 8 & 0xFF),
+            db = int(a & 0xFF) - int(b & 0xFF);
+  return dr * dr + dg * dg + db * db;
+}
+
+// The nearest of the 256 colours, as tmux finds it: the colour cube or the grey ramp.
+int nearest_256(uint32_t rgb) {
+  const int r = int(rgb >> 16 & 0xFF), g = int(rgb >> 8 & 0xFF), b = int(rgb & 0xFF);
+  auto level = [](int v) { return v < 48 ? 0 : v < 115 ? 1 : (v - 35) / 40; };
+  const int qr = level(r), qg = level(g), qb = level(b);
+  const int cube = 16 + 36 * qr + 6 * qg + qb;
+  const int avg = (r + g + b) / 3;
+  const int grey = 232 + (avg > 238 ? 23 : std::max(avg - 3, 0) / 10);
+  return distance(rgb_of_index(grey), rgb) < distance(rgb_of_index(cube), rgb) ? grey : cube;
+}
+
+// The nearest of the 16 basic colours to each of the 256.
+const std::array<uint8_t, 256>& nearest_16_table() {
+  static const std::array<uint8_t, 256> table = [] {
+    std::array<uint8_t, 256> t{};
+    for (int i = 0; i < 256; ++i) {
+      int best = 0;
+      for (int j = 1; j < 16; ++j) {
+        if (distance(rgb_of_index(j), rgb_of_index(i)) < distance(rgb_of_index(best), rgb_of_index(i))) best = j;
+      }
+      t[size_t(i)] = uint8_t(i < 16 ? i : best);
+    }
+    return t;
+  }();
+  return table;
+}
 
 constexpr int kUnknown = -1;
 constexpr int kMinErase = 4;       // blanks to end of line worth an EL
@@ -70,14 +121,27 @@ void color_code(std::string& codes, Color c, int base) {
   }
 }
 
-// The shortest SGR that turns pen `from` into `to`.
-void append_sgr(std::string& out, const Pen& from, const Pen& to) {
-  if (from == to) return;
+void underline_color_code(std::string& codes, Color c) {
+  if (!codes.empty()) codes.push_back(';');
+  if (c == kDefaultColor) {
+    codes += "59";
+  } else if (is_indexed(c)) {
+    codes += "58;5;";
+    append_decimal(codes, int(c & 0xFF));
+  } else {
+    append_color(codes, c, 50);
+  }
+}
+
+// The shortest SGR that turns pen `from` with underline colour `ul_from` into `to`, `ul_to`.
+void append_sgr(std::string& out, const Pen& from, const Pen& to, Color ul_from, Color ul_to) {
+  if (from == to && ul_from == ul_to) return;
   // From scratch: reset, then set everything.
   std::string reset;
   set_codes(reset, 0, to.attrs);
   if (to.fg != kDefaultColor) color_code(reset, to.fg, 30);
   if (to.bg != kDefaultColor) color_code(reset, to.bg, 40);
+  if (ul_to != kDefaultColor) underline_color_code(reset, ul_to);
   reset = reset.empty() ? "" : "0;" + reset;
   // Incremental: turn off what goes, turn on what comes.
   std::string step;
@@ -104,6 +168,7 @@ void append_sgr(std::string& out, const Pen& from, const Pen& to) {
   set_codes(step, kept, to.attrs);
   if (from.fg != to.fg) color_code(step, to.fg, 30);
   if (from.bg != to.bg) color_code(step, to.bg, 40);
+  if (ul_from != ul_to) underline_color_code(step, ul_to);
   out += "\x1b[";
   out += reset.size() <= step.size() ? reset : step;
   out.push_back('m');
@@ -126,10 +191,16 @@ void append_private_modes(std::string& out, uint32_t bits, char final) {
   if (any) out.push_back(final);
 }
 
-// Writes cells and moves the cursor, remembering where the terminal's cursor and pen are.
+const CellExtra kNoExtra;
+
+// Writes cells and moves the cursor, remembering where the terminal's cursor and pen
+// (with underline colour and hyperlink) are, as the terminal has them: colours brought
+// down to what it has, what it cannot show left out.
 class Painter {
  public:
-  Painter(std::string& out, int cols) : out_(out), cols_(cols) {}
+  Painter(std::string& out, int cols, const DisplayOptions& options)
+      : out_(out), cols_(cols), options_(options),
+        plain_(options.colors == kTrueColor && options.styled_underline) {}
 
   void set_position(int x, int y) {
     x_ = x;
@@ -138,9 +209,20 @@ class Painter {
   void forget_position() { x_ = y_ = kUnknown; }
   bool at(int x, int y) const { return x_ == x && y_ == y; }
   const Pen& pen() const { return pen_; }
-  void set_pen(const Pen& pen) {
-    append_sgr(out_, pen_, pen);
-    pen_ = pen;
+  void set_pen(const Pen& pen, const CellExtra& extra = kNoExtra) {
+    if (pen == asked_ && extra.empty() && ul_ == kDefaultColor && !link_) return;  // the common case
+    asked_ = pen;
+    Pen want = plain_ ? pen : reduced(pen);
+    Color ul = options_.underline_color ? reduce_color(extra.underline, options_.colors) : kDefaultColor;
+    append_sgr(out_, pen_, want, ul_, ul);
+    pen_ = want;
+    ul_ = ul;
+    if (options_.hyperlinks) set_link(extra.link.get());
+  }
+  // The pen and extras of cell x of `row`.
+  void style(const Row& row, int x) {
+    const Cell& c = row.cell(x);
+    set_pen(c.pen(), c.extra == 0 ? kNoExtra : row.extra_at(x));
   }
 
   void move_to(int x, int y) {
@@ -181,7 +263,7 @@ class Painter {
   // Prints cell x of `row` at the cursor, which must be at column x of its line.
   void print(const Row& row, int x) {
     const Cell& c = row.cell(x);
-    set_pen(c.pen());
+    style(row, x);
     if (c.width == 0) {
       out_.push_back(' ');  // an orphaned continuation: draw what a terminal would keep
     } else {
@@ -193,22 +275,51 @@ class Painter {
   }
 
   void erase_to_end(Color bg) {
-    set_pen(Pen{pen_.fg, bg, pen_.attrs});
+    set_pen(Pen{asked_.fg, bg, asked_.attrs});
     out_ += "\x1b[K";
   }
   void erase_chars(int n, Color bg) {
-    set_pen(Pen{pen_.fg, bg, pen_.attrs});
+    set_pen(Pen{asked_.fg, bg, asked_.attrs});
     append_csi_n(out_, n, 'X');
   }
 
   std::string& out() { return out_; }
 
  private:
+  Pen reduced(Pen pen) const {
+    pen.fg = reduce_color(pen.fg, options_.colors);
+    pen.bg = reduce_color(pen.bg, options_.colors);
+    if (!options_.styled_underline && attr::underline_style(pen.attrs) > 1) {
+      pen.attrs = uint16_t((pen.attrs & ~attr::kUnderlineMask) | attr::underline(1));
+    }
+    return pen;
+  }
+  // OSC 8: the link what is printed next belongs to (null: none).
+  void set_link(const Hyperlink* link) {
+    if (link == link_ || (link && link_ && *link == *link_)) return;
+    out_ += "\x1b]8;";
+    if (link) {
+      out_ += "id=";
+      out_ += link->id;
+      out_.push_back(';');
+      out_ += link->uri;
+    } else {
+      out_.push_back(';');
+    }
+    out_ += "\x1b\\";
+    link_ = link;
+  }
+
   std::string& out_;
   int cols_;
+  const DisplayOptions& options_;
+  const bool plain_;  // the terminal shows every colour and underline: nothing to bring down
   int x_ = kUnknown;
   int y_ = kUnknown;
-  Pen pen_;
+  Pen pen_;           // as the terminal has it
+  Pen asked_;         // as last asked for
+  Color ul_ = kDefaultColor;
+  const Hyperlink* link_ = nullptr;  // held by a row of the frame being drawn
 };
 
 bool simple_cell(const Cell& c) { return c.width == 1 && !c.is_cluster(); }
@@ -317,7 +428,7 @@ void write_history(Painter& p, const Scrollback& history, size_t first, int cols
         ++used;
         x = 0;
       }
-      p.set_pen(c.pen());
+      p.style(line, cx);
       if (c.width == 0) {
         out.push_back(' ');
       } else {
@@ -382,6 +493,14 @@ void replay_scroll(Painter& p, const ScrollMove& move, int rows) {
 
 }  // namespace
 
+Color reduce_color(Color c, int colors) {
+  if (colors >= kTrueColor || c == kDefaultColor) return c;
+  int i = is_indexed(c) ? int(c & 0xFF) : nearest_256(c & 0xFFFFFF);
+  if (colors < 256) i = nearest_16_table()[size_t(i)];
+  if (colors < 16 && i >= 8) i -= 8;
+  return indexed_color(uint8_t(i));
+}
+
 std::string Display::initial(const ScreenState& to) const {
   std::string out;
   render(nullptr, nullptr, to, out);
@@ -404,7 +523,7 @@ void Display::repaint(const ScreenState& from, const ScreenState& to, std::strin
 
 void Display::render(const ScreenState* from, const ScreenState* had, const ScreenState& to, std::string& out) const {
   if (from && (from->cols() != to.cols() || from->rows() != to.rows())) from = nullptr;
-  Painter p(out, to.cols());
+  Painter p(out, to.cols(), options_);
   if (!from) {
     // Known ground: default pen, no insert or origin mode, autowrap, ASCII, no margins.
     out += "\x1b[m\x1b[4l\x1b[?6l\x1b[?7h\x1b(B\x1b[r";
@@ -439,6 +558,18 @@ void Display::render(const ScreenState* from, const ScreenState* had, const Scre
       out += to.title;
       out += "\x07";
     }
+  }
+  // What the program sent for the user's terminal: a copy each time it copies (never
+  // the last one to a fresh viewer), where it is.
+  if (options_.clipboard && had && to.clipboard_seq != had->clipboard_seq && !to.clipboard.empty()) {
+    out += "\x1b]52;c;";
+    out += to.clipboard;
+    out += "\x07";
+  }
+  if (options_.cwd && !to.cwd.empty() && (!had || had->cwd != to.cwd)) {
+    out += "\x1b]7;";
+    out += to.cwd;
+    out += "\x1b\\";
   }
 
   // Which buffer the viewer shows: the alternate screen is mirrored, so that what a

@@ -16,6 +16,12 @@
 // (tmux would push an erased screen into its history; a fresh viewer's own screen is
 // pushed up into its scrollback instead, so the host's links stay there).
 //
+// It writes for the viewer's terminal (DisplayOptions, from its TERM): colours are
+// brought down to what it has (true colour to the nearest of 256, then of 16),
+// underline styles and colours and hyperlinks only where it shows them; what the
+// program sent for the user's terminal (the clipboard when it copies, the working
+// directory) only to viewers whose options say so.
+//
 // The guarantee, tested with random frames: a terminal (our Terminal included) fed
 // initial(A) and then diff(A, B) shows exactly B, and its scrollback holds A's and
 // B's history lines in order, each once.
@@ -27,13 +33,24 @@
 
 namespace tandem::screen {
 
+inline constexpr int kTrueColor = 1 << 24;
+
 struct DisplayOptions {
   bool erase_chars = true;  // the terminal knows ECH (CSI n X)
   bool scroll = true;       // replay scrolls with DECSTBM and SU/SD
   bool title = true;        // set the window title with OSC 2
   bool history = true;      // write the session's history into the viewer's scrollback
   bool alt_screen = true;   // mirror the alternate screen (?1049)
+  int colors = kTrueColor;  // kTrueColor, 256, 16 or 8: others are brought down to these
+  bool styled_underline = true;  // double, curly, dotted, dashed (SGR 4:n); else plain
+  bool underline_color = true;   // SGR 58
+  bool hyperlinks = true;        // OSC 8
+  bool clipboard = false;        // OSC 52 each time the program copies (a trust question)
+  bool cwd = false;              // OSC 7: where the program is
 };
+
+// `c` as the nearest colour a terminal of `colors` colours has (kTrueColor: itself).
+Color reduce_color(Color c, int colors);
 
 class Display {
  public:

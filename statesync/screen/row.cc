@@ -22,7 +22,7 @@ void Row::materialize(int x1) {
 
 void Row::fill(int x0, int x1, const Cell& c) {
   if (x0 >= x1) return;
-  if (x1 == cols_ && !c.is_cluster()) {
+  if (x1 == cols_ && !c.is_cluster() && c.extra == 0) {
     if (size_t(x0) > cells_.size()) materialize(x0);
     cells_.resize(size_t(x0));
     fill_ = c;
@@ -34,6 +34,7 @@ void Row::fill(int x0, int x1, const Cell& c) {
 void Row::reset(int cols, Cell fill) {
   cells_.clear();
   clusters_.clear();
+  extras_.clear();
   cols_ = cols;
   fill_ = fill;
   wrapped = false;
@@ -90,6 +91,32 @@ void Row::compact_clusters() {
     c.ch = kClusterBit | uint32_t(kept.size() - 1);
   }
   clusters_ = std::move(kept);
+}
+
+uint8_t Row::intern_extra(const CellExtra& e) {
+  if (e.empty()) return 0;
+  for (size_t i = 0; i < extras_.size(); ++i) {
+    if (extras_[i] == e) return uint8_t(i + 1);
+  }
+  if (extras_.size() >= kMaxRowExtras) compact_extras();
+  if (extras_.size() >= kMaxRowExtras) return 0;
+  extras_.push_back(e);
+  return uint8_t(extras_.size());
+}
+
+// Drops extras no cell points at any more.
+void Row::compact_extras() {
+  std::vector<CellExtra> kept;
+  std::vector<uint8_t> moved(extras_.size() + 1, 0);
+  for (Cell& c : cells_) {
+    if (c.extra == 0) continue;
+    if (moved[c.extra] == 0) {
+      kept.push_back(std::move(extras_[c.extra - 1]));
+      moved[c.extra] = uint8_t(kept.size());
+    }
+    c.extra = moved[c.extra];
+  }
+  extras_ = std::move(kept);
 }
 
 void Row::break_wide(int x0, int x1) {

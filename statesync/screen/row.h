@@ -8,7 +8,9 @@
 // A row carries a generation number drawn from a process-wide counter each time its
 // content changes, so two rows with the same generation hold the same content and a
 // diff can skip them without comparing cells. Combining marks live in a small side
-// table of clusters; a cell whose ch has kClusterBit set indexes it.
+// table of clusters; a cell whose ch has kClusterBit set indexes it. Underline colours
+// and hyperlinks live in another (at most kMaxRowExtras distinct ones per row), which
+// a cell's `extra` indexes.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +26,7 @@ namespace tandem::screen {
 uint64_t next_row_gen();
 
 inline constexpr size_t kMaxClusterLength = 16;  // code points kept per cell; more marks are dropped
+inline constexpr size_t kMaxRowExtras = 32;      // distinct underline colours and links per row; more are dropped
 
 class Row {
  public:
@@ -61,6 +64,16 @@ class Row {
   // Sets cell x's cluster (base followed by marks) keeping its colours and width.
   void set_cluster(int x, std::u32string_view cluster);
 
+  // Cell x's underline colour and hyperlink.
+  const CellExtra& extra_at(int x) const {
+    static const CellExtra kNone;
+    const Cell& c = cell(x);
+    return c.extra == 0 ? kNone : extras_[c.extra - 1];
+  }
+  // The value for Cell::extra that stands for `e` in this row (0 when the row's table
+  // is full even after dropping unused entries, or e is empty).
+  uint8_t intern_extra(const CellExtra& e);
+
   // Before cells [x0, x1) are overwritten: a wide character cut by either edge
   // leaves a space behind in its other half.
   void break_wide(int x0, int x1);
@@ -79,9 +92,11 @@ class Row {
  private:
   void materialize(int x1);
   void compact_clusters();
+  void compact_extras();
 
   std::vector<Cell> cells_;  // cells [0, size) as written; the rest are fill_
   std::vector<std::u32string> clusters_;
+  std::vector<CellExtra> extras_;
   int cols_;
   Cell fill_;
 };
@@ -92,9 +107,9 @@ using RowRef = std::shared_ptr<Row>;
 inline bool same_cell(const Row& a, const Row& b, int x) {
   const Cell& ca = a.cell(x);
   const Cell& cb = b.cell(x);
-  if (!ca.is_cluster() && !cb.is_cluster()) return ca == cb;
+  if (!ca.is_cluster() && !cb.is_cluster() && (ca.extra | cb.extra) == 0) return ca == cb;
   return ca.fg == cb.fg && ca.bg == cb.bg && ca.attrs == cb.attrs && ca.width == cb.width &&
-         a.text_at(x) == b.text_at(x);
+         a.text_at(x) == b.text_at(x) && a.extra_at(x) == b.extra_at(x);
 }
 
 inline bool same_row(const RowRef& a, const RowRef& b) {

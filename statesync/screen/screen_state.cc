@@ -20,6 +20,10 @@ bool printable_bytes(const std::string& s) {
   return std::none_of(s.begin(), s.end(), [](char ch) { return uint8_t(ch) < 0x20 || uint8_t(ch) == 0x7F; });
 }
 
+bool printable_ascii(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](char ch) { return uint8_t(ch) >= 0x20 && uint8_t(ch) < 0x7F; });
+}
+
 }  // namespace
 
 ScreenState::ScreenState(int cols, int rows, size_t scrollback_limit)
@@ -27,7 +31,8 @@ ScreenState::ScreenState(int cols, int rows, size_t scrollback_limit)
 
 bool ScreenState::operator==(const ScreenState& other) const {
   return cursor == other.cursor && modes == other.modes && bell_count == other.bell_count &&
-         title == other.title && clipboard == other.clipboard && fb == other.fb && scrollback == other.scrollback;
+         title == other.title && clipboard == other.clipboard && clipboard_seq == other.clipboard_seq &&
+         cwd == other.cwd && fb == other.fb && scrollback == other.scrollback;
 }
 
 bool same_display(const ScreenState& a, const ScreenState& b) {
@@ -48,6 +53,7 @@ bool same_display(const ScreenState& a, const ScreenState& b) {
 
 proto::ScreenDiff ScreenState::diff_from(const ScreenState& old) const {
   proto::ScreenDiff d;
+  LinkTable links(d);
   const bool full = cols() != old.cols() || rows() != old.rows();
   d.set_cols(uint32_t(cols()));
   d.set_rows(uint32_t(rows()));
@@ -78,7 +84,7 @@ proto::ScreenDiff ScreenState::diff_from(const ScreenState& old) const {
       const Row& line = *held;
       out->set_cols(uint32_t(line.cols()));
       out->set_wrapped(line.wrapped);
-      encode_cells(line, 0, line.cols(), out->mutable_runs());
+      encode_cells(line, 0, line.cols(), out->mutable_runs(), links);
     }
   }
 
@@ -112,7 +118,7 @@ proto::ScreenDiff ScreenState::diff_from(const ScreenState& old) const {
       u->set_clear(true);
       while (last >= 0 && now.cell(last) == Cell::blank()) --last;
     }
-    encode_cells(now, first, last + 1, u->mutable_runs());
+    encode_cells(now, first, last + 1, u->mutable_runs(), links);
   }
 
   d.set_cursor_x(uint32_t(cursor.x));
@@ -123,6 +129,8 @@ proto::ScreenDiff ScreenState::diff_from(const ScreenState& old) const {
   d.set_bell_count(bell_count);
   if (full || title != old.title) d.set_title(title);
   if (full || clipboard != old.clipboard) d.set_clipboard(clipboard);
+  d.set_clipboard_seq(clipboard_seq);
+  if (full || cwd != old.cwd) d.set_cwd(cwd);
   return d;
 }
 
@@ -165,6 +173,7 @@ ScreenState ScreenState::window(int x0, int y0, int cols, int rows) const {
       } else {
         row->at(x) = c;
       }
+      if (c.extra != 0) row->at(x).extra = row->intern_extra(src.extra_at(x0 + x));
     }
     row->wrapped = src.wrapped && x0 + cols >= this->cols();
     out.fb.set_row(y, std::move(row));
@@ -174,6 +183,10 @@ ScreenState ScreenState::window(int x0, int y0, int cols, int rows) const {
   out.cursor.y = std::clamp(cursor.y - y0, 0, rows - 1);
   out.modes = modes;
   out.title = title;
+  out.clipboard = clipboard;
+  out.clipboard_seq = clipboard_seq;
+  out.cwd = cwd;
+  out.bell_count = bell_count;
   out.scrollback = scrollback;  // chunk handles: a view's history is the session's
   out.history = history;
   return out;
@@ -194,6 +207,16 @@ std::optional<DecodeError> ScreenState::apply(const proto::ScreenDiff& d) {
   if (!d.full() && (int(cols) != this->cols() || int(rows) != this->rows())) {
     return DecodeError{"diff is for a screen of another size"};
   }
+  Links links;
+  links.reserve(size_t(std::min<int>(d.links_size(), int(kMaxDiffLinks))));
+  if (size_t(d.links_size()) > kMaxDiffLinks) return DecodeError{"too many links"};
+  for (const proto::Hyperlink& h : d.links()) {
+    if (h.uri().empty() || h.uri().size() > kMaxLinkUriBytes || h.id().size() > kMaxLinkIdBytes ||
+        !printable_ascii(h.uri()) || !printable_ascii(h.id()) || h.id().find_first_of(";:") != std::string::npos) {
+      return DecodeError{"bad link"};
+    }
+    links.push_back(std::make_shared<const Hyperlink>(Hyperlink{h.uri(), h.id()}));
+  }
   ScreenState next = *this;  // row handles only; rows are cloned on first write
   if (d.full()) next.fb = Framebuffer(int(cols), int(rows));
 
@@ -209,7 +232,7 @@ std::optional<DecodeError> ScreenState::apply(const proto::ScreenDiff& d) {
     if (line.cols() == 0 || line.cols() > uint32_t(kMaxDimension)) return DecodeError{"bad scrollback line width"};
     auto row = std::make_shared<Row>(int(line.cols()));
     row->wrapped = line.wrapped();
-    if (auto err = decode_cells(line.runs(), *row)) return err;
+    if (auto err = decode_cells(line.runs(), *row, links)) return err;
     lines.push_back(std::move(row));
   }
 
@@ -228,7 +251,7 @@ std::optional<DecodeError> ScreenState::apply(const proto::ScreenDiff& d) {
     if (u.clear()) next.fb.clear_row(int(u.y()), Cell::blank());
     Row& row = next.fb.mut_row(int(u.y()));
     row.wrapped = u.wrapped();
-    if (auto err = decode_cells(u.runs(), row)) return err;
+    if (auto err = decode_cells(u.runs(), row, links)) return err;
   }
 
   // A diff of another history (a reset, or a sender whose idea of our history is not
@@ -262,6 +285,13 @@ std::optional<DecodeError> ScreenState::apply(const proto::ScreenDiff& d) {
     next.clipboard = d.clipboard();
   } else if (d.full()) {
     next.clipboard.clear();
+  }
+  next.clipboard_seq = d.clipboard_seq();
+  if (d.has_cwd()) {
+    if (d.cwd().size() > kMaxCwdBytes || !printable_ascii(d.cwd())) return DecodeError{"bad working directory"};
+    next.cwd = d.cwd();
+  } else if (d.full()) {
+    next.cwd.clear();
   }
   *this = std::move(next);
   return std::nullopt;

@@ -1,6 +1,7 @@
 // Everything a viewer of a terminal needs to draw it: the visible framebuffer, the
 // cursor, the mode bits a mate's terminal must mirror, the title, the clipboard
-// (OSC 52), a bell counter and the lines that scrolled off the top.
+// (OSC 52) with a count of copies, the working directory (OSC 7), a bell counter and
+// the lines that scrolled off the top.
 //
 // ScreenState is a value: copying it copies row and scrollback-chunk handles only.
 // `diff_from(old)` describes how to turn `old` into this state as a protobuf message
@@ -14,6 +15,7 @@
 #include <string>
 
 #include "proto/decode_error.h"
+#include "statesync/screen/cell_runs.h"
 #include "statesync/screen/framebuffer.h"
 #include "statesync/screen/scrollback.h"
 
@@ -55,6 +57,7 @@ struct CursorState {
 
 inline constexpr size_t kMaxTitleBytes = 4096;
 inline constexpr size_t kMaxClipboardBytes = 256 * 1024;
+inline constexpr size_t kMaxCwdBytes = 4096;
 
 class ScreenState {
  public:
@@ -69,6 +72,8 @@ class ScreenState {
   uint32_t modes = 0;
   std::string title;
   std::string clipboard;  // the last OSC 52 payload, base64 as sent by the program
+  uint32_t clipboard_seq = 0;  // copies so far: the same text copied twice is two copies
+  std::string cwd;        // the last OSC 7 URI (file://host/path), printable ASCII
   uint32_t bell_count = 0;
   // Identifies a history of scrollback: states that share it share their lines.
   uint64_t history;
@@ -108,7 +113,8 @@ inline ScreenState initial_screen(size_t history = 0) {
   return s;
 }
 
-// Whether a and b look the same on a terminal: cells, cursor, displayed modes, title.
+// Whether a and b look the same on a terminal: cells (with underline colours and
+// links), cursor, displayed modes, title.
 bool same_display(const ScreenState& a, const ScreenState& b);
 
 }  // namespace tandem::screen

@@ -72,6 +72,7 @@ void Terminal::print_ascii(const uint8_t* text, size_t n) {
     return;
   }
   const int cols = state_.cols();
+  zwj_ = false;
   const Cell templ{0, pen_.fg, pen_.bg, pen_.attrs, 1, 0};
   while (n > 0) {
     if (pending_wrap_) wrap_line();
@@ -80,8 +81,9 @@ void Terminal::print_ascii(const uint8_t* text, size_t n) {
     size_t room = size_t(cols - x);
     size_t k = std::min(n, room);
     row.break_wide(x, x + int(k));
-    Cell* out = row.span(x, x + int(k));
     Cell c = templ;
+    if (!pen_extra_.empty()) c.extra = row.intern_extra(pen_extra_);
+    Cell* out = row.span(x, x + int(k));
     for (size_t i = 0; i < k; ++i) {
       c.ch = text[i];
       out[i] = c;
@@ -112,14 +114,24 @@ void Terminal::print(char32_t cp) {
   const int cols = state_.cols();
   int w = char_width(cp);
   if (w == 0) {
+    // A zero-width joiner joins only if a mark follows: a character after it takes
+    // cells of its own here (as wcwidth says, and the program counts), so the joiner
+    // is dropped, or a viewer's terminal would draw both in one place and leave the
+    // cells the program thinks they cover stale.
+    if (cp == kZeroWidthJoiner) {
+      zwj_ = true;
+      return;
+    }
     // A combining mark joins the character before the cursor.
     int x = pending_wrap_ ? cursor().x : cursor().x - 1;
     if (x < 0) return;
     Row& row = state_.fb.mut_row(cursor().y);
     if (row.cell(x).width == 0 && x > 0) --x;
+    if (std::exchange(zwj_, false)) row.add_mark(x, kZeroWidthJoiner);
     row.add_mark(x, cp);
     return;
   }
+  zwj_ = false;
   if (w > cols) return;
   if (pending_wrap_) wrap_line();
   if (cursor().x + w > cols) {
@@ -132,8 +144,9 @@ void Terminal::print(char32_t cp) {
   if (insert_) insert_cells(w);
   Row& row = state_.fb.mut_row(cursor().y);
   row.break_wide(x, x + w);
-  row.at(x) = Cell{cp, pen_.fg, pen_.bg, pen_.attrs, uint8_t(w), 0};
-  if (w == 2) row.at(x + 1) = Cell{0, pen_.fg, pen_.bg, pen_.attrs, 0, 0};
+  const uint8_t extra = pen_extra_.empty() ? 0 : row.intern_extra(pen_extra_);
+  row.at(x) = Cell{cp, pen_.fg, pen_.bg, pen_.attrs, uint8_t(w), extra};
+  if (w == 2) row.at(x + 1) = Cell{0, pen_.fg, pen_.bg, pen_.attrs, 0, extra};
   last_char_ = cp;
   x += w;
   if (x < cols) {
@@ -304,6 +317,7 @@ void Terminal::delete_lines(int n) {
 // Controls and sequences
 
 void Terminal::execute(uint8_t c0) {
+  zwj_ = false;
   switch (c0) {
     case 0x07:
       ++state_.bell_count;
@@ -371,6 +385,7 @@ void Terminal::esc_dispatch(const Sequence& seq) {
 }
 
 void Terminal::csi_dispatch(const Sequence& seq) {
+  zwj_ = false;
   const CsiParams& p = seq.params;
   const int n1 = p.get(0, 1);
   const CursorState& c = state_.cursor;
@@ -483,13 +498,17 @@ void Terminal::csi_dispatch(const Sequence& seq) {
 void Terminal::select_graphic_rendition(const CsiParams& p) {
   if (p.count == 0) {
     pen_ = Pen{};
+    pen_extra_.underline = kDefaultColor;
     return;
   }
   for (int i = 0; i < p.count; ++i) {
     if (p.sub[i]) continue;  // a sub-parameter no leader claimed
     int v = p.value[i] < 0 ? 0 : p.value[i];
     switch (v) {
-      case 0: pen_ = Pen{}; break;
+      case 0:
+        pen_ = Pen{};
+        pen_extra_.underline = kDefaultColor;  // a hyperlink outlives SGR 0
+        break;
       case 1: pen_.attrs |= attr::kBold; break;
       case 2: pen_.attrs |= attr::kDim; break;
       case 3: pen_.attrs |= attr::kItalic; break;
@@ -523,11 +542,8 @@ void Terminal::select_graphic_rendition(const CsiParams& p) {
       case 49: pen_.bg = kDefaultColor; break;
       case 53: pen_.attrs |= attr::kOverline; break;
       case 55: pen_.attrs &= uint16_t(~attr::kOverline); break;
-      case 58: {
-        Color ignored;  // underline colour: parsed so its parameters are skipped
-        parse_extended_color(p, i, ignored);
-        break;
-      }
+      case 58: parse_extended_color(p, i, pen_extra_.underline); break;
+      case 59: pen_extra_.underline = kDefaultColor; break;
       default:
         if (v >= 30 && v <= 37) {
           pen_.fg = indexed_color(uint8_t(v - 30));
@@ -632,6 +648,7 @@ void Terminal::save_cursor() {
   s.x = cursor().x;
   s.y = cursor().y;
   s.pen = pen_;
+  s.underline = pen_extra_.underline;
   s.pending_wrap = pending_wrap_;
   s.origin = origin_;
   s.charsets = charsets_;
@@ -642,6 +659,7 @@ void Terminal::restore_cursor() {
   const SavedCursor& s = saved_[alt_screen() ? 1 : 0];
   move_to(s.x, s.y);
   pen_ = s.pen;
+  pen_extra_.underline = s.underline;
   pending_wrap_ = s.pending_wrap && autowrap_ && s.x == state_.cols() - 1;
   origin_ = s.origin;
   charsets_ = s.charsets;
@@ -650,6 +668,7 @@ void Terminal::restore_cursor() {
 
 void Terminal::soft_reset() {
   pen_ = Pen{};
+  pen_extra_ = CellExtra{};
   pending_wrap_ = false;
   top_ = 0;
   bottom_ = state_.rows() - 1;
@@ -670,6 +689,7 @@ void Terminal::full_reset() {
   state_.modes = 0;
   state_.cursor = CursorState{};
   state_.title.clear();
+  state_.cwd.clear();
   state_.fb.clear(Cell::blank());
   other_.clear(Cell::blank());
   std::fill(tabs_.begin(), tabs_.end(), false);
@@ -681,6 +701,10 @@ namespace {
 
 // A title or clipboard as a screen state may hold it: no control characters (a
 // program may send any bytes; the screen's decoder refuses these).
+bool printable_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char ch) { return uint8_t(ch) >= 0x20 && uint8_t(ch) < 0x7F; });
+}
+
 std::string without_controls(std::string_view text, size_t limit) {
   std::string out;
   for (char ch : text.substr(0, limit)) {
@@ -711,6 +735,40 @@ void Terminal::osc_dispatch(std::string_view text) {
       std::string_view data = arg.substr(s + 1);
       if (data == "?" || data.size() > kMaxClipboardBytes) return;
       state_.clipboard = without_controls(data, kMaxClipboardBytes);
+      ++state_.clipboard_seq;  // the same text copied again is sent again
+      break;
+    }
+    case 7:
+      // "7;file://host/path": where the program is. Kept only if it fits and is clean.
+      if (arg.size() <= kMaxCwdBytes && printable_ascii(arg)) state_.cwd = std::string(arg);
+      break;
+    case 8: {
+      // "8;params;URI" starts a link (an empty URI ends it). The params' id groups a
+      // link's cells; a link without one gets its own, so that a viewer shown it in
+      // pieces still sees one link.
+      size_t s = arg.find(';');
+      if (s == std::string_view::npos) return;
+      std::string_view params = arg.substr(0, s), uri = arg.substr(s + 1);
+      if (uri.empty() || uri.size() > kMaxLinkUriBytes || !printable_ascii(uri)) {
+        pen_extra_.link.reset();
+        return;
+      }
+      std::string id;
+      for (size_t at = 0; at <= params.size();) {
+        size_t end = std::min(params.find(':', at), params.size());
+        std::string_view kv = params.substr(at, end - at);
+        if (kv.substr(0, 3) == "id=") id = std::string(kv.substr(3));
+        at = end + 1;
+      }
+      if (id.size() > kMaxLinkIdBytes || !printable_ascii(id) || id.find(';') != std::string::npos ||
+          id.find(':') != std::string::npos) {
+        id.clear();
+      }
+      if (id.empty()) {
+        id = "t";
+        append_decimal(id, int(++links_made_ & 0x7FFFFFFF));
+      }
+      pen_extra_.link = std::make_shared<const Hyperlink>(Hyperlink{std::string(uri), std::move(id)});
       break;
     }
     default:

@@ -2,8 +2,9 @@
 //
 // It understands what bash, vim, less, htop, tmux, git and ncurses programs send:
 // C0 controls, cursor movement, erasing, insert/delete, scroll regions, SGR in full,
-// the DEC private modes a viewer needs, the alternate screen, titles, OSC 52 and the
-// DEC line-drawing set. Replies to queries (DSR, CPR, DA) accumulate as answer-back
+// the DEC private modes a viewer needs, the alternate screen, titles, OSC 52 (the
+// clipboard), OSC 8 (hyperlinks), OSC 7 (the working directory), underline colours
+// (SGR 58) and the DEC line-drawing set. Replies to queries (DSR, CPR, DA) accumulate as answer-back
 // bytes that the host writes back to the PTY. Widths come from utf8proc, so they do
 // not depend on the locale.
 #pragma once
@@ -41,6 +42,7 @@ class Terminal : private ParserListener {
   struct SavedCursor {
     int x = 0, y = 0;
     Pen pen;
+    Color underline = kDefaultColor;
     bool pending_wrap = false;
     bool origin = false;
     std::array<Charset, 2> charsets{Charset::kAscii, Charset::kAscii};
@@ -91,6 +93,9 @@ class Terminal : private ParserListener {
   Framebuffer other_;  // the buffer not shown: the main screen while the alternate one is up
   Parser parser_;
   Pen pen_;
+  CellExtra pen_extra_;        // underline colour and hyperlink of what is printed
+  uint32_t links_made_ = 0;    // for ids of links that came without one
+  bool zwj_ = false;           // a zero-width joiner came last: it joins only a mark
   bool pending_wrap_ = false;  // the last column was written; the next character wraps first
   int top_ = 0;                // scroll region, inclusive
   int bottom_ = 0;

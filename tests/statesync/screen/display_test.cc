@@ -308,5 +308,128 @@ TEST(Display, ErasedTailUsesEraseToEndOfLine) {
   EXPECT_EQ(display.diff(before, t.state()), "\x1b[3G\x1b[K");
 }
 
+// ---- what the viewer's terminal can show ------------------------------------------
+
+ScreenState after(int cols, int rows, std::string_view bytes) {
+  Terminal t(cols, rows);
+  t.write(bytes);
+  return t.state();
+}
+
+TEST(DisplayCopies, TheClipboardGoesOutEachTimeTheProgramCopiesEvenTheSameText) {
+  DisplayOptions options;
+  options.clipboard = true;
+  Display display(options);
+  Terminal host(20, 3);
+  const ScreenState a = host.state();
+  host.write("\x1b]52;c;aGk=\a");
+  const ScreenState b = host.state();
+  host.write("\x1b]52;c;aGk=\a");
+  const ScreenState c = host.state();
+  EXPECT_NE(display.diff(a, b).find("\x1b]52;c;aGk=\a"), std::string::npos);
+  EXPECT_NE(display.diff(b, c).find("\x1b]52;c;aGk=\a"), std::string::npos);
+  EXPECT_EQ(display.diff(c, c).find("\x1b]52"), std::string::npos);
+  // Not to a fresh viewer (it did not see the copy), nor where the options say no.
+  EXPECT_EQ(display.initial(c).find("\x1b]52"), std::string::npos);
+  EXPECT_EQ(Display().diff(a, b).find("\x1b]52"), std::string::npos);
+}
+
+TEST(DisplayCopies, TheWorkingDirectoryGoesOutWhenItChanges) {
+  DisplayOptions options;
+  options.cwd = true;
+  const ScreenState a = after(20, 3, "\x1b]7;file://box/tmp\a");
+  const ScreenState b = after(20, 3, "\x1b]7;file://box/home\a");
+  EXPECT_NE(Display(options).diff(a, b).find("\x1b]7;file://box/home\x1b\\"), std::string::npos);
+  EXPECT_EQ(Display(options).diff(b, b).find("\x1b]7"), std::string::npos);
+  EXPECT_EQ(Display().diff(a, b).find("\x1b]7"), std::string::npos);
+}
+
+TEST(DisplayColours, AreBroughtDownToWhatTheTerminalHas) {
+  EXPECT_EQ(reduce_color(rgb_color(255, 0, 0), kTrueColor), rgb_color(255, 0, 0));
+  EXPECT_EQ(reduce_color(rgb_color(255, 0, 0), 256), indexed_color(196));
+  EXPECT_EQ(reduce_color(rgb_color(128, 128, 128), 256), indexed_color(244));
+  EXPECT_EQ(reduce_color(rgb_color(255, 0, 0), 16), indexed_color(9));
+  EXPECT_EQ(reduce_color(indexed_color(196), 16), indexed_color(9));
+  EXPECT_EQ(reduce_color(indexed_color(21), 16), indexed_color(4));
+  EXPECT_EQ(reduce_color(indexed_color(9), 8), indexed_color(1));
+  EXPECT_EQ(reduce_color(kDefaultColor, 8), kDefaultColor);
+
+  const ScreenState s = after(30, 2, "\x1b[38;2;255;0;0;48;2;0;0;238mtrue\x1b[38;5;196mindexed\x1b[4:3;58;2;1;2;3mcurly");
+  DisplayOptions o256;
+  o256.colors = 256;
+  o256.styled_underline = false;
+  o256.underline_color = false;
+  const std::string bytes = Display(o256).initial(s);
+  EXPECT_EQ(bytes.find("38;2;"), std::string::npos) << bytes;
+  EXPECT_EQ(bytes.find("48;2;"), std::string::npos) << bytes;
+  EXPECT_EQ(bytes.find("58;"), std::string::npos) << bytes;
+  EXPECT_EQ(bytes.find("4:3"), std::string::npos) << bytes;
+  Terminal viewer(30, 2);
+  viewer.write(bytes);
+  const Row& row = viewer.state().fb.row(0);
+  EXPECT_EQ(row.cell(0).fg, indexed_color(196));
+  EXPECT_EQ(row.cell(0).bg, indexed_color(21));
+  EXPECT_EQ(attr::underline_style(row.cell(11).attrs), 1);
+  EXPECT_EQ(screen_text(viewer.state()), "trueindexedcurly");
+
+  DisplayOptions o16 = o256;
+  o16.colors = 16;
+  const std::string basic = Display(o16).initial(s);
+  EXPECT_EQ(basic.find("38;5;"), std::string::npos) << basic;
+  EXPECT_EQ(basic.find("48;5;"), std::string::npos) << basic;
+  Terminal viewer16(30, 2);
+  viewer16.write(basic);
+  EXPECT_EQ(viewer16.state().fb.row(0).cell(0).fg, indexed_color(9));
+  EXPECT_EQ(viewer16.state().fb.row(0).cell(0).bg, indexed_color(4));
+}
+
+TEST(DisplayExtras, UnderlineColoursAndHyperlinksReachATerminalThatShowsThem) {
+  const ScreenState a = after(30, 2, "");
+  const ScreenState b = after(30, 2,
+                              "\x1b[4;58;5;99mul\x1b[m \x1b]8;id=d;https://example.org/\x1b\\link\x1b]8;;\x1b\\ "
+                              "\x1b]8;;https://x.org/\x1b\\x\x1b]8;;\x1b\\");
+  const std::string bytes = Display().diff(a, b);
+  EXPECT_NE(bytes.find("58;5;99"), std::string::npos) << bytes;
+  EXPECT_NE(bytes.find("\x1b]8;id=d;https://example.org/\x1b\\link\x1b]8;;\x1b\\"), std::string::npos) << bytes;
+  Terminal viewer(30, 2);
+  viewer.write(Display().initial(a));
+  viewer.write(bytes);
+  expect_shows(viewer, b, "extras");
+  // Changing only a link's target redraws the cells.
+  const ScreenState c = after(30, 2,
+                              "\x1b[4;58;5;99mul\x1b[m \x1b]8;id=d;https://example.org/other\x1b\\link\x1b]8;;\x1b\\ "
+                              "\x1b]8;;https://x.org/\x1b\\x\x1b]8;;\x1b\\");
+  viewer.write(Display().diff(b, c));
+  expect_shows(viewer, c, "changed link");
+
+  DisplayOptions plain;
+  plain.underline_color = false;
+  plain.hyperlinks = false;
+  const std::string none = Display(plain).diff(a, b);
+  EXPECT_EQ(none.find("58;"), std::string::npos) << none;
+  EXPECT_EQ(none.find("\x1b]8"), std::string::npos) << none;
+}
+
+// A ZWJ family backspaced over and overwritten: the display never sends a joiner that
+// a viewer's terminal could use to draw two cells' characters in one place, and the
+// viewer shows exactly what the emulator has.
+TEST(DisplayExtras, AZwjSequenceRedrawnWithBackspacesLeavesNoStaleCells) {
+  Display display;
+  Terminal host(12, 2);
+  Terminal viewer(12, 2);
+  ScreenState shown = host.state();
+  viewer.write(display.initial(shown));
+  for (std::string_view step : {"\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7", "\b\b",
+                                "X", "\r\x1b[K\xf0\x9f\x91\xa9\xe2\x80\x8d", "\xf0\x9f\x91\xa7", "\b\bab"}) {
+    host.write(step);
+    const std::string bytes = display.diff(shown, host.state());
+    EXPECT_EQ(bytes.find("\xe2\x80\x8d"), std::string::npos) << "step " << ::testing::PrintToString(step);
+    viewer.write(bytes);
+    shown = host.state();
+    expect_shows(viewer, shown, "after a step");
+  }
+  EXPECT_EQ(screen_text(viewer.state()), "\xf0\x9f\x91\xa9" "ab");
+}
+
 }  // namespace
 }  // namespace tandem::screen

@@ -162,6 +162,18 @@ TEST(Scrollback, APackingScrollbackKeepsEveryLineAndItsGeneration) {
     EXPECT_EQ(packed.line(i)->cell(0).fg, 0x01000003u);
   }
   EXPECT_LT(packed.cells() * 4, plain.cells());  // under a quarter of the cells' cost
+  // A hyperlink and an underline colour come back too.
+  auto linked = std::make_shared<Row>(20);
+  Cell c{U'x', kDefaultColor, kDefaultColor, 0, 1, 0};
+  c.extra = linked->intern_extra(CellExtra{0x02102030, std::make_shared<const Hyperlink>(Hyperlink{"https://t.example/a", "id1"})});
+  linked->at(3) = c;
+  Scrollback with_link(1000);
+  with_link.set_packing(true);
+  for (int i = 0; i < 300; ++i) with_link.push(i == 0 ? linked : std::make_shared<Row>(20));
+  const RowRef back = with_link.line(0);  // in a packed chunk
+  ASSERT_NE(back->extra_at(3).link, nullptr);
+  EXPECT_EQ(back->extra_at(3).link->uri, "https://t.example/a");
+  EXPECT_EQ(back->extra_at(3).underline, 0x02102030u);
   // Dropping and cutting keep the count of what is held.
   Scrollback copy = packed;
   copy.keep_newest(300);

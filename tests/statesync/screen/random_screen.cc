@@ -69,7 +69,7 @@ std::string random_input(std::mt19937& rng, int ops, int cols, int rows) {
   std::string out;
   auto num = [&](int lo, int hi) { return std::to_string(pick(rng, lo, hi)); };
   for (int i = 0; i < ops; ++i) {
-    switch (pick(rng, 0, 29)) {
+    switch (pick(rng, 0, 31)) {
       case 0: case 1: case 2: case 3: case 4: case 5: {
         int n = pick(rng, 1, cols + 5);
         for (int k = 0; k < n; ++k) out.push_back(char(pick(rng, 0x21, 0x7e)));
@@ -80,8 +80,9 @@ std::string random_input(std::mt19937& rng, int ops, int cols, int rows) {
       case 8: out += "\x1b[" + num(1, rows + 1) + ";" + num(1, cols + 1) + "H"; break;
       case 9: {
         static const char* kSgr[] = {"0", "1", "2", "3", "4", "4:3", "7", "9", "22", "31", "42", "38;5;200",
-                                     "48;2;10;20;30", "38:2::1:2:3", "97", "104", "39;49", "53"};
-        out += "\x1b[" + std::string(kSgr[pick(rng, 0, 17)]) + "m";
+                                     "48;2;10;20;30", "38:2::1:2:3", "97", "104", "39;49", "53",
+                                     "58;5;99", "58:2::1:2:3", "59", "4:5;58;2;200;0;0"};
+        out += "\x1b[" + std::string(kSgr[pick(rng, 0, 21)]) + "m";
         break;
       }
       case 10: out += "\x1b[" + num(0, 2) + "K"; break;
@@ -107,6 +108,11 @@ std::string random_input(std::mt19937& rng, int ops, int cols, int rows) {
       case 26: out += chance(rng, 50) ? "\x1b(0lqk" : "\x1b(B"; break;
       case 27: out += "\x1b[" + num(0, 6) + " q"; break;
       case 28: out += chance(rng, 50) ? "\x1b" "7" : "\x1b" "8"; break;
+      case 29:  // a hyperlink starts (with or without an id) or ends
+        out += chance(rng, 40) ? "\x1b]8;;\x1b\\" : "\x1b]8;" + std::string(chance(rng, 50) ? "id=x" + num(0, 3) : "") +
+                                                         ";https://example.org/" + num(0, 9) + "\x1b\\";
+        break;
+      case 30: out += "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7\b\b"; break;  // ZWJ family
       default: out += chance(rng, 10) ? "\x1b" "c" : "\b\x1b[A"; break;
     }
   }

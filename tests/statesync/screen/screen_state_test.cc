@@ -182,6 +182,65 @@ TEST_F(Malformed, ControlCharactersAndBadValues) {
   expect_rejected(d, "cursor off screen");
 }
 
+TEST_F(Malformed, UnderlineColoursLinksAndTheWorkingDirectory) {
+  proto::ScreenDiff d = valid;
+  d.mutable_row_updates(0)->mutable_runs(0)->set_underline_color(7u << 24);
+  expect_rejected(d, "underline colour kind");
+  d = valid;
+  d.mutable_row_updates(0)->mutable_runs(0)->set_link(1);
+  expect_rejected(d, "link index with no table");
+  d = valid;
+  d.add_links()->set_uri("https://example.org/");
+  d.mutable_row_updates(0)->mutable_runs(0)->set_link(2);
+  expect_rejected(d, "link index past the table");
+  for (const std::string& uri : {std::string(), std::string("https://x/\x1b]52;c;?\a"), std::string("http://\xc3\xa9"),
+                                 "https://x/" + std::string(kMaxLinkUriBytes, 'a')}) {
+    d = valid;
+    d.add_links()->set_uri(uri);
+    expect_rejected(d, "bad link URI");
+  }
+  for (const std::string& id : {std::string("a;b"), std::string("a:b"), std::string("\a"),
+                                std::string(kMaxLinkIdBytes + 1, 'i')}) {
+    d = valid;
+    proto::Hyperlink* h = d.add_links();
+    h->set_uri("https://example.org/");
+    h->set_id(id);
+    expect_rejected(d, "bad link id");
+  }
+  d = valid;
+  for (size_t i = 0; i <= kMaxDiffLinks; ++i) d.add_links()->set_uri("https://example.org/");
+  expect_rejected(d, "too many links");
+  d = valid;
+  d.set_cwd("file://box/\x1b[2J");
+  expect_rejected(d, "control bytes in the working directory");
+  d = valid;
+  d.set_cwd(std::string(kMaxCwdBytes + 1, 'a'));
+  expect_rejected(d, "working directory too long");
+}
+
+TEST(ScreenStateExtras, UnderlineColoursLinksCopiesAndTheDirectorySurviveDiffAndApply) {
+  Terminal host(30, 4);
+  ScreenState receiver = host.state();
+  host.write("\x1b]7;file://box/tmp\a\x1b]52;c;aGk=\a\x1b[4:3;58;2;9;8;7mul\x1b[m "
+             "\x1b]8;id=a;https://example.org/\x1b\\link\x1b]8;;\x1b\\\r\n"
+             "\x1b]8;;https://example.org/\x1b\\same uri\x1b]8;;\x1b\\");
+  ASSERT_FALSE(receiver.apply(host.state().diff_from(receiver)));
+  EXPECT_TRUE(receiver == host.state());
+  EXPECT_EQ(receiver.cwd, "file://box/tmp");
+  EXPECT_EQ(receiver.clipboard_seq, 1u);
+  ASSERT_TRUE(receiver.fb.row(0).extra_at(3).link);
+  EXPECT_EQ(receiver.fb.row(0).extra_at(3).link->id, "a");
+  EXPECT_EQ(receiver.fb.row(0).extra_at(0).underline, rgb_color(9, 8, 7));
+  // The same text copied again is a copy the receiver learns of.
+  const ScreenState before = host.state();
+  host.write("\x1b]52;c;aGk=\a");
+  proto::ScreenDiff d = host.state().diff_from(before);
+  EXPECT_FALSE(d.has_clipboard());
+  ASSERT_FALSE(receiver.apply(d));
+  EXPECT_EQ(receiver.clipboard_seq, 2u);
+  EXPECT_TRUE(receiver == host.state());
+}
+
 TEST_F(Malformed, ScrollAndScrollback) {
   proto::ScreenDiff d = state.diff_from(state);
   d.mutable_scroll()->set_top(3);

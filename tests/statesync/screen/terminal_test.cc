@@ -334,10 +334,81 @@ TEST(TerminalSgr, IndexedAndTrueColourInBothForms) {
   EXPECT_EQ(c.attrs, attr::kBold | attr::underline(1));
 }
 
-TEST(TerminalSgr, UnderlineColourIsSkippedCleanly) {
+TEST(TerminalSgr, UnderlineColourIsKeptApartFromTheText) {
   Cell c = cell_after("\x1b[58:2::1:2:3;1m");
   EXPECT_EQ(c.attrs, attr::kBold);
   EXPECT_EQ(c.fg, kDefaultColor);
+  Terminal t = run(10, 1, "\x1b[4:3;58:2::1:2:3ma\x1b[58;5;99mb\x1b[58;2;4;5;6mc\x1b[59md\x1b[58;5;1m\x1b[me");
+  const Row& row = t.state().fb.row(0);
+  EXPECT_EQ(row.extra_at(0).underline, rgb_color(1, 2, 3));
+  EXPECT_EQ(row.extra_at(1).underline, indexed_color(99));
+  EXPECT_EQ(row.extra_at(2).underline, rgb_color(4, 5, 6));
+  EXPECT_EQ(row.extra_at(3).underline, kDefaultColor);
+  EXPECT_EQ(row.extra_at(4).underline, kDefaultColor);  // SGR 0 ends it
+  EXPECT_EQ(row.cell(3).extra, 0);
+}
+
+TEST(TerminalSgr, ManyUnderlineColoursOnOneRowStayBounded) {
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += "\x1b[58;5;" + std::to_string(i) + "mx";
+  Terminal t = run(200, 1, text);
+  const Row& row = t.state().fb.row(0);
+  EXPECT_EQ(row.extra_at(0).underline, indexed_color(0));
+  EXPECT_EQ(row.cell(199).ch, U'x');  // past the row's table: kept as plain text
+}
+
+TEST(TerminalOsc, HyperlinksMarkTheirCellsWithAnId) {
+  Terminal t = run(20, 1,
+                   "a\x1b]8;id=doc;https://example.org/a\x1b\\link\x1b]8;;\x1b\\b"
+                   "\x1b]8;;file:///tmp\ax\x1b]8;;\a");
+  const Row& row = t.state().fb.row(0);
+  EXPECT_FALSE(row.extra_at(0).link);
+  ASSERT_TRUE(row.extra_at(1).link);
+  EXPECT_EQ(row.extra_at(1).link->uri, "https://example.org/a");
+  EXPECT_EQ(row.extra_at(1).link->id, "doc");
+  EXPECT_EQ(row.extra_at(4).link, row.extra_at(1).link);
+  EXPECT_FALSE(row.extra_at(5).link);
+  ASSERT_TRUE(row.extra_at(6).link);  // no id given: one of its own
+  EXPECT_EQ(row.extra_at(6).link->uri, "file:///tmp");
+  EXPECT_FALSE(row.extra_at(6).link->id.empty());
+}
+
+TEST(TerminalOsc, HyperlinksThatAreTooLongOrNotPrintableAreNotKept) {
+  Terminal t = run(10, 1, "\x1b]8;;https://x/" + std::string(kMaxLinkUriBytes, 'a') + "\aa\x1b]8;;http://\xc3\xa9\ab");
+  EXPECT_FALSE(t.state().fb.row(0).extra_at(0).link);
+  EXPECT_FALSE(t.state().fb.row(0).extra_at(1).link);
+}
+
+TEST(TerminalOsc, WorkingDirectoryIsKeptWhenClean) {
+  EXPECT_EQ(run(10, 1, "\x1b]7;file://box/home/me\a").state().cwd, "file://box/home/me");
+  EXPECT_EQ(run(10, 1, "\x1b]7;file://box/" + std::string(kMaxCwdBytes, 'a') + "\a").state().cwd, "");
+}
+
+TEST(TerminalOsc, EveryCopyCountsEvenOfTheSameText) {
+  Terminal t = run(10, 1, "\x1b]52;c;aGk=\a");
+  EXPECT_EQ(t.state().clipboard_seq, 1u);
+  t.write("\x1b]52;c;aGk=\a");
+  EXPECT_EQ(t.state().clipboard_seq, 2u);
+  EXPECT_EQ(t.state().clipboard, "aGk=");
+  t.write("\x1b]52;c;?\a");
+  EXPECT_EQ(t.state().clipboard_seq, 2u);  // a query copies nothing
+}
+
+// 👩‍👩‍👧 is three wide emoji joined by ZWJs: the program counts six columns (wcwidth),
+// terminals that draw the family as one glyph take two. Backspacing over it and
+// overwriting must leave cells every viewer agrees on: no joiner is kept before a
+// character that takes cells of its own.
+TEST(TerminalText, ZeroWidthJoinerBeforeAWideCharacterIsNotKept) {
+  Terminal t = run(10, 1, "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7\b\bX");
+  const Row& row = t.state().fb.row(0);
+  EXPECT_EQ(row.text_at(0), std::u32string(U"\U0001F469"));
+  EXPECT_EQ(row.text_at(2), std::u32string(U"\U0001F469"));
+  EXPECT_EQ(row.cell(4).ch, U'X');
+  EXPECT_EQ(row.cell(5).ch, U' ');
+  EXPECT_EQ(t.state().cursor.x, 5);
+  // A joiner followed by a mark stays with it.
+  Terminal m = run(10, 1, "e\xe2\x80\x8d\xcc\x81");
+  EXPECT_EQ(m.state().fb.row(0).text_at(0), std::u32string(U"e\u200D\u0301"));
 }
 
 TEST(TerminalSgr, BadColoursAreIgnored) {
