@@ -765,7 +765,7 @@ void Terminal::osc_dispatch(std::string_view text) {
         id.clear();
       }
       if (id.empty()) {
-        id = "t";
+        id.push_back('t');  // (not `id = "t"`: GCC 12's -Wrestrict misfires on that at -O3)
         append_decimal(id, int(++links_made_ & 0x7FFFFFFF));
       }
       pen_extra_.link = std::make_shared<const Hyperlink>(Hyperlink{std::string(uri), std::move(id)});
