@@ -4,6 +4,8 @@ namespace tandem::relay {
 namespace {
 
 constexpr auto kJoinNotice = std::chrono::seconds(5);
+constexpr auto kReadOnlyNote = std::chrono::seconds(3);
+constexpr uint64_t kReadOnlyNoteEveryMs = 10000;  // a viewer typing on is told at most this often
 // A resize redraws the whole terminal: however fast a mate resizes, at most this often.
 constexpr auto kResizeRedraw = std::chrono::milliseconds(50);
 
@@ -46,6 +48,15 @@ bool SshMate::connected() const {
 }
 
 void SshMate::show(const screen::ScreenState&) { render(); }
+
+void SshMate::typed_read_only() {
+  const uint64_t now = transport::now_ms();
+  if (read_only_told_ms_ != 0 && now - read_only_told_ms_ < kReadOnlyNoteEveryMs) return;
+  read_only_told_ms_ = now;
+  notice_ = "tandem: read-only: your keys are not sent";
+  notice_timer_.start(kReadOnlyNote);
+  render();
+}
 
 void SshMate::input_room() { unread_.start_if_idle(std::chrono::milliseconds(0)); }
 
