@@ -9,11 +9,11 @@ set -euo pipefail
 tandem=$(realpath "$1")
 work=$(mktemp -d)
 host="tt-host-$$" alice="tt-alice-$$" bob="tt-bob-$$" sro="tt-sro-$$" old="tt-old-$$" new="tt-new-$$"
-ahost="tt-ahost-$$" a1="tt-a1-$$" a2="tt-a2-$$" a3="tt-a3-$$" a4="tt-a4-$$"
-SOCKETS=("$host" "$alice" "$bob" "$sro" "$old" "$new" "$ahost" "$a1" "$a2" "$a3" "$a4")
+ahost="tt-ahost-$$" a1="tt-a1-$$" a2="tt-a2-$$" a3="tt-a3-$$" a4="tt-a4-$$" rhost="tt-rhost-$$" zoe="tt-zoe-$$"
+SOCKETS=("$host" "$alice" "$bob" "$sro" "$old" "$new" "$ahost" "$a1" "$a2" "$a3" "$a4" "$rhost" "$zoe")
 source "$(dirname "$0")/lib.sh"
 trap cleanup_all EXIT
-mkdir -p "$work/home" "$work/ahome"
+mkdir -p "$work/home" "$work/ahome" "$work/rhome"
 
 # run_in_host SOCKET COMMAND TAG: runs COMMAND in the host's shell, its output in
 # $work/TAG.out, and waits for it to finish.
@@ -125,4 +125,23 @@ t "$a4" send-keys 'echo dave-$((4*4))' Enter
 wait_for "$ahost" '^dave-16$' "dave types into the session"
 shared=$(t "$a1" capture-pane -p)
 grep -qF 'wants to join' <<<"$shared" && fail "the prompt reached the shared screen: $shared"
+
+# 7. Through `tandem relay` elsewhere: a named native mate's join reaches the host
+#    with its name; --approve is refused in words at start (embedded relay only, for
+#    now), and so are kick and rotate inside the session.
+start_relay "$work"
+relay_home "$work/rhome"
+out=$(env -u TANDEM HOME=$work/rhome "$tandem" --approve -- true 2>&1) && fail "--approve through a relay started"
+grep -q -- '--approve works with the embedded relay only' <<<"$out" || fail "--approve through a relay: $out"
+t "$rhost" new-session -d -x 100 -y 24 \
+  "cd $work; env -u TANDEM PS1='$ ' HOME=$work/rhome $tandem --links-file $work/rlinks -- bash --norc --noprofile; sleep 60"
+wait_file "$work/rlinks" '^fingerprint ' "links from the relay"
+r_join_ro=$(sed -n 's/^join-ro //p' "$work/rlinks")
+wait_for "$rhost" '^\$ ?$' "host prompt (relay)"
+t "$zoe" new-session -d -x 100 -y 24 "env -u TANDEM HOME=$work/rhome $tandem join --name zoe '$r_join_ro'; echo join-exit=\$?; sleep 60"
+wait_for "$rhost" 'read-only mate zoe \(127\.0\.0\.1:[0-9]+\) joined' "the host sees zoe by name through the relay"
+run_in_host "$rhost" "$tandem rotate" rrotate
+[ "$(cat "$work/rrotate.rc")" = 1 ] || fail "rotate through a relay did not fail"
+grep -q 'tandem: cannot make new links through a relay elsewhere yet' "$work/rrotate.out" ||
+  fail "rotate through a relay: $(cat "$work/rrotate.out")"
 echo "trust: ok"
