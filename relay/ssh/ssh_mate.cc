@@ -104,10 +104,14 @@ void SshMate::render() {
   connection_->send(out);
 }
 
-void SshMate::end(const std::string& message) {
+void SshMate::end(const std::string& message) { say_goodbye(message, 0); }
+
+void SshMate::remove(const std::string& message) { say_goodbye(message, 1); }
+
+void SshMate::say_goodbye(const std::string& message, int exit_status) {
   if (!connection_ || connection_->state() != ssh::Connection::State::kOpen) return;
   connection_->send("\x1b[m\x1b[" + std::to_string(connection_->pty_size().rows) + ";1H\r\n" + message + "\r\n");
-  connection_->close_after_flush();
+  connection_->close_after_flush(exit_status);
 }
 
 }  // namespace tandem::relay

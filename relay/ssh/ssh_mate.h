@@ -24,6 +24,8 @@ class SshMate : public Mate {
 
   void show(const screen::ScreenState& screen) override;
   void end(const std::string& message) override;
+  // Removed by the host: told, then let go with exit status 1, as a refusal is.
+  void remove(const std::string& message) override;
   MateInfo info() const override {
     return MateInfo{.who = who_, .role = role_, .via = Via::kSsh, .name = name_, .key = key_};
   }
@@ -51,6 +53,7 @@ class SshMate : public Mate {
 
  private:
   void render();
+  void say_goodbye(const std::string& message, int exit_status);
 
   ssh::Connection* connection_;
   Session& session_;

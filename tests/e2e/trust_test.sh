@@ -65,7 +65,7 @@ n=$(sed -n 's/^ *\([0-9]*\)\. 127\.0\.0\.1:[0-9]*  read-only  ssh.*/\1/p' "$work
 [ -n "$n" ] || fail "no ssh mate in status: $(cat "$work/status.out")"
 run_in_host "$host" "$tandem kick $n" kick2
 wait_for "$sro" 'the host removed you' "the ssh mate is told it was removed"
-wait_for "$sro" 'ssh-exit=' "the ssh mate is let go"
+wait_for "$sro" 'ssh-exit=1' "the ssh mate is let go (ssh exits 1)"
 run_in_host "$host" "$tandem kick nobody" kick3
 [ "$(cat "$work/kick3.rc")" = 1 ] || fail "kicking nobody did not fail"
 grep -q "no mate is called 'nobody'" "$work/kick3.out" || fail "kick nobody: $(cat "$work/kick3.out")"
