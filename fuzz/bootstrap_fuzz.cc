@@ -1,10 +1,12 @@
 // What a native mate decodes before any UDP: the join link it is given (strictly, and
 // as pasted: wrapped, spaced, quoted, or a plain-ssh line), and the relay's JoinAccept
-// reply. Any bytes: a clear refusal or a sane value.
+// reply (a "wait for the host" one included), and what a host's control socket reads
+// (`tandem kick NAME`). Any bytes: a clear refusal or a sane value.
 #include "fuzz/check.h"
 #include "proto/join_link.h"
 #include "proto/pasted_link.h"
 #include "src/bootstrap_client.h"
+#include "src/host/control_socket.h"
 
 using namespace tandem;
 
@@ -29,6 +31,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto accept = parse_join_accept(text)) {
     FUZZ_CHECK(accept->link_key().size() == (accept->same_link() ? 0u : 32u) && accept->udp_port() > 0 &&
                accept->udp_port() <= 65535);
+  }
+  if (auto request = parse_request(text)) {
+    FUZZ_CHECK(request->target.size() <= ControlRequest::kMaxTarget);
+    for (char c : request->target) FUZZ_CHECK(c >= 0x20 && c < 0x7F);
+    FUZZ_CHECK(parse_request(request_line(*request)) == request);
   }
   return 0;
 }

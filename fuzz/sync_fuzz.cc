@@ -20,6 +20,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint64_t before = input.latest().end();
   auto outcome = input.handle(d->inst, diff);
   if (outcome != Receiver<InputState>::Outcome::kNewest) FUZZ_CHECK(input.latest().end() == before);
+  // A mate's name and key come from whoever joined: printable and bounded once decoded.
+  for (uint64_t seq = input.latest().begin(); seq < input.latest().end(); ++seq) {
+    if (const auto* m = std::get_if<MateEvent>(&input.latest().at(seq))) {
+      for (const std::string* text : {&m->name, &m->key}) {
+        FUZZ_CHECK(text->size() <= kMaxMateName);
+        for (char c : *text) FUZZ_CHECK(c >= 0x20 && c < 0x7F);
+      }
+    }
+  }
 
   screen::Terminal t(30, 8, 16);
   t.write("hello\r\nworld\x1b[31m red\r\n");

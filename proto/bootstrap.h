@@ -20,6 +20,9 @@ inline constexpr uint32_t kBootstrapVersion = 3;  // 3: a native mate sends a Jo
 inline constexpr const char* kHostUser = "tandem-host";  // the SSH user a host registers as
 inline constexpr const char* kSubsystem = "tandem";      // the SSH subsystem of both bootstraps
 inline constexpr const char* kSessionEnded = "the session has ended";  // a native join's refusal, word for word
+inline constexpr const char* kHostRefused = "the host refused you";    // --approve: a refusal, word for word
+inline constexpr const char* kHostRemoved = "the host removed you";    // `tandem kick`
+inline constexpr const char* kWaitingForHost = "waiting for the host to admit you";
 
 enum class Role { kNone, kReadWrite, kReadOnly };
 enum class Via { kSsh, kNative };
@@ -29,6 +32,26 @@ inline const char* role_name(Role r) {
 }
 inline const char* via_name(Via v) { return v == Via::kNative ? "native" : "ssh"; }
 
+// A name a mate chose (`tandem join --name`) or a key's short form: untrusted, so
+// kept printable and short. Anything else becomes '?', and it is cut at kMaxMateName.
+inline constexpr size_t kMaxMateName = 32;
+inline std::string clean_mate_name(std::string_view raw) {
+  std::string out;
+  for (char c : raw) {
+    if (out.size() >= kMaxMateName) break;
+    const unsigned char u = static_cast<unsigned char>(c);
+    out.push_back(u >= 0x20 && u < 0x7F ? c : '?');
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  while (!out.empty() && out.front() == ' ') out.erase(out.begin());
+  return out;
+}
+// "SHA256:ab12cd34" from "SHA256:ab12cd34...": enough to tell keys apart at a glance.
+inline std::string short_fingerprint(std::string_view fingerprint) {
+  constexpr size_t kShown = 7 + 8;  // "SHA256:" and 8 characters of the hash
+  return clean_mate_name(fingerprint.substr(0, kShown));
+}
+
 // A mate, as `tandem status` lists it.
 struct MateInfo {
   std::string who;  // the address it came from
@@ -36,6 +59,11 @@ struct MateInfo {
   Via via = Via::kSsh;
   int64_t last_heard_ms_ago = -1;  // native mates only
   double srtt_ms = -1;             // native mates only
+  std::string name = {};           // `tandem join --name`, else its key's short fingerprint; may be empty
+  std::string key = {};            // the SHA256 fingerprint of the key it proved; may be empty
+
+  // How the host is told of it: "alice (127.0.0.1:4242)", or the address alone.
+  std::string label() const { return name.empty() ? who : name + " (" + who + ")"; }
 };
 
 // Where mates join a session: ready-made commands and links for each role.
@@ -58,6 +86,10 @@ struct HostEvents {
   std::function<void(const std::string& text)> on_notice;
   // Whether the host can take more input now (flow control); unset: always.
   std::function<bool()> has_room;
+  // `tandem --approve`: `mate` waits to be admitted; the host answers with the
+  // ticket. on_withdrawn: that mate no longer waits (it left, or waited too long).
+  std::function<void(uint64_t ticket, const MateInfo& mate)> on_approval = nullptr;
+  std::function<void(uint64_t ticket)> on_withdrawn = nullptr;
 };
 
 }  // namespace tandem

@@ -128,6 +128,7 @@ proto::HostAccept BootstrapService::host_request(const HostCaller& caller, std::
   SessionOptions options;
   options.name = hello.session_name().empty() ? "the host" : hello.session_name();
   options.read_only_only = hello.read_only_only();
+  options.approve = hello.approve();
   options.history = limits_.history_lines;
   if (hello.has_history_lines()) options.history = std::min<size_t>(options.history, hello.history_lines());
   for (const std::string& k : hello.allowed_keys()) options.allowed_keys.insert(k);

@@ -19,11 +19,13 @@ HostLink::HostLink(event_base* base, transport::ServerEndpoint& endpoint, Sessio
     if (on_status_) on_status_();
   });
   // What the host needs to know now: who is here, and how small they are.
-  for (const MateInfo& m : session_.mates()) push(statesync::MateEvent{true, m.role, m.via, m.who});
+  for (const MateInfo& m : session_.mates()) push(statesync::MateEvent{true, m.role, m.via, m.who, m.name, m.key});
   if (session_.mates_size()) push(statesync::MatesSize{session_.mates_size()});
   session_.set_host(HostEvents{
       [this](std::string_view bytes) { push(statesync::Keys{std::string(bytes)}); },
-      [this](const MateInfo& m, bool joined) { push(statesync::MateEvent{joined, m.role, m.via, m.who}); },
+      [this](const MateInfo& m, bool joined) {
+        push(statesync::MateEvent{joined, m.role, m.via, m.who, m.name, m.key});
+      },
       [this](std::optional<Size> size) { push(statesync::MatesSize{size}); },
       [this](const std::string& text) { push(statesync::RelayNotice{text}); },
       [this] { return flow_.has_room(); },

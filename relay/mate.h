@@ -20,6 +20,8 @@ class Mate {
   virtual void show(const screen::ScreenState& screen) = 0;
   // The session is over: tell the mate `message`, then let it go.
   virtual void end(const std::string& message) = 0;
+  // The host removed this mate (`tandem kick`): tell it `message`, then let it go.
+  virtual void remove(const std::string& message) { end(message); }
   virtual MateInfo info() const = 0;
   // Its role alone (asked on every keystroke: cheaper than info()).
   virtual Role role() const { return info().role; }

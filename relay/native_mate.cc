@@ -3,19 +3,32 @@
 #include "proto/bootstrap.pb.h"
 #include "proto/framing.h"
 #include "relay/log.h"
+#include "statesync/screen/display.h"
 
 namespace tandem::relay {
+namespace {
+constexpr uint64_t kGoodbyeFrameMs = 1000;  // a last frame gets this long to get through, then the link closes
+}  // namespace
 
-NativeMate::NativeMate(event_base* base, transport::ServerEndpoint& endpoint, Session& session, Role role,
-                       std::string who, const NativeLimits& limits)
+NativeMate::NativeMate(event_base* base, transport::ServerEndpoint& endpoint, Session& session, Role role, MateInfo who,
+                       const NativeLimits& limits)
     : session_(session),
       role_(role),
-      who_(std::move(who)),
+      who_(std::move(who.who)),
+      name_(std::move(who.name)),
+      key_(std::move(who.key)),
       link_(base, endpoint, screen::initial_screen(), statesync::InputState(), statesync::kForwardSendDelayMs),
       created_ms_(transport::now_ms()),
       unheard_(limits.unheard),
       silent_(limits.silent),
-      silence_(base, [this] { check_silence(); }) {
+      silence_(base, [this] { check_silence(); }),
+      goodbye_(base, [this] {
+        // The shutdown carries no screen: it waits until the last frame got through.
+        if (link_.sync().sender().all_acked() || transport::now_ms() - goodbye_since_ >= kGoodbyeFrameMs) {
+          goodbye_.stop();
+          link_.sync().shutdown();
+        }
+      }) {
   link_.sync().set_on_incoming([this] { consume(); });
   link_.sync().set_quick_acks(true);
   link_.sync().set_on_status([this](statesync::SyncStatus s) {
@@ -54,9 +67,15 @@ std::optional<proto::JoinHello> parse_join_hello(std::string_view body, std::str
   return hello;
 }
 
+std::string NativeMate::name_of(const proto::JoinHello& hello, const std::string& key) {
+  std::string name = clean_mate_name(hello.name());
+  return name.empty() && !key.empty() ? short_fingerprint(key) : name;
+}
+
 std::string NativeMate::admit(event_base* base, transport::ServerEndpoint& endpoint, Session& session, Role role,
-                              const std::string& who, const NativeLimits& limits, std::string_view hello_bytes,
+                              const MateInfo& identity, const NativeLimits& limits, std::string_view hello_bytes,
                               bool ends_with_host) {
+  const std::string& who = identity.who;
   proto::JoinAccept accept;
   accept.set_version(kBootstrapVersion);
   std::string error;
@@ -84,7 +103,9 @@ std::string NativeMate::admit(event_base* base, transport::ServerEndpoint& endpo
     accept.set_refusal("this session has as many native mates as the relay allows; try plain ssh, or later");
     return proto::frame(accept.SerializeAsString());
   }
-  std::unique_ptr<NativeMate> mate(new NativeMate(base, endpoint, session, role, who, limits));
+  MateInfo named = identity;
+  named.name = name_of(*hello, identity.key);
+  std::unique_ptr<NativeMate> mate(new NativeMate(base, endpoint, session, role, std::move(named), limits));
   accept.set_udp_port(endpoint.local_address().port());
   accept.set_link_id(mate->link_.link_id());
   accept.set_link_key(std::string(mate->link_.key().begin(), mate->link_.key().end()));
@@ -112,6 +133,7 @@ void NativeMate::consume() {
 void NativeMate::input_room() { link_.sync().set_accepting(true); }
 
 void NativeMate::show(const screen::ScreenState& screen) {
+  if (goodbye_since_ != 0) return;  // removed: its last frame says why
   // What the host's program copies reaches a mate only if the host allowed it to
   // read-write mates; where the program is, never (it is the host's business).
   const bool copies = role_ == Role::kReadWrite && session_.options().mate_clipboard;
@@ -130,10 +152,22 @@ void NativeMate::show(const screen::ScreenState& screen) {
 
 void NativeMate::end(const std::string&) { link_.sync().shutdown(); }
 
+void NativeMate::remove(const std::string& message) {
+  if (message.empty() || !heard_ || link_.sync().status() != statesync::SyncStatus::kOpen) {
+    link_.sync().shutdown();
+    return;
+  }
+  screen::ScreenState last = link_.sync().outgoing();
+  screen::overlay_notice(last, message);
+  link_.sync().set_outgoing(std::move(last));
+  goodbye_since_ = transport::now_ms();
+  goodbye_.start_repeating(std::chrono::milliseconds(20));
+}
+
 MateInfo NativeMate::info() const {
   const uint64_t heard = link_.sync().last_heard();
-  return MateInfo{who_, role_, Via::kNative, heard ? int64_t(transport::now_ms() - heard) : -1,
-                  link_.sync().srtt_ms()};
+  return MateInfo{who_,  role_, Via::kNative, heard ? int64_t(transport::now_ms() - heard) : -1, link_.sync().srtt_ms(),
+                  name_, key_};
 }
 
 bool NativeMate::connected() const {

@@ -39,12 +39,19 @@ class NativeMate : public Mate {
   // on a fresh link of `endpoint`. Returns the framed JoinAccept to send the mate, or
   // a refusal in words (a malformed hello, or as many native links as `limits`
   // allow). `ends_with_host`: this relay is the host's own (embedded).
+  // `who`: its address, and the key it proved (if any); its name comes from the hello
+  // (`tandem join --name`, cleaned), else the key's short fingerprint.
   static std::string admit(event_base* base, transport::ServerEndpoint& endpoint, Session& session, Role role,
-                           const std::string& who, const NativeLimits& limits, std::string_view hello,
+                           const MateInfo& who, const NativeLimits& limits, std::string_view hello,
                            bool ends_with_host);
+  // The name a mate is shown to the host by: the one it chose, else its key's short form.
+  static std::string name_of(const proto::JoinHello& hello, const std::string& key);
 
   void show(const screen::ScreenState& screen) override;
   void end(const std::string& message) override;
+  // `message` is the bottom row of a last frame, which `tandem join` prints as it
+  // exits; then the link closes.
+  void remove(const std::string& message) override;
   MateInfo info() const override;
   Role role() const override { return role_; }
   bool connected() const override;
@@ -53,20 +60,22 @@ class NativeMate : public Mate {
 
  private:
   using Sync = statesync::EndpointSync<screen::ScreenState, statesync::InputState>;
-  NativeMate(event_base* base, transport::ServerEndpoint& endpoint, Session& session, Role role, std::string who,
+  NativeMate(event_base* base, transport::ServerEndpoint& endpoint, Session& session, Role role, MateInfo who,
              const NativeLimits& limits);
   void consume();
   void check_silence();
 
   Session& session_;
   Role role_;
-  std::string who_;
+  std::string who_, name_, key_;
   Sync link_;
   uint64_t consumed_ = 0;
   bool heard_ = false;
   uint64_t created_ms_;
   std::chrono::milliseconds unheard_, silent_;
   transport::Timer silence_;  // wakes at the next deadline only: an idle link costs nothing
+  transport::Timer goodbye_;  // a last frame with why it ends, then the shutdown
+  uint64_t goodbye_since_ = 0;
 };
 
 }  // namespace tandem::relay

@@ -71,9 +71,11 @@ class Relay::TandemSubsystem : public Subsystem {
         ended.set_version(kBootstrapVersion);
         ended.set_refusal(kSessionEnded);
         c.send(proto::frame(ended.SerializeAsString()));
+      } else if (!wait_for_host(caller, s, body)) {
+        c.send(admit(caller, *s, body));
       } else {
-        c.send(NativeMate::admit(relay_.base_, *relay_.endpoint_, *s, caller.grant().role, c.peer(),
-                                 relay_.options_.natives, body, relay_.options_.ends_with_host));
+        request.clear();
+        return;  // the answer comes when the host gives it
       }
       request.clear();
       c.close_after_flush();
@@ -86,8 +88,76 @@ class Relay::TandemSubsystem : public Subsystem {
     c.close_after_flush();
   }
 
+  void closed(Caller& caller) override {
+    auto it = waiting_.find(&caller);
+    if (it == waiting_.end()) return;
+    if (std::shared_ptr<Session> s = it->second.session.lock()) s->withdraw(it->second.ticket);
+    waiting_.erase(it);
+  }
+
  private:
+  struct Wait {
+    std::weak_ptr<Session> session;
+    uint64_t ticket;
+  };
+
+  std::string admit(Caller& caller, Session& s, std::string_view hello) {
+    const MateInfo who{
+        .who = caller.connection().peer(), .role = caller.grant().role, .via = Via::kNative, .key = caller.mate_key()};
+    return NativeMate::admit(relay_.base_, *relay_.endpoint_, s, caller.grant().role, who, relay_.options_.natives,
+                             hello, relay_.options_.ends_with_host);
+  }
+
+  // --approve: a new mate (not one asking again for the link it has) is told to wait,
+  // and answered when the host decides. False: no need to wait, answer now.
+  bool wait_for_host(Caller& caller, const std::shared_ptr<Session>& s, std::string_view body) {
+    if (!s->needs_approval()) return false;
+    std::string error;
+    std::optional<proto::JoinHello> hello = parse_join_hello(body, &error);
+    if (!hello || (hello->previous_link_id() != 0 && s->has_link(hello->previous_link_id(), caller.grant().role))) {
+      return false;
+    }
+    ssh::Connection& c = caller.connection();
+    const MateInfo who{.who = c.peer(),
+                       .role = caller.grant().role,
+                       .via = Via::kNative,
+                       .name = NativeMate::name_of(*hello, caller.mate_key()),
+                       .key = caller.mate_key()};
+    proto::JoinAccept answer;
+    answer.set_version(kBootstrapVersion);
+    std::optional<uint64_t> ticket =
+        s->ask_host(who, transport::now_ms(), [this, &caller, hello_bytes = std::string(body)](Verdict v) {
+          auto it = waiting_.find(&caller);
+          if (it == waiting_.end()) return;
+          std::shared_ptr<Session> session = it->second.session.lock();
+          waiting_.erase(it);
+          ssh::Connection& conn = caller.connection();
+          if (v == Verdict::kAdmitted && session && !session->ended()) {
+            conn.send(admit(caller, *session, hello_bytes));
+          } else {
+            proto::JoinAccept no;
+            no.set_version(kBootstrapVersion);
+            no.set_refusal(v == Verdict::kRefused    ? kHostRefused
+                           : v == Verdict::kTimedOut ? "the host did not answer in time; ask the host, then join again"
+                                                     : kSessionEnded);
+            conn.send(proto::frame(no.SerializeAsString()));
+          }
+          conn.close_after_flush();
+        });
+    if (!ticket) {
+      answer.set_refusal("too many mates are waiting to be admitted; try again later");
+      c.send(proto::frame(answer.SerializeAsString()));
+      c.close_after_flush();
+      return true;
+    }
+    waiting_[&caller] = Wait{s, *ticket};
+    answer.set_waiting(true);
+    c.send(proto::frame(answer.SerializeAsString()));
+    return true;
+  }
+
   Relay& relay_;
+  std::map<Caller*, Wait> waiting_;  // native mates waiting for the host (--approve)
 };
 
 Relay::Relay(event_base* base, RelayOptions options)
@@ -158,6 +228,15 @@ void Relay::end_session(Session& s, const std::string& message) {
   if (s.ended()) return;
   s.end(message, transport::now_ms());
   forget_tokens(s);
+}
+
+void Relay::rotate(Session& s) {
+  std::erase_if(by_token_, [&](const auto& kv) { return kv.second.expired() || kv.second.lock().get() == &s; });
+  s.set_tokens(s.rw_token().empty() ? std::string() : new_token(), new_token());
+  std::shared_ptr<Session> shared = sessions_.at(s.id());
+  if (!s.rw_token().empty()) by_token_[token_index(s.rw_token())] = shared;
+  by_token_[token_index(s.ro_token())] = shared;
+  log("relay: session %s: new tokens; the old links admit no one\n", s.id().c_str());
 }
 
 // An ended session's tokens admit no one.
@@ -231,6 +310,7 @@ void Relay::sweep() {
   std::vector<std::string> finished;
   for (auto& [id, s] : sessions_) {
     s->collect();
+    s->expire_waiting(now);
     if (auto it = hosts_.find(id); it != hosts_.end() && !s->ended()) {
       HostLink& host = *it->second;
       if (host.host_left()) {

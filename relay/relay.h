@@ -59,6 +59,9 @@ class Relay : private HostDirectory {
   // The host is done: mates are told `message` and let go; the session goes once
   // they are.
   void end_session(Session& session, const std::string& message);
+  // New tokens for the session (`tandem rotate`): the old ones admit no one from now
+  // on; mates already in stay.
+  void rotate(Session& session);
   size_t sessions() const { return sessions_.size(); }
   // The relay is about to stop (SIGTERM, SIGINT): plain-ssh mates are told `message`
   // and let go; native mates and hosts are not told goodbye (they come back by

@@ -48,7 +48,9 @@ void Session::republish() {
   shown_ = screen_;
   if (!host_notice_.empty()) screen::overlay_notice(shown_, host_notice_);
   if (!has_screen_ || ended_) return;
-  for (Entry& e : mates_) e.mate->show(shown_);
+  for (Entry& e : mates_) {
+    if (!e.removed) e.mate->show(shown_);
+  }
 }
 
 void Session::set_host_notice(std::string text) {
@@ -77,6 +79,82 @@ void Session::end(const std::string& message, uint64_t now_ms) {
   end_message_ = message;
   ended_at_ = now_ms;
   for (Entry& e : mates_) e.mate->end(message);
+  std::vector<Waiting> waiting = std::move(waiting_);
+  waiting_.clear();
+  for (Waiting& w : waiting) w.done(Verdict::kEnded);
+}
+
+std::optional<uint64_t> Session::ask_host(const MateInfo& mate, uint64_t now_ms, std::function<void(Verdict)> done) {
+  if (waiting_.size() >= kMaxWaitingMates || ended_) return std::nullopt;
+  const uint64_t ticket = next_ticket_++;
+  waiting_.push_back(Waiting{ticket, now_ms, std::move(done)});
+  if (host_.on_approval) host_.on_approval(ticket, mate);
+  return ticket;
+}
+
+void Session::withdraw(uint64_t ticket) {
+  auto it = std::find_if(waiting_.begin(), waiting_.end(), [&](const Waiting& w) { return w.ticket == ticket; });
+  if (it == waiting_.end()) return;
+  waiting_.erase(it);
+  if (host_.on_withdrawn) host_.on_withdrawn(ticket);
+}
+
+// Taken off the list before `done` runs: it may join the mate, or ask again.
+void Session::settle(uint64_t ticket, Verdict verdict) {
+  auto it = std::find_if(waiting_.begin(), waiting_.end(), [&](const Waiting& w) { return w.ticket == ticket; });
+  if (it == waiting_.end()) return;
+  std::function<void(Verdict)> done = std::move(it->done);
+  waiting_.erase(it);
+  done(verdict);
+}
+
+void Session::answer(uint64_t ticket, bool admit) { settle(ticket, admit ? Verdict::kAdmitted : Verdict::kRefused); }
+
+void Session::expire_waiting(uint64_t now_ms) {
+  std::vector<uint64_t> late;
+  for (const Waiting& w : waiting_) {
+    if (now_ms - w.since_ms >= kApprovalTimeoutMs) late.push_back(w.ticket);
+  }
+  for (uint64_t t : late) {
+    settle(t, Verdict::kTimedOut);
+    if (host_.on_withdrawn) host_.on_withdrawn(t);
+  }
+}
+
+bool Session::kick(const MateInfo& target, const std::string& message) {
+  for (Entry& e : mates_) {
+    if (!e.announced || e.removed) continue;
+    const MateInfo info = e.mate->info();
+    if (info.who != target.who || info.via != target.via) continue;
+    e.removed = true;
+    e.announced = false;  // not listed, and not said to leave twice
+    if (e.size) {
+      e.size.reset();
+      update_mates_size();
+    }
+    e.mate->remove(message);
+    if (host_.on_mate) host_.on_mate(info, false);
+    return true;
+  }
+  return false;
+}
+
+void Session::kick_all(const std::string& message) {
+  std::vector<MateInfo> all;
+  for (const Entry& e : mates_) {
+    if (!e.removed) all.push_back(e.mate->info());
+  }
+  for (const MateInfo& m : all) {
+    if (!kick(m, message)) {
+      // Not announced yet (a native mate before its first datagram): let it go quietly.
+      for (Entry& e : mates_) {
+        if (!e.removed && e.mate->info().who == m.who && e.mate->info().via == m.via) {
+          e.removed = true;
+          e.mate->remove(message);
+        }
+      }
+    }
+  }
 }
 
 bool Session::finished(uint64_t now_ms) const {
@@ -102,7 +180,7 @@ Mate& Session::join(std::unique_ptr<Mate> mate, bool announce_now) {
 
 void Session::announce(Mate& mate) {
   Entry* e = find(mate);
-  if (!e || e->announced) return;
+  if (!e || e->announced || e->removed) return;
   e->announced = true;
   if (host_.on_mate) host_.on_mate(mate.info(), true);
 }
@@ -121,12 +199,13 @@ void Session::leave(Mate& mate) {
 void Session::input(const Mate& mate, std::string_view bytes) {
   // A read-only mate's input stops here, whatever it sends.
   if (ended_ || mate.role() != Role::kReadWrite || !host_.on_input) return;
+  if (const Entry* e = find(mate); !e || e->removed) return;
   host_.on_input(bytes);
 }
 
 void Session::resized(const Mate& mate, Size size) {
   Entry* e = find(mate);
-  if (!e || mate.role() != Role::kReadWrite) return;  // read-only viewers never shrink the session
+  if (!e || e->removed || mate.role() != Role::kReadWrite) return;  // read-only viewers never shrink the session
   e->size = Size{std::max(size.cols, kSmallestMateSize.cols), std::max(size.rows, kSmallestMateSize.rows)};
   update_mates_size();
 }

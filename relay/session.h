@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -30,7 +31,11 @@ struct SessionOptions {
   std::set<std::string> allowed_keys;     // mates must prove one of these keys (empty: none asked)
   size_t history = screen::kDefaultHistoryLines;  // lines of scrollback kept for mates and late joiners
   bool mate_clipboard = false;  // read-write mates' terminals get what the host's program copies (OSC 52)
+  bool approve = false;                           // every mate waits until the host admits it (--approve)
 };
+
+// The host's answer to a mate waiting to be admitted (SessionOptions::approve).
+enum class Verdict { kAdmitted, kRefused, kTimedOut, kEnded };
 
 // How long a silent host is waited for.
 struct HostTimeouts {
@@ -39,6 +44,8 @@ struct HostTimeouts {
 };
 
 inline constexpr uint64_t kGoodbyeGraceMs = 5000;  // an ended session's mates get this long to be told
+inline constexpr uint64_t kApprovalTimeoutMs = 120000;  // a mate the host never answers is let go after this
+inline constexpr size_t kMaxWaitingMates = 16;          // mates waiting at once; more are refused
 
 class Session {
  public:
@@ -49,6 +56,12 @@ class Session {
   const std::string& id() const { return id_; }
   const std::string& rw_token() const { return rw_token_; }  // empty: read-only-only
   const std::string& ro_token() const { return ro_token_; }
+  // New tokens (`tandem rotate`): the old ones admit no one from now on; the relay
+  // re-indexes them.
+  void set_tokens(std::string rw_token, std::string ro_token) {
+    rw_token_ = std::move(rw_token);
+    ro_token_ = std::move(ro_token);
+  }
   const SessionOptions& options() const { return options_; }
   void set_options(SessionOptions options) { options_ = std::move(options); }
   // The role a token grants here (constant time; kNone for anything else).
@@ -101,6 +114,27 @@ class Session {
   // A mate's terminal size: read-write mates' bound the session (see mates_size()).
   void resized(const Mate& mate, Size size);
 
+  // The host removes a mate (`tandem kick`): the announced mate that came from
+  // `target.who` by `target.via` is told `message` and let go; the host is told it
+  // left. False when there is no such mate.
+  bool kick(const MateInfo& target, const std::string& message);
+  // Every mate is told `message` and let go (`tandem rotate --kick-all`).
+  void kick_all(const std::string& message);
+
+  // ---- Admission (SessionOptions::approve).
+  bool needs_approval() const { return options_.approve; }
+  // `mate` asks to join: the host is asked (HostEvents::on_approval) and `done` is
+  // called once, later, with its answer; or kTimedOut from expire_waiting() after
+  // kApprovalTimeoutMs; or kEnded when the session ends. Nothing is called after
+  // withdraw(). nullopt (and `done` never called) when kMaxWaitingMates already wait.
+  std::optional<uint64_t> ask_host(const MateInfo& mate, uint64_t now_ms, std::function<void(Verdict)> done);
+  // The waiting mate went away.
+  void withdraw(uint64_t ticket);
+  // The host's answer; unknown tickets (already gone) are ignored.
+  void answer(uint64_t ticket, bool admit);
+  void expire_waiting(uint64_t now_ms);
+  size_t waiting() const { return waiting_.size(); }
+
   std::vector<MateInfo> mates() const;  // announced ones
   // Mates (announced or not) that came `via`, of `role` (kNone: any role).
   size_t count(Via via, Role role) const;
@@ -123,7 +157,14 @@ class Session {
     std::unique_ptr<Mate> mate;
     bool announced = false;
     std::optional<Size> size;  // read-write mates' terminals
+    bool removed = false;      // kicked: told, no longer listed, its input ignored, until it goes
   };
+  struct Waiting {
+    uint64_t ticket;
+    uint64_t since_ms;
+    std::function<void(Verdict)> done;
+  };
+  void settle(uint64_t ticket, Verdict verdict);
   Entry* find(const Mate& mate);
   void set_host_notice(std::string text);
   void republish();
@@ -143,6 +184,8 @@ class Session {
   bool ended_ = false;
   std::string end_message_;
   uint64_t ended_at_ = 0;
+  std::vector<Waiting> waiting_;
+  uint64_t next_ticket_ = 1;
 };
 
 }  // namespace tandem::relay

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <sstream>
 
@@ -25,10 +26,12 @@ using ssh::ChannelPtr;
 using ssh::KeyPtr;
 using ssh::SessionPtr;
 
-bool read_exactly(ssh_channel ch, char* out, uint32_t n) {
+constexpr long kWaitForHostSeconds = 150;  // a relay lets a mate wait 120 s for the host (--approve)
+
+bool read_exactly(ssh_channel ch, char* out, uint32_t n, long timeout_seconds = kTimeoutSeconds) {
   uint32_t got = 0;
   while (got < n) {
-    int r = ssh_channel_read_timeout(ch, out + got, n - got, 0, int(kTimeoutSeconds * 1000));
+    int r = ssh_channel_read_timeout(ch, out + got, n - got, 0, int(timeout_seconds * 1000));
     if (r <= 0) return false;
     got += uint32_t(r);
   }
@@ -36,9 +39,9 @@ bool read_exactly(ssh_channel ch, char* out, uint32_t n) {
 }
 
 // Reads one length-prefixed message; nullopt (with `error`) if there is none.
-std::optional<std::string> read_message(ssh_channel ch, std::string* error) {
+std::optional<std::string> read_message(ssh_channel ch, std::string* error, long timeout_seconds = kTimeoutSeconds) {
   char header[proto::kFrameHeaderBytes];
-  if (!read_exactly(ch, header, sizeof header)) {
+  if (!read_exactly(ch, header, sizeof header, timeout_seconds)) {
     *error = "the relay did not answer";
     return std::nullopt;
   }
@@ -57,8 +60,11 @@ std::optional<std::string> read_message(ssh_channel ch, std::string* error) {
 
 // On the "tandem" subsystem: sends `request` (already framed; may be empty), then reads
 // the relay's one answer. `unoffered` says what it means when the subsystem is refused.
+// `interim(body)` says whether an answer is only "wait" (--approve): then the next
+// one is read, for as long as the relay may make a mate wait.
 std::optional<std::string> exchange(ssh_session s, std::string_view request, const std::string& unoffered,
-                                    std::string* error) {
+                                    std::string* error,
+                                    const std::function<bool(const std::string&)>& interim = nullptr) {
   ChannelPtr ch(ssh_channel_new(s));
   if (!ch || ssh_channel_open_session(ch.get()) != SSH_OK ||
       ssh_channel_request_subsystem(ch.get(), kSubsystem) != SSH_OK) {
@@ -70,6 +76,7 @@ std::optional<std::string> exchange(ssh_session s, std::string_view request, con
     return std::nullopt;
   }
   std::optional<std::string> body = read_message(ch.get(), error);
+  if (body && interim && interim(*body)) body = read_message(ch.get(), error, kWaitForHostSeconds);
   ssh_channel_close(ch.get());
   return body;
 }
@@ -151,7 +158,7 @@ bool authenticate_host(ssh_session s, const std::string& identity_file, std::str
 }  // namespace
 
 std::optional<proto::JoinAccept> join_bootstrap(const JoinLink& link, std::string* error, uint64_t previous_link_id,
-                                                JoinFailure* why) {
+                                                JoinFailure* why, const JoinIdentity& identity) {
   JoinFailure ignored;
   JoinFailure& failure = why ? *why : ignored;
   failure = JoinFailure::kOther;
@@ -180,7 +187,14 @@ std::optional<proto::JoinAccept> join_bootstrap(const JoinLink& link, std::strin
   proto::JoinHello hello;
   hello.set_version(kBootstrapVersion);
   hello.set_previous_link_id(previous_link_id);
-  std::optional<std::string> body = exchange(s.get(), proto::frame(hello.SerializeAsString()), refused, error);
+  hello.set_name(identity.name);
+  auto waiting = [&](const std::string& body) {
+    proto::JoinAccept a;
+    if (!a.ParseFromArray(body.data(), int(body.size())) || !a.waiting() || !a.refusal().empty()) return false;
+    if (identity.on_waiting) identity.on_waiting();
+    return true;
+  };
+  std::optional<std::string> body = exchange(s.get(), proto::frame(hello.SerializeAsString()), refused, error, waiting);
   if (!body) {
     if (error->rfind("the relay did not answer", 0) == 0) failure = JoinFailure::kUnreachable;
     return std::nullopt;

@@ -5,6 +5,7 @@
 // send its HostHello, and receive the session (or a refusal in words).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -25,10 +26,17 @@ enum class JoinFailure {
   kOther,              // a wrong key, a malformed answer, another version
 };
 
+// Who a native mate says it is, and what it does while a host with --approve decides.
+struct JoinIdentity {
+  std::string name;                  // `tandem join --name`; the relay cleans and bounds it
+  std::function<void()> on_waiting;  // the relay says to wait for the host (called on this thread)
+};
+
 // A native mate's bootstrap. `previous_link_id`: the link a mate asking again has now
-// (0 the first time). Blocking; safe on a thread of its own.
-std::optional<proto::JoinAccept> join_bootstrap(const JoinLink& link, std::string* error,
-                                                uint64_t previous_link_id = 0, JoinFailure* why = nullptr);
+// (0 the first time). Blocking (up to the relay's wait for the host, with
+// --approve); safe on a thread of its own.
+std::optional<proto::JoinAccept> join_bootstrap(const JoinLink& link, std::string* error, uint64_t previous_link_id = 0,
+                                                JoinFailure* why = nullptr, const JoinIdentity& identity = {});
 
 // Where a host registers its session.
 struct RelayAddress {

@@ -36,6 +36,7 @@ constexpr char kEscapeKey = 0x1e;                // Ctrl-^, then '.' to leave (a
 constexpr uint64_t kLostContactMs = 5000;        // say so after this much silence
 constexpr auto kStatusTick = std::chrono::milliseconds(500);
 constexpr auto kViewNotice = std::chrono::seconds(5);
+constexpr auto kRoleNotice = std::chrono::seconds(5);  // "read-only" at join, for this long
 
 using ScreenLink = statesync::ClientSync<statesync::InputState, screen::ScreenState>;
 
@@ -51,7 +52,7 @@ class JoinClient {
   // `join`: the link joined with, asked again after a silence (its UDP going to
   // `udp_override` if set); `accept`: the relay's first answer.
   JoinClient(event_base* base, LocalTerminal& tty, std::unique_ptr<ScreenLink> link, const JoinLink& join,
-             const std::string& udp_override, const proto::JoinAccept& accept)
+             const std::string& udp_override, const proto::JoinAccept& accept, const std::string& name)
       : base_(base),
         tty_(tty),
         link_(std::move(link)),
@@ -69,23 +70,37 @@ class JoinClient {
         term_(base, SIGTERM, [this] { leave(); }),
         hup_(base, SIGHUP, [this] { leave(); }),
         status_(base, [this] { status(); }),
-        view_notice_(base, [this] {
-          if (view_.notice() == view_text_) set_notice({});
-        }),
-        recovery_(base, join, udp_override, accept.relay_ends_with_host(), JoinRecovery::Events{
-        [this](const proto::JoinAccept& accept, const transport::Address& udp) { swap(accept, udp); },
-        [this](const std::string& why) {
-          gone_ = why;
-          event_base_loopbreak(base_);
-        },
-        [this](const std::string& words) {
-          retry_text_ = words.empty() ? std::string() : "tandem: " + words + " (Ctrl-^ . leaves)";
-          status();
-        },
-    }) {
+        view_notice_(base,
+                     [this] {
+                       if (view_.notice() == view_said_) set_notice({});
+                     }),
+        role_notice_(base,
+                     [this] {
+                       if (view_.notice() == role_text_) set_notice({});
+                     }),
+        recovery_(base, join, udp_override, accept.relay_ends_with_host(),
+                  JoinRecovery::Events{
+                      [this](const proto::JoinAccept& accept, const transport::Address& udp) { swap(accept, udp); },
+                      [this](const std::string& why) {
+                        gone_ = why;
+                        event_base_loopbreak(base_);
+                      },
+                      [this](const std::string& words) {
+                        retry_text_ = words.empty() ? std::string() : "tandem: " + words + " (Ctrl-^ . leaves)";
+                        status();
+                      },
+                  }) {
     status_.start_repeating(kStatusTick);
+    recovery_.set_name(name);
     attach();
     if (!read_only_) send_size();
+    if (read_only_) {
+      // Said at once, not only at the first key: a viewer knows what it is.
+      role_text_ =
+          "tandem: read-only view of " + clean_mate_name(accept.session_name()) + "'s session; your keys are not sent";
+      set_notice(role_text_);
+      role_notice_.start(kRoleNotice);
+    }
   }
 
   // Runs until the session ends, is gone, or we leave.
@@ -96,6 +111,9 @@ class JoinClient {
     return !gone_.empty() ? JoinEnd::kGone : ended_ ? JoinEnd::kEnded : JoinEnd::kLeft;
   }
   const std::string& gone() const { return gone_; }
+  // Why the relay closed the link, as its last frame said ("[tandem: ...]"): only
+  // when the host removed us.
+  const std::string& farewell() const { return farewell_; }
 
  private:
 
@@ -113,6 +131,7 @@ class JoinClient {
     c.set_on_status([this](statesync::SyncStatus s) {
       if (s == statesync::SyncStatus::kPeerClosed || s == statesync::SyncStatus::kClosed) {
         ended_ = s == statesync::SyncStatus::kPeerClosed;
+        if (ended_) farewell_ = last_words(sync().incoming());
         event_base_loopbreak(base_);
       }
     });
@@ -187,7 +206,7 @@ class JoinClient {
   void send_keys(const std::string& keys) {
     if (keys.empty()) return;
     if (read_only_) {
-      set_notice("tandem: read-only; your keys are not sent (Ctrl-^ . leaves)");
+      set_notice("tandem: read-only: your keys are not sent (Ctrl-^ . leaves)");
       return;
     }
     flow_.push_keys(keys);
@@ -231,8 +250,12 @@ class JoinClient {
         view_.viewport().partial() ? "tandem: " + view_.viewport().describe() + " follows the cursor" : "";
     if (text == view_text_) return;
     view_text_ = text;
-    if (text.empty() || (!view_.notice().empty() && view_.notice().rfind("tandem: view ", 0) != 0)) return;
-    set_notice(text);
+    const bool over_role =
+        !role_text_.empty() && (view_.notice() == role_text_ || (view_.notice() == view_said_ && view_said_ != text));
+    if (text.empty() || (!view_.notice().empty() && view_.notice() != view_said_ && !over_role)) return;
+    // Both said on one line: "tandem: read-only; view 60x12 of 100x30 follows the cursor".
+    view_said_ = over_role ? "tandem: read-only; " + text.substr(8) : text;
+    set_notice(view_said_);
     view_notice_.start(kViewNotice);
   }
 
@@ -243,6 +266,20 @@ class JoinClient {
   }
 
   Connection& sync() { return link_->sync(); }
+
+  // The relay puts why a link ends on the bottom row of its last frame.
+  static std::string last_words(const screen::ScreenState& screen) {
+    if (screen.rows() == 0) return {};
+    std::string row;
+    for (int x = 0; x < screen.cols(); ++x) {
+      const char32_t ch = screen.fb.row(screen.rows() - 1).cell(x).ch;
+      row.push_back(ch >= 0x20 && ch < 0x7F ? char(ch) : '?');
+    }
+    const size_t start = row.find_first_not_of(' ');
+    const size_t end = row.find_last_not_of(' ');
+    if (start == std::string::npos || row.compare(start, 9, "[tandem: ") != 0 || row[end] != ']') return {};
+    return row.substr(start, end - start + 1);
+  }
 
   event_base* base_;
   LocalTerminal& tty_;
@@ -255,6 +292,7 @@ class JoinClient {
   bool left_ = false;
   bool ended_ = false;
   std::string gone_;                              // why the session is gone, if it is
+  std::string farewell_;                          // what the relay's last frame said
   std::string retry_text_;                        // what asking the relay again says
   std::string status_text_;                       // the last line status() showed
   std::optional<screen::ScreenState> held_;       // shown until a new link brings a screen
@@ -263,7 +301,10 @@ class JoinClient {
   transport::SignalWatch winch_, term_, hup_;
   transport::Timer status_;
   transport::Timer view_notice_;
+  transport::Timer role_notice_;
   std::string view_text_;  // what a partial view was last said to be
+  std::string view_said_;  // the line that said it
+  std::string role_text_;  // "read-only view of ..." at join
   JoinRecovery recovery_;  // last: its thread's answer reaches the members above
 };
 
@@ -319,6 +360,10 @@ int cmd_join(const Options& args);
 
 constexpr Flag kJoinFlags[] = {
     {.name = "udp-endpoint", .value = "ADDR:PORT", .help = "send UDP here, not to the relay (tests, odd networks)"},
+    {.name = "name",
+     .value = "NAME",
+     .help = "how the host is told of you (at most 32\nprintable characters; default: your key's\nfingerprint, or your "
+             "address)"},
     {.name = "port",
      .short_name = 'p',
      .value = "PORT",
@@ -327,7 +372,7 @@ constexpr Flag kJoinFlags[] = {
 
 const Command kJoin{
     .name = "join",
-    .usage = "[--udp-endpoint ADDR:PORT] LINK",
+    .usage = "[--name NAME] [--udp-endpoint ADDR:PORT] LINK",
     .summary = "join a session as a native mate (Ctrl-^ then . leaves)",
     .description =
         "tandem join joins the session a tandem://... LINK names, as the host printed it.\n"
@@ -361,7 +406,10 @@ int cmd_join(const Options& args) {
     std::fprintf(stderr, "tandem join: stdin and stdout must be a terminal\n");
     return 1;
   }
-  std::optional<proto::JoinAccept> accept = join_bootstrap(*link, &error);
+  const std::string name = clean_mate_name(args.value("name"));
+  JoinIdentity identity{
+      name, [] { std::fprintf(stderr, "tandem join: %s (the host approves each mate)\n", kWaitingForHost); }};
+  std::optional<proto::JoinAccept> accept = join_bootstrap(*link, &error, 0, nullptr, identity);
   if (!accept) {
     std::fprintf(stderr, "tandem join: %s\n", error.c_str());
     return 1;
@@ -392,15 +440,20 @@ int cmd_join(const Options& args) {
     return 1;
   }
   JoinEnd end;
-  std::string gone;
+  std::string gone, farewell;
   {
-    JoinClient client(base.get(), tty, std::move(sync), *link, udp_override, *accept);
+    JoinClient client(base.get(), tty, std::move(sync), *link, udp_override, *accept, name);
     end = client.run();
     gone = client.gone();
+    farewell = client.farewell();
   }
   tty.restore();
   if (end == JoinEnd::kGone) {
     std::printf("[tandem: %s]\n", gone.c_str());
+    return 1;
+  }
+  if (end == JoinEnd::kEnded && !farewell.empty()) {
+    std::printf("%s\n", farewell.c_str());  // the host removed us
     return 1;
   }
   std::printf("%s\n", end == JoinEnd::kEnded ? "[tandem: the session has ended]" : "[tandem: you left the session]");

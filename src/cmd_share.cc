@@ -105,6 +105,11 @@ bool read_options(const Options& args, BackendOptions& b, HostOptions& h, std::v
   }
   b.udp_override = args.value("udp-endpoint");  // for tests and odd networks: UDP goes there
   b.read_only_only = args.has("read-only");     // no read-write link exists at all
+  b.approve = args.has("approve");
+  if (b.approve && !config->relay_host.empty()) {
+    return fail("--approve works with the embedded relay only for now; this session goes through the relay at " +
+                config->relay_host + " (from " + config->relay_from + "): add --local to use an embedded one");
+  }
   if (args.has("allow") && !ssh::read_authorized_keys(args.value("allow"), b.allowed_keys, error)) {
     return fail("--allow: " + *error);
   }
@@ -173,6 +178,9 @@ constexpr Flag kShareFlags[] = {
              "started again takes its session and waiting mates back\n"
              "(kept in ~/.config/tandem/sessions/NAME)"},
     {.name = "read-only", .help = "make no read-write link at all: mates can only watch"},
+    {.name = "approve",
+     .help = "each mate waits until you admit it (y) or refuse it (n)\n"
+             "in a prompt only you see (embedded relay)"},
     {.name = "allow",
      .value = "FILE",
      .help = "admit only mates whose key is listed in FILE\n(authorized_keys format)"},
@@ -202,7 +210,8 @@ constexpr Flag kShareFlags[] = {
 const Command kShare{
     .name = "share",
     .usage =
-        "[--read-only] [--allow FILE] [--size host|smallest]\n"
+        "[--read-only] [--approve] [--allow FILE]\n"
+        "[--size host|smallest]\n"
         "[--relay HOST[:PORT]] [--local] [--listen ADDR[:PORT]]\n"
         "[--name NAME] [--history LINES] [--public-host NAME]\n"
         "[--links-file PATH] [--qr[=ro|rw]] [--mate-clipboard]\n"

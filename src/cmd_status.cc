@@ -24,6 +24,10 @@ int ask_session(const ControlRequest& request) {
     std::fprintf(stderr, "tandem: %s\n", error.c_str());
     return 1;
   }
+  if (answer->rfind(kRefusedPrefix, 0) == 0) {
+    std::fputs(answer->c_str(), stderr);
+    return 1;
+  }
   std::fputs(answer->c_str(), stdout);
   return 0;
 }
@@ -33,6 +37,38 @@ int ask_session(const ControlRequest& request) {
 int cmd_status(const Options& args);
 int cmd_links(const Options& args);
 int cmd_wait_ready(const Options& args);
+int cmd_kick(const Options& args);
+int cmd_rotate(const Options& args);
+
+const Command kKick{
+    .name = "kick",
+    .usage = "MATE",
+    .summary = "inside a session: remove a mate",
+    .description =
+        "tandem kick, run inside a session, removes a mate: MATE is its number, name\n"
+        "or address as `tandem status` lists them. The mate is told \"the host removed\n"
+        "you\" and disconnected; its link still works, so to keep it out run\n"
+        "`tandem rotate` too (or share with --approve).",
+    .max_positionals = 1,
+    .run = cmd_kick,
+};
+
+constexpr Flag kRotateFlags[] = {
+    {.name = "kick-all", .help = "remove every mate in the session too"},
+};
+
+const Command kRotate{
+    .name = "rotate",
+    .usage = "[--kick-all]",
+    .summary = "inside a session: new links; the old ones stop working",
+    .description =
+        "tandem rotate, run inside a session, gives it new tokens: the old links admit\n"
+        "no one from now on, and mates already in stay (unless --kick-all). The new\n"
+        "links are shown to the host alone (Ctrl-^ then l, the links file and\n"
+        "`tandem links`); $TANDEM_LINKS in shells started before keeps the old ones.",
+    .flags = kRotateFlags,
+    .run = cmd_rotate,
+};
 
 constexpr Flag kStatusFlags[] = {
     {.name = "json", .help = "the same as one JSON object, for scripts"},
@@ -85,6 +121,18 @@ int cmd_status(const Options& args) {
 
 int cmd_links(const Options& args) {
   return ask_session({.ask = ControlRequest::Ask::kLinks, .read_write = args.has("rw")});
+}
+
+int cmd_kick(const Options& args) {
+  if (args.positionals().size() != 1) {
+    std::fprintf(stderr, "usage: tandem kick MATE   (its number, name or address, as `tandem status` lists it)\n");
+    return 2;
+  }
+  return ask_session({.ask = ControlRequest::Ask::kKick, .target = args.positionals()[0]});
+}
+
+int cmd_rotate(const Options& args) {
+  return ask_session({.ask = ControlRequest::Ask::kRotate, .kick_all = args.has("kick-all")});
 }
 
 int cmd_wait_ready(const Options&) { return ask_session({.ask = ControlRequest::Ask::kWaitReady}); }

@@ -14,5 +14,7 @@ extern const Command kRelay;      // a relay of one's own, for many sessions
 extern const Command kStatus;     // inside a session: links, mates, link health
 extern const Command kLinks;      // inside a session: the links
 extern const Command kWaitReady;  // inside a session: returns once it can be joined
+extern const Command kKick;       // inside a session: removes a mate
+extern const Command kRotate;     // inside a session: new links
 
 }  // namespace tandem

@@ -66,9 +66,9 @@ void JoinRecovery::check(uint64_t silent_ms, uint64_t link_id) {
   if (task_ || !policy_.should_ask(silent_ms, transport::now_ms())) return;
   task_ = BlockingTask<Outcome>::start(
       base_,
-      [link = link_, udp_override = udp_override_, link_id] {
+      [link = link_, udp_override = udp_override_, link_id, name = name_] {
         Outcome o;
-        o.accept = join_bootstrap(link, &o.error, link_id, &o.why);
+        o.accept = join_bootstrap(link, &o.error, link_id, &o.why, JoinIdentity{name, nullptr});
         if (o.accept && !o.accept->same_link()) {
           o.udp = udp_override.empty() ? resolve_udp(link.host, uint16_t(o.accept->udp_port()), &o.error)
                                        : transport::Address::parse(udp_override);

@@ -73,6 +73,7 @@ class JoinRecovery {
   };
   // `udp_override`: where UDP goes instead of the relay (tests, odd networks).
   JoinRecovery(event_base* base, JoinLink link, std::string udp_override, bool relay_ends_with_host, Events events);
+  void set_name(std::string name) { name_ = std::move(name); }
 
   // Called now and then with the silence of the link `link_id`.
   void check(uint64_t silent_ms, uint64_t link_id);
@@ -89,6 +90,7 @@ class JoinRecovery {
 
   event_base* base_;
   JoinLink link_;
+  std::string name_;  // `tandem join --name`, said again to a restarted relay
   std::string udp_override_;
   RejoinPolicy policy_;
   Events events_;

@@ -31,7 +31,7 @@ const Command kHelp{
 };
 
 // The first is the default: what `tandem` alone, or with options first, runs.
-const Command* const kCommands[] = {&kShare, &kJoin, &kRelay, &kStatus, &kLinks, &kWaitReady, &kHelp};
+const Command* const kCommands[] = {&kShare, &kJoin, &kRelay, &kStatus, &kLinks, &kWaitReady, &kKick, &kRotate, &kHelp};
 const Command& kDefault = *kCommands[0];
 
 constexpr Flag kHelpFlag{.name = "help", .short_name = 'h', .help = "show this help"};

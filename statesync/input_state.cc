@@ -62,6 +62,8 @@ std::string InputState::diff_bytes_from(const InputState& old) const {
                                                     : proto::ROLE_NONE);
             m->set_via(v.via == Via::kNative ? proto::VIA_NATIVE : proto::VIA_SSH);
             m->set_who(v.who);
+            m->set_name(v.name);
+            m->set_key(v.key);
           } else if constexpr (std::is_same_v<T, MatesSize>) {
             proto::MatesSize* m = e->mutable_mates_size();
             if (v.size) set_size(*m->mutable_size(), *v.size);
@@ -95,12 +97,15 @@ std::optional<DecodeError> InputState::apply_bytes(std::span<const uint8_t> byte
       }
       case proto::InputEvent::kMate: {
         const proto::MateEvent& m = e.mate();
-        if (m.who().size() > kMaxWhoBytes) return DecodeError{"mate event too large"};
+        if (m.who().size() > kMaxWhoBytes || m.name().size() > kMaxWhoBytes || m.key().size() > kMaxWhoBytes) {
+          return DecodeError{"mate event too large"};
+        }
         if (m.role() != proto::ROLE_READ_WRITE && m.role() != proto::ROLE_READ_ONLY) return DecodeError{"bad mate role"};
         if (m.via() != proto::VIA_SSH && m.via() != proto::VIA_NATIVE) return DecodeError{"bad mate kind"};
         if (this_seq >= end()) {
           fresh.push_back(MateEvent{m.joined(), m.role() == proto::ROLE_READ_WRITE ? Role::kReadWrite : Role::kReadOnly,
-                                    m.via() == proto::VIA_NATIVE ? Via::kNative : Via::kSsh, m.who()});
+                                    m.via() == proto::VIA_NATIVE ? Via::kNative : Via::kSsh, m.who(),
+                                    clean_mate_name(m.name()), clean_mate_name(m.key().substr(0, 64))});
         }
         break;
       }

@@ -38,6 +38,8 @@ struct MateEvent {
   Role role = Role::kNone;
   Via via = Via::kSsh;
   std::string who;
+  std::string name = {};  // chosen, or a key's short fingerprint; printable, at most kMaxMateName
+  std::string key = {};   // the key's fingerprint, if it proved one
   bool operator==(const MateEvent&) const = default;
 };
 // The smallest read-write mate's terminal, or none (relay -> host).

@@ -95,6 +95,8 @@ class Sender {
     shutdown_started_ = now;
   }
   bool shutting_down() const { return shutdown_; }
+  // The receiver has acknowledged the current state (a last frame got through).
+  bool all_acked() const { return sent_.size() == 1 && sent_.front().state == current_; }
   bool shutdown_acknowledged() const { return shutdown_acked_; }
   // Tried long enough without an answer.
   bool shutdown_given_up(uint64_t now) const {

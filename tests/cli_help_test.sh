@@ -5,7 +5,7 @@
 # usage: cli_help_test.sh PATH/TO/tandem
 set -uo pipefail
 tandem=$1
-commands=(share join relay status links wait-ready help)
+commands=(share join relay status links wait-ready kick rotate help)
 failures=0
 errors=$(mktemp)
 trap 'rm -f "$errors"' EXIT

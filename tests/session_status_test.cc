@@ -71,5 +71,39 @@ TEST(SessionStatus, AllLinksNameEveryLinkALine) {
             "ro ssh -p 2222 ro@h\njoin-ro tandem://ro@h:2222#SHA256:x\n");
 }
 
+TEST(PickMate, ByNumberNameAddressOrIpAlone) {
+  const std::vector<MateInfo> mates = {
+      MateInfo{.who = "10.0.0.2:5000", .role = Role::kReadOnly, .via = Via::kNative, .name = "alice"},
+      MateInfo{.who = "10.0.0.3:6000", .role = Role::kReadWrite, .via = Via::kSsh},
+      MateInfo{.who = "10.0.0.3:6001", .role = Role::kReadWrite, .via = Via::kSsh, .name = "SHA256:abcdefgh"},
+  };
+  std::string error;
+  EXPECT_EQ(pick_mate(mates, "2", &error)->who, "10.0.0.3:6000");
+  EXPECT_EQ(pick_mate(mates, "alice", &error)->who, "10.0.0.2:5000");
+  EXPECT_EQ(pick_mate(mates, "SHA256:abcdefgh", &error)->who, "10.0.0.3:6001");
+  EXPECT_EQ(pick_mate(mates, "10.0.0.3:6000", &error)->who, "10.0.0.3:6000");
+  EXPECT_EQ(pick_mate(mates, "10.0.0.2", &error)->who, "10.0.0.2:5000");
+}
+
+TEST(PickMate, NoneOrSeveralAreRefusedInWords) {
+  const std::vector<MateInfo> mates = {MateInfo{.who = "10.0.0.3:6000"}, MateInfo{.who = "10.0.0.3:6001"}};
+  std::string error;
+  EXPECT_FALSE(pick_mate(mates, "10.0.0.3", &error));
+  EXPECT_NE(error.find("2 mates match"), std::string::npos) << error;
+  EXPECT_FALSE(pick_mate(mates, "3", &error));
+  EXPECT_NE(error.find("no mate number 3"), std::string::npos) << error;
+  EXPECT_FALSE(pick_mate(mates, "0", &error));
+  EXPECT_FALSE(pick_mate(mates, "bob", &error));
+  EXPECT_NE(error.find("no mate is called 'bob'"), std::string::npos) << error;
+  EXPECT_FALSE(pick_mate(mates, "99999999999999999999", &error));
+}
+
+TEST(SessionStatus, MatesAreNumberedAndNamed) {
+  SessionStatus s;
+  s.mates.push_back(MateInfo{.who = "10.0.0.2:5000", .role = Role::kReadOnly, .via = Via::kNative, .name = "alice"});
+  EXPECT_NE(s.text().find("1. alice (10.0.0.2:5000)  read-only  native"), std::string::npos) << s.text();
+  EXPECT_NE(s.json().find("\"name\":\"alice\""), std::string::npos) << s.json();
+}
+
 }  // namespace
 }  // namespace tandem

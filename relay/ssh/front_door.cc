@@ -19,6 +19,7 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
   ssh::Connection& connection() override { return connection_; }
   const Grant& grant() const override { return grant_; }
   const std::string& key() const override { return key_; }
+  const std::string& mate_key() const override { return mate_key_; }
   std::string& buffer() override { return buffer_; }
 
   // ---- ConnectionHandler
@@ -57,6 +58,7 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
     Grant g = door_.gatekeeper_.authorize(user);
     const bool admitted = g.role != Role::kNone && (!Gatekeeper::wants_key(g) || Gatekeeper::admits_key(g, fingerprint));
     grant_ = admitted ? std::move(g) : Grant{};
+    if (admitted) mate_key_ = fingerprint;
     return true;
   }
 
@@ -74,11 +76,27 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
       connection_.close_after_flush();
       return true;
     }
-    auto mate = std::make_unique<SshMate>(door_.base_, connection_, *session, grant_.role);
-    mate->set_on_destroy([this] { mate_ = nullptr; });
-    mate_ = mate.get();
-    session->join(std::move(mate));
-    if (mate_ && !session->ended()) session->resized(*mate_, connection_.pty_size());
+    if (!session->needs_approval()) {
+      enter(*session);
+      return true;
+    }
+    // --approve: the mate waits, told so, until the host answers.
+    connection_.send(std::string("tandem: ") + kWaitingForHost + "\r\n");
+    const MateInfo who{.who = connection_.peer(),
+                       .role = grant_.role,
+                       .via = Via::kSsh,
+                       .name = mate_key_.empty() ? std::string() : short_fingerprint(mate_key_),
+                       .key = mate_key_};
+    std::optional<uint64_t> ticket = session->ask_host(who, transport::now_ms(), [this](Verdict v) {
+      ticket_.reset();
+      admitted(v);
+    });
+    if (!ticket) {
+      connection_.send("tandem: too many mates are waiting to be admitted; try again later\r\n");
+      connection_.close_after_flush(1);
+      return true;
+    }
+    ticket_ = *ticket;
     return true;
   }
 
@@ -106,6 +124,7 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
       // holds the mate back; they are read when the host has room (SshMate).
       if (s && grant_.role == Role::kReadWrite && !s->ended() && !s->accepts_input()) return 0;
       if (s) s->input(*mate_, bytes);
+      if (grant_.role == Role::kReadOnly) mate_->typed_read_only();
     }
     return bytes.size();
   }
@@ -119,6 +138,11 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
   }
 
   void closed() override {
+    if (opened_) opened_->closed(*this);
+    if (ticket_) {
+      if (std::shared_ptr<Session> s = grant_.session.lock()) s->withdraw(*ticket_);
+      ticket_.reset();
+    }
     if (!mate_) return;
     SshMate* mate = mate_;
     mate_ = nullptr;
@@ -128,6 +152,29 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
   }
 
  private:
+  void enter(Session& session) {
+    auto mate = std::make_unique<SshMate>(door_.base_, connection_, session, grant_.role);
+    if (!mate_key_.empty()) mate->set_identity(short_fingerprint(mate_key_), mate_key_);
+    mate->set_on_destroy([this] { mate_ = nullptr; });
+    mate_ = mate.get();
+    session.join(std::move(mate));
+    if (mate_ && !session.ended()) session.resized(*mate_, connection_.pty_size());
+  }
+
+  // The host's answer to a waiting mate.
+  void admitted(Verdict v) {
+    std::shared_ptr<Session> session = grant_.session.lock();
+    if (v == Verdict::kAdmitted && session && !session->ended()) {
+      enter(*session);
+      return;
+    }
+    const std::string why = v == Verdict::kRefused    ? kHostRefused
+                            : v == Verdict::kTimedOut ? "the host did not answer in time; ask the host, then join again"
+                                                      : kSessionEnded;
+    connection_.send("tandem: " + why + "\r\n");
+    connection_.close_after_flush(1);
+  }
+
   // A wrong token counts once per connection, however it shows.
   void count_miss() {
     if (missed_) return;
@@ -160,6 +207,8 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
   bool missed_ = false;
   std::string user_;
   std::string key_;
+  std::string mate_key_;            // the key a token user proved
+  std::optional<uint64_t> ticket_;  // waiting for the host to admit it (--approve)
   std::string buffer_;
   SshMate* mate_ = nullptr;       // owned by the session
   transport::Timer refusal_;

@@ -27,6 +27,8 @@ class Caller {
   virtual const Grant& grant() const = 0;
   // The key a service user proved (its SHA256 fingerprint); empty for a token user.
   virtual const std::string& key() const = 0;
+  // The key a token user proved, if any (its SHA256 fingerprint): it names the mate.
+  virtual const std::string& mate_key() const = 0;
   // Bytes a subsystem keeps between calls (a request arriving in pieces).
   virtual std::string& buffer() = 0;
 };
@@ -41,6 +43,8 @@ class Subsystem {
   virtual bool open(Caller& caller) = 0;
   // Bytes from the caller on the subsystem's channel.
   virtual void data(Caller& caller, std::string_view bytes) = 0;
+  // The caller's connection is going (whatever the subsystem holds for it, it lets go).
+  virtual void closed(Caller&) {}
 };
 
 class FrontDoor {

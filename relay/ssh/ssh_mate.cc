@@ -16,6 +16,8 @@ screen::DisplayOptions display_options(const ssh::Connection& connection, const 
 }
 
 constexpr auto kJoinNotice = std::chrono::seconds(5);
+constexpr auto kReadOnlyNote = std::chrono::seconds(3);
+constexpr uint64_t kReadOnlyNoteEveryMs = 10000;  // a viewer typing on is told at most this often
 // A resize redraws the whole terminal: however fast a mate resizes, at most this often.
 constexpr auto kResizeRedraw = std::chrono::milliseconds(50);
 
@@ -59,6 +61,15 @@ bool SshMate::connected() const {
 }
 
 void SshMate::show(const screen::ScreenState&) { render(); }
+
+void SshMate::typed_read_only() {
+  const uint64_t now = transport::now_ms();
+  if (read_only_told_ms_ != 0 && now - read_only_told_ms_ < kReadOnlyNoteEveryMs) return;
+  read_only_told_ms_ = now;
+  notice_ = "tandem: read-only: your keys are not sent";
+  notice_timer_.start(kReadOnlyNote);
+  render();
+}
 
 void SshMate::input_room() { unread_.start_if_idle(std::chrono::milliseconds(0)); }
 
@@ -106,10 +117,14 @@ void SshMate::render() {
   connection_->send(out);
 }
 
-void SshMate::end(const std::string& message) {
+void SshMate::end(const std::string& message) { say_goodbye(message, 0); }
+
+void SshMate::remove(const std::string& message) { say_goodbye(message, 1); }
+
+void SshMate::say_goodbye(const std::string& message, int exit_status) {
   if (!connection_ || connection_->state() != ssh::Connection::State::kOpen) return;
   connection_->send("\x1b[m\x1b[" + std::to_string(connection_->pty_size().rows) + ";1H\r\n" + message + "\r\n");
-  connection_->close_after_flush();
+  connection_->close_after_flush(exit_status);
 }
 
 }  // namespace tandem::relay

@@ -24,7 +24,18 @@ class SshMate : public Mate {
 
   void show(const screen::ScreenState& screen) override;
   void end(const std::string& message) override;
-  MateInfo info() const override { return MateInfo{who_, role_, Via::kSsh}; }
+  // Removed by the host: told, then let go with exit status 1, as a refusal is.
+  void remove(const std::string& message) override;
+  MateInfo info() const override {
+    return MateInfo{.who = who_, .role = role_, .via = Via::kSsh, .name = name_, .key = key_};
+  }
+  // How the host is told of this mate: the key it proved (fingerprint, short form).
+  void set_identity(std::string name, std::string key) {
+    name_ = std::move(name);
+    key_ = std::move(key);
+  }
+  // A read-only mate typed: its keys go nowhere, and it is told so now and then.
+  void typed_read_only();
   Role role() const override { return role_; }
   bool connected() const override;
   void input_room() override;
@@ -42,11 +53,14 @@ class SshMate : public Mate {
 
  private:
   void render();
+  void say_goodbye(const std::string& message, int exit_status);
 
   ssh::Connection* connection_;
   Session& session_;
   Role role_;
   std::string who_;
+  std::string name_, key_;
+  uint64_t read_only_told_ms_ = 0;
   screen::Display display_;
   screen::Viewport viewport_;
   std::string view_text_;  // what a partial view was last said to be

@@ -16,7 +16,7 @@ namespace {
 
 constexpr size_t kMaxRequest = 256;
 constexpr size_t kMaxClients = 16;
-constexpr std::string_view kAsks[] = {"status", "links", "wait-ready"};  // by ControlRequest::Ask
+constexpr std::string_view kAsks[] = {"status", "links", "wait-ready", "kick", "rotate"};  // by ControlRequest::Ask
 
 // The directories of sessions whose host was killed (no destructor ran): ours only,
 // and only when no process of that number is alive.
@@ -56,6 +56,8 @@ std::string request_line(const ControlRequest& r) {
   std::string line(kAsks[int(r.ask)]);
   if (r.json) line += " json";
   if (r.read_write) line += " rw";
+  if (r.kick_all) line += " kick-all";
+  if (r.ask == ControlRequest::Ask::kKick) line += " " + r.target;
   return line;
 }
 
@@ -67,14 +69,26 @@ std::optional<ControlRequest> parse_request(std::string_view line) {
   while (i < std::size(kAsks) && kAsks[i] != ask) ++i;
   if (i == std::size(kAsks)) return std::nullopt;
   r.ask = ControlRequest::Ask(i);
+  if (r.ask == ControlRequest::Ask::kKick) {
+    if (space == std::string_view::npos) return std::nullopt;
+    const std::string_view target = line.substr(space + 1);
+    if (target.empty() || target.size() > ControlRequest::kMaxTarget) return std::nullopt;
+    for (char c : target) {
+      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F) return std::nullopt;
+    }
+    r.target = target;
+    return r;
+  }
   while (space != std::string_view::npos) {  // each option after one space
     line = line.substr(space + 1);
     space = line.find(' ');
     const std::string_view word = line.substr(0, space);
     if (word == "json" && r.ask == ControlRequest::Ask::kStatus) {
       r.json = true;
-    } else if (word == "rw" && r.ask != ControlRequest::Ask::kWaitReady) {
+    } else if (word == "rw" && (r.ask == ControlRequest::Ask::kStatus || r.ask == ControlRequest::Ask::kLinks)) {
       r.read_write = true;
+    } else if (word == "kick-all" && r.ask == ControlRequest::Ask::kRotate) {
+      r.kick_all = true;
     } else {
       return std::nullopt;
     }

@@ -21,13 +21,21 @@ namespace tandem {
 // What may be asked, and how it reads on the socket: a word, then options ("status
 // json rw"). What is printed inside the session lands on the shared screen, so the
 // read-write links come only when asked for.
+//
+// `kick TARGET` names a mate as `tandem status` lists it (its number, name or
+// address; the rest of the line, printable, at most kMaxTarget); `rotate [kick-all]`
+// asks for new links. An answer that starts with kRefusedPrefix is a failure.
 struct ControlRequest {
-  enum class Ask { kStatus, kLinks, kWaitReady };
+  enum class Ask { kStatus, kLinks, kWaitReady, kKick, kRotate };
+  static constexpr size_t kMaxTarget = 64;
   Ask ask = Ask::kStatus;
   bool json = false;        // status: as one JSON object
   bool read_write = false;  // status, links: the read-write links too
+  bool kick_all = false;    // rotate: every mate in goes too
+  std::string target = {};  // kick: which mate
   bool operator==(const ControlRequest&) const = default;
 };
+inline constexpr std::string_view kRefusedPrefix = "tandem: cannot ";
 std::string request_line(const ControlRequest& r);
 std::optional<ControlRequest> parse_request(std::string_view line);
 

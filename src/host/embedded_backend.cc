@@ -66,20 +66,39 @@ std::unique_ptr<RelayBackend> EmbeddedBackend::open(event_base* base, const Back
   so.allowed_keys = options.allowed_keys;
   so.history = options.history;
   so.mate_clipboard = options.mate_clipboard;
+  so.approve = options.approve;
   if (record) {
     b->session_ = &b->relay_->create_session(std::move(so), std::move(events), record->session_id,
                                              record->rw_token, record->ro_token);
   } else {
     b->session_ = &b->relay_->create_session(std::move(so), std::move(events));
   }
-  b->links_ =
-      b->relay_->links(*b->session_, options.public_host.empty() ? link_host(options.listen) : options.public_host);
-  if (named) {
-    SessionRecord now{SessionRecord::kEmbedded, b->session_->id(), b->session_->rw_token(), b->session_->ro_token(),
-                      "", b->relay_->ssh_port()};
-    if (!named->save(now, error)) return nullptr;
-  }
+  b->link_host_ = options.public_host.empty() ? link_host(options.listen) : options.public_host;
+  b->links_ = b->relay_->links(*b->session_, b->link_host_);
+  b->named_ = named;
+  if (!b->remember(error)) return nullptr;
   return b;
+}
+
+bool EmbeddedBackend::remember(std::string* error) const {
+  if (!named_) return true;
+  const SessionRecord now{SessionRecord::kEmbedded, session_->id(), session_->rw_token(), session_->ro_token(), "",
+                          relay_->ssh_port()};
+  return named_->save(now, error);
+}
+
+bool EmbeddedBackend::kick(const MateInfo& mate, std::string* error) {
+  if (session_->kick(mate, std::string("[tandem: ") + kHostRemoved + "]")) return true;
+  *error = "no mate " + mate.label() + " is in the session any more";
+  return false;
+}
+
+std::optional<Links> EmbeddedBackend::rotate(bool kick_all, std::string* error) {
+  relay_->rotate(*session_);
+  if (kick_all) session_->kick_all("[tandem: the host made new links and removed every mate]");
+  links_ = relay_->links(*session_, link_host_);
+  if (!remember(error)) *error = "the new links work, but " + *error;  // said, not fatal
+  return links_;
 }
 
 }  // namespace tandem

@@ -20,11 +20,17 @@ class EmbeddedBackend : public RelayBackend {
   std::optional<LinkHealth> health() const override { return std::nullopt; }
   void end(const std::string& message) override { relay_->end_session(*session_, message); }
   bool ended() const override { return relay_->connected_mates() == 0; }
+  void answer(uint64_t ticket, bool admit) override { session_->answer(ticket, admit); }
+  bool kick(const MateInfo& mate, std::string* error) override;
+  std::optional<Links> rotate(bool kick_all, std::string* error) override;
 
  private:
+  bool remember(std::string* error) const;
   std::unique_ptr<relay::Relay> relay_;
   relay::Session* session_ = nullptr;
   Links links_;
+  std::string link_host_;                // the name the links carry
+  const NamedSession* named_ = nullptr;  // its record follows the tokens
 };
 
 }  // namespace tandem

@@ -49,11 +49,7 @@ HostSession::HostSession(event_base* base, LocalTerminal& tty, HostOptions optio
       winch_(base, SIGWINCH, [this] { resized(); }),
       term_(base, SIGTERM, [this] { event_base_loopbreak(base_); }),
       hup_(base, SIGHUP, [this] { event_base_loopbreak(base_); }),
-      notice_timer_(base,
-                    [this] {
-                      view_.set_notice({});
-                      pacer_.draw_now();
-                    }),
+      notice_timer_(base, [this] { update_notices(); }),
       relay_timer_(base, [this] { check_relay(); }) {
   buffer_.resize(kReadChunk);
 }
@@ -66,19 +62,27 @@ BackendEvents HostSession::events() {
     if (pty_) pty_->write(bytes);
   };
   e.on_mate = [this](const MateInfo& m, bool joined) {
-    show_notice("tandem: " + std::string(role_name(m.role)) + " mate " + m.who + (joined ? " joined" : " left"),
+    show_notice("tandem: " + std::string(role_name(m.role)) + " mate " + m.label() + (joined ? " joined" : " left"),
                 kMateNotice);
+  };
+  e.on_approval = [this](uint64_t ticket, const MateInfo& m) {
+    asking_.push_back(Asking{ticket, m});
+    if (showing_ == Showing::kNothing || showing_ == Showing::kApproval) show(Showing::kApproval);
+  };
+  e.on_withdrawn = [this](uint64_t ticket) {
+    std::erase_if(asking_, [&](const Asking& a) { return a.ticket == ticket; });
+    if (showing_ == Showing::kApproval) show(asking_.empty() ? Showing::kNothing : Showing::kApproval);
   };
   e.on_mates_size = [this](std::optional<Size> size) {
     if (options_.size != SizePolicy::kSmallest) return;
     size_limit_ = size;
     apply_size();
   };
-  e.on_notice = [this](const std::string& text) { show_notice(text, kLinksNotice); };
+  e.on_notice = [this](const std::string& text) { show_notice(text, kLinksNotice, "relay"); };
   e.on_links_changed = [this](const Links& links) {
     set_links(links);
     if (showing_ != Showing::kNothing) show(showing_);  // the panel shows the new links
-    show_notice("tandem: the relay lost the session; new links: " + links_.short_links(), kLinksNotice);
+    show_notice("tandem: the relay lost the session; new links: " + links_.short_links(), kLinksNotice, "links");
   };
   return e;
 }
@@ -92,7 +96,12 @@ bool HostSession::start(RelayBackend& backend, const std::vector<std::string>& c
   backend_ = &backend;
   links_.relay = backend.relay_name();
   set_links(backend.links());
-  control_ = ControlSocket::open(base_, [this](ControlRequest r) { return answer(r); }, error);
+  control_ = ControlSocket::open(
+      base_,
+      [this](ControlRequest r) {
+        return r.ask == ControlRequest::Ask::kKick || r.ask == ControlRequest::Ask::kRotate ? act(r) : answer(r);
+      },
+      error);
   if (!control_) return false;
   pty_ = Pty::spawn(command,
                     // xterm-256color is everywhere; COLORTERM says true colour too (tandem's
@@ -107,9 +116,29 @@ bool HostSession::start(RelayBackend& backend, const std::vector<std::string>& c
   stdin_watch_ = std::make_unique<transport::Watch>(base_, STDIN_FILENO, transport::Watch::For::kRead,
                                                     [this] { read_stdin(); });
   if (backend.health()) relay_timer_.start_repeating(kRelayCheck);
-  show_notice("tandem: " + links_.short_links(), kLinksNotice);
+  show_notice("tandem: " + links_.short_links(), kLinksNotice, "links");
   if (options_.code_at_start) show(Showing::kCode);
   return true;
+}
+
+// `tandem kick` and `tandem rotate`: the host's say over who is in.
+std::string HostSession::act(const ControlRequest& request) {
+  std::string error;
+  if (request.ask == ControlRequest::Ask::kKick) {
+    std::optional<MateInfo> mate = pick_mate(backend_->mates(), request.target, &error);
+    if (!mate || !backend_->kick(*mate, &error)) return std::string(kRefusedPrefix) + error + "\n";
+    return "tandem: removed " + mate->label() + "\n";
+  }
+  std::optional<Links> links = backend_->rotate(request.kick_all, &error);
+  if (!links) return std::string(kRefusedPrefix) + error + "\n";
+  set_links(*links);
+  if (showing_ == Showing::kLinks) show(Showing::kLinks);  // the panel shows the new links
+  show_notice("tandem: new links (Ctrl-^ then l shows them); the old ones admit no one: " + links_.short_links(),
+              kLinksNotice, "links");
+  // Printed on the shared screen: the read-only links alone, as `tandem links` does.
+  return std::string("tandem: new links; the old ones admit no one") +
+         (request.kick_all ? " and every mate was removed" : "") + (error.empty() ? "" : " (" + error + ")") + "\n" +
+         links_text(*links, false);
 }
 
 std::string HostSession::answer(const ControlRequest& request) const {
@@ -133,7 +162,11 @@ void HostSession::show(Showing what) {
   const bool read_write = options_.code_read_write && !links.join_rw.empty();
   std::optional<JoinLink> link = JoinLink::parse(read_write ? links.join_rw : links.join_ro, nullptr);
   std::optional<QrCode> code = what == Showing::kCode && link ? QrCode::encode(link->ssh_uri(), nullptr) : std::nullopt;
-  if (what == Showing::kLinks || (what == Showing::kCode && !code)) {
+  if (what == Showing::kApproval && asking_.empty()) what = showing_ = Showing::kNothing;
+  if (what == Showing::kNothing && !asking_.empty()) what = showing_ = Showing::kApproval;  // waiting mates next
+  if (what == Showing::kApproval) {
+    panel_ = Panel(approval_panel(asking_.front().mate, asking_.size() - 1));
+  } else if (what == Showing::kLinks || (what == Showing::kCode && !code)) {
     panel_ = Panel(links_panel(links));
   } else if (what == Showing::kCode) {
     const Size size = tty_.size();
@@ -145,6 +178,18 @@ void HostSession::show(Showing what) {
 }
 
 std::string HostSession::host_keys(std::string_view bytes) {
+  if (showing_ == Showing::kApproval) {
+    // y or n answers the oldest waiting mate; other keys wait (not typed) until then.
+    for (char c : bytes) {
+      if (c != 'y' && c != 'Y' && c != 'n' && c != 'N') continue;
+      const uint64_t ticket = asking_.front().ticket;
+      asking_.erase(asking_.begin());
+      backend_->answer(ticket, c == 'y' || c == 'Y');
+      show(asking_.empty() ? Showing::kNothing : Showing::kApproval);
+      break;
+    }
+    return {};
+  }
   if (showing_ != Showing::kNothing) {
     show(Showing::kNothing);  // the whole read: one key, or its escape sequence
     return {};
@@ -200,10 +245,9 @@ void HostSession::read_stdin() {
   char buf[4096];
   const ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
   if (n > 0) {
-    if (!view_.notice().empty()) {
-      view_.set_notice({});  // the user is typing: give them the whole screen back
-      notice_timer_.stop();
-      pacer_.request();
+    if (!notices_.empty()) {
+      notices_.clear();  // the user is typing: give them the whole screen back
+      update_notices();
     }
     const std::string keys = host_keys(std::string_view(buf, size_t(n)));
     if (!keys.empty()) pty_->write(keys);
@@ -243,9 +287,21 @@ void HostSession::draw() {
   if (backend_) backend_->publish(terminal_.state());
 }
 
-void HostSession::show_notice(const std::string& text, std::chrono::milliseconds how_long) {
-  view_.set_notice(text);
-  notice_timer_.start(how_long);
+void HostSession::show_notice(const std::string& text, std::chrono::milliseconds how_long, std::string kind) {
+  notices_.push(text, transport::now_ms() + uint64_t(how_long.count()), std::move(kind));
+  update_notices();
+}
+
+// The notices whose time is up go; the timer wakes for the next one.
+void HostSession::update_notices() {
+  const uint64_t now = transport::now_ms();
+  notices_.expire(now);
+  view_.set_notices(notices_.lines());
+  if (std::optional<uint64_t> next = notices_.next_expiry()) {
+    notice_timer_.start(std::chrono::milliseconds(*next > now ? *next - now : 0));
+  } else {
+    notice_timer_.stop();
+  }
   pacer_.request();
 }
 
@@ -254,7 +310,7 @@ void HostSession::check_relay() {
   std::optional<LinkHealth> h = backend_->health();
   if (h && h->silent_ms >= kRelayQuietMs) {
     show_notice("tandem: relay unreachable for " + std::to_string(h->silent_ms / 1000) + " s, reconnecting",
-                std::chrono::milliseconds(1500));
+                std::chrono::milliseconds(1500), "relay-health");
   }
 }
 

@@ -4,11 +4,15 @@
 // kSmallest their terminals bound the session's size (read-only ones never do).
 //
 // Notices go on the host's own view only, never the shared screen: the links at
-// start, mates coming and going, new links, a relay that has gone quiet. So do
+// start, every mate coming and going (by name, or key, or address; up to three at
+// once, off the cursor's row), new links, a relay that has gone quiet. So do
 // panels, until the next key: Ctrl-^ then l shows every link, Ctrl-^ then q a link's
-// QR code (also shown at start with --qr); Ctrl-^ twice types one Ctrl-^. The session
-// also answers `tandem status`, `tandem links` and `tandem wait-ready` over
-// $TANDEM_SOCKET, leaving the read-write links out unless they are asked for.
+// QR code (also shown at start with --qr); Ctrl-^ twice types one Ctrl-^. With
+// --approve, a mate asking to join is a prompt of its own (y admits, n refuses;
+// others wait their turn), and keys go to it, not the program, while it is up. The
+// session also answers `tandem status`, `tandem links`, `tandem wait-ready`, `tandem
+// kick` and `tandem rotate` over $TANDEM_SOCKET, leaving the read-write links out
+// unless they are asked for.
 #pragma once
 
 #include <event2/event.h>
@@ -25,6 +29,7 @@
 #include "src/host/relay_backend.h"
 #include "src/host/session_status.h"
 #include "src/local_terminal.h"
+#include "src/notice_stack.h"
 #include "src/screen_view.h"
 #include "statesync/screen/terminal.h"
 #include "transport/event_loop.h"
@@ -59,14 +64,16 @@ class HostSession {
   void apply_size();
   void draw();
   void finish();
-  void show_notice(const std::string& text, std::chrono::milliseconds how_long);
+  void show_notice(const std::string& text, std::chrono::milliseconds how_long, std::string kind = {});
+  void update_notices();
+  std::string act(const ControlRequest& request);
   void check_relay();
   void set_links(const Links& links);
   std::string answer(const ControlRequest& request) const;
   // What the host's keys do: a panel shown is closed by the next key (not typed);
   // Ctrl-^ then a letter is a command to tandem. The rest goes to the program.
   std::string host_keys(std::string_view bytes);
-  enum class Showing { kNothing, kLinks, kCode };
+  enum class Showing { kNothing, kLinks, kCode, kApproval };
   void show(Showing what);
 
   event_base* base_;
@@ -88,6 +95,12 @@ class HostSession {
   bool escape_pending_ = false;  // Ctrl-^ came; the next key says what for
   Showing showing_ = Showing::kNothing;
   Panel panel_;
+  NoticeStack notices_;
+  struct Asking {
+    uint64_t ticket;
+    MateInfo mate;
+  };
+  std::vector<Asking> asking_;  // mates waiting to be admitted (--approve), oldest first
 };
 
 // A wait status in words ("[tandem: session ended; bash exited with status 0]"), and

@@ -94,4 +94,20 @@ void Panel::lay_over(screen::ScreenState& frame) {
   for (size_t i = first; i < rows_.size() && y < bottom; ++i, ++y) frame.fb.set_row(y, rows_[i]);
 }
 
+std::vector<PanelLine> approval_panel(const MateInfo& mate, size_t more) {
+  auto line = [](const std::string& ascii) {
+    PanelLine l;
+    for (unsigned char c : ascii) l.text.push_back(c >= 0x20 && c < 0x7F ? char32_t(c) : U'?');
+    return l;
+  };
+  std::string who = mate.name.empty() ? std::string() : mate.name + " ";
+  std::string details = mate.key.empty() ? "no key" : mate.key;
+  details += ", " + mate.who + ", " + via_name(mate.via);
+  std::vector<PanelLine> out;
+  out.push_back(line("tandem: mate " + who + "(" + details + ") wants to join " + role_name(mate.role) + ":"));
+  out.push_back(line("  y to admit, n to refuse (only you see this" +
+                     (more ? "; " + std::to_string(more) + " more waiting after it)" : std::string(")"))));
+  return out;
+}
+
 }  // namespace tandem

@@ -28,6 +28,9 @@ std::vector<PanelLine> links_panel(const Links& links);
 std::vector<PanelLine> code_panel(const QrCode& code, const std::string& role, const std::string& link, int cols,
                                   int rows);
 
+// `tandem --approve`: `mate` asks to join; `more` others wait after it.
+std::vector<PanelLine> approval_panel(const MateInfo& mate, size_t more);
+
 // Lines being shown. Their rows are made once per width and then shared by every
 // frame, so a panel costs the display nothing while the session underneath changes.
 class Panel {

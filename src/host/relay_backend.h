@@ -51,6 +51,16 @@ class RelayBackend {
   virtual void end(const std::string& message) = 0;
   // The goodbyes are through (or there is nobody left to tell).
   virtual bool ended() const = 0;
+
+  // The host's say over who is in. `--approve`: admits or refuses the mate waiting
+  // with `ticket` (HostEvents::on_approval).
+  virtual void answer(uint64_t ticket, bool admit) = 0;
+  // `tandem kick`: `mate` (as mates() lists it) is told it was removed and let go;
+  // false with `error` in words.
+  virtual bool kick(const MateInfo& mate, std::string* error) = 0;
+  // `tandem rotate`: new tokens, so the old links admit no one; every mate goes too
+  // with `kick_all`. The new links, or nullopt with `error`.
+  virtual std::optional<Links> rotate(bool kick_all, std::string* error) = 0;
 };
 
 // What a host asks of its relay.
@@ -63,6 +73,7 @@ struct BackendOptions {
   std::string name;                 // "user@machine", shown in mates' join notices
   bool read_only_only = false;      // no read-write link at all
   std::set<std::string> allowed_keys;  // mates must prove one of these (empty: none asked)
+  bool approve = false;                // every mate waits until the host admits it
   Size size{80, 24};                // the host's terminal
   size_t history = screen::kDefaultHistoryLines;  // scrollback lines mates get (late joiners too)
   bool mate_clipboard = false;      // read-write mates' terminals get what the program copies

@@ -128,7 +128,9 @@ void RemoteBackend::consume() {
 }
 
 void RemoteBackend::mate_event(const statesync::MateEvent& e) {
-  if (std::optional<MateRoster::Change> c = roster_.event(MateInfo{e.who, e.role, e.via}, e.joined)) announce(*c);
+  if (std::optional<MateRoster::Change> c =
+          roster_.event(MateInfo{.who = e.who, .role = e.role, .via = e.via, .name = e.name, .key = e.key}, e.joined))
+    announce(*c);
 }
 
 void RemoteBackend::announce(const MateRoster::Change& c) {

@@ -43,6 +43,17 @@ class RemoteBackend : public RelayBackend {
   // Ends the session for everyone (the shutdown handshake).
   void end(const std::string&) override { link_->sync().shutdown(); }
   bool ended() const override { return link_->sync().status() == statesync::SyncStatus::kClosed; }
+  // Not yet over a relay elsewhere: the host's link carries only its screen to the
+  // relay, so these have no way there yet (`tandem --approve` refuses a remote relay).
+  void answer(uint64_t, bool) override {}
+  bool kick(const MateInfo&, std::string* error) override {
+    *error = "remove mates through a relay elsewhere yet (only with the embedded relay, `tandem --local`)";
+    return false;
+  }
+  std::optional<Links> rotate(bool, std::string* error) override {
+    *error = "make new links through a relay elsewhere yet (only with the embedded relay, `tandem --local`)";
+    return std::nullopt;
+  }
 
  private:
   using Link = statesync::ClientSync<screen::ScreenState, statesync::InputState>;

@@ -1,6 +1,7 @@
 #include "src/host/session_status.h"
 
 #include <cstdio>
+#include <functional>
 
 namespace tandem {
 namespace {
@@ -58,13 +59,44 @@ std::string SessionStatus::text() const {
   }
   t += "  size:       " + std::to_string(cols) + "x" + std::to_string(rows) + "\n";
   t += "  mates:      " + std::to_string(mates.size()) + "\n";
-  for (const MateInfo& m : mates) {
-    t += "    " + m.who + "  " + role_name(m.role) + "  " + via_name(m.via);
+  for (size_t i = 0; i < mates.size(); ++i) {
+    const MateInfo& m = mates[i];
+    t += "    " + std::to_string(i + 1) + ". " + m.label() + "  " + role_name(m.role) + "  " + via_name(m.via);
     if (m.last_heard_ms_ago >= 0) t += "  heard " + std::to_string(m.last_heard_ms_ago) + " ms ago";
     if (m.srtt_ms >= 0) t += "  rtt " + std::to_string(int(m.srtt_ms)) + " ms";
     t += "\n";
   }
   return t;
+}
+
+std::optional<MateInfo> pick_mate(const std::vector<MateInfo>& mates, std::string_view which, std::string* error) {
+  if (!which.empty() && which.find_first_not_of("0123456789") == std::string_view::npos && which.size() < 6) {
+    const size_t n = size_t(std::stoul(std::string(which)));
+    if (n >= 1 && n <= mates.size()) return mates[n - 1];
+    *error = "there is no mate number " + std::string(which) + " (`tandem status` lists " +
+             std::to_string(mates.size()) + ")";
+    return std::nullopt;
+  }
+  auto ip_of = [](const std::string& who) { return who.substr(0, who.rfind(':')); };
+  const std::function<bool(const MateInfo&)> tests[] = {
+      [&](const MateInfo& m) { return m.name == which; },
+      [&](const MateInfo& m) { return m.who == which; },
+      [&](const MateInfo& m) { return ip_of(m.who) == which; },
+  };
+  for (const auto& test : tests) {
+    std::vector<const MateInfo*> found;
+    for (const MateInfo& m : mates) {
+      if (test(m)) found.push_back(&m);
+    }
+    if (found.size() == 1) return *found[0];
+    if (found.size() > 1) {
+      *error = std::to_string(found.size()) + " mates match '" + std::string(which) +
+               "'; name one by its number in `tandem status`";
+      return std::nullopt;
+    }
+  }
+  *error = "no mate is called '" + std::string(which) + "' (`tandem status` lists them)";
+  return std::nullopt;
 }
 
 std::string SessionStatus::json() const {
@@ -87,8 +119,8 @@ std::string SessionStatus::json() const {
   j += "\"mates\":[";
   for (size_t i = 0; i < mates.size(); ++i) {
     const MateInfo& m = mates[i];
-    j += std::string(i ? "," : "") + "{\"who\":" + json_string(m.who) + ",\"role\":" +
-         json_string(role_name(m.role)) + ",\"via\":" + json_string(via_name(m.via));
+    j += std::string(i ? "," : "") + "{\"who\":" + json_string(m.who) + ",\"name\":" + json_string(m.name) +
+         ",\"role\":" + json_string(role_name(m.role)) + ",\"via\":" + json_string(via_name(m.via));
     if (m.last_heard_ms_ago >= 0) j += ",\"last_heard_ms_ago\":" + std::to_string(m.last_heard_ms_ago);
     if (m.srtt_ms >= 0) j += ",\"srtt_ms\":" + std::to_string(int(m.srtt_ms));
     j += "}";

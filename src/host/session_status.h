@@ -4,7 +4,9 @@
 // are left out, and the omission said, unless they are asked for.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "proto/bootstrap.h"
@@ -19,6 +21,11 @@ std::string short_links(const Links& links);
 // Every link, one "KIND LINK" a line (rw, join-rw, ro, join-ro): $TANDEM_LINKS, and
 // the start of the --links-file.
 std::string all_links(const Links& links);
+
+// The mate `which` names, as `tandem status` lists them: its number (from 1), its
+// name, its address ("ip:port"), or its ip alone; nullopt with `error` in words when
+// none or several match.
+std::optional<MateInfo> pick_mate(const std::vector<MateInfo>& mates, std::string_view which, std::string* error);
 
 struct SessionStatus {
   Links links;

@@ -60,7 +60,7 @@ wait_for "$host" '^dark-9$' "mate's typing reaches the host after the blackout"
 t "$ro" new-session -d -x 80 -y 24 "env -u TANDEM $tandem join '$join_ro'; echo join-exit=\$?; sleep 60"
 wait_for "$ro" '^host-10$' "ro mate sees the screen"
 t "$ro" send-keys "touch $work/ro-native" Enter
-wait_for "$ro" 'read-only; your keys are not sent' "ro mate is told"
+wait_for "$ro" 'read-only: your keys are not sent' "ro mate is told"
 t "$rw" send-keys 'echo later' Enter
 wait_for "$host" '^later$' "later input"
 [ ! -e "$work/ro-native" ] || fail "a read-only native mate's keys reached the shell"

@@ -92,8 +92,9 @@ t "$small" new-session -d -x 60 -y 12 "$ro_link $SSH_OPTS; sleep 60"
 join_ro=$(sed -n 's/^join-ro //p' "$work/links")
 t "$smallnat" new-session -d -x 60 -y 12 "env -u TANDEM HOME=$work $tandem join '$join_ro'; sleep 60"
 for m in "$small" "$smallnat"; do
-  wait_for "$m" '^end-of-60$' "a 60x12 mate ($m) sees the last lines"
+  # (the native mate's notice sits just above its prompt for a while: the last line shows after)
   wait_for "$m" 'view 60x12 of 100x30' "a 60x12 mate ($m) is told its view is partial"
+  wait_for "$m" '^end-of-60$' "a 60x12 mate ($m) sees the last lines"
 done
 t "$host" send-keys 'echo typed-at-the-bottom' Enter
 wait_for "$small" '^typed-at-the-bottom$' "the small view follows the typing"

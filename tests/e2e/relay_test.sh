@@ -58,7 +58,7 @@ wait_for "$host" '^nat-8$' "host runs what the native mate typed"
 # 2. Read-only mates' keys never reach the host.
 t "$ro" send-keys "touch $work/ro-ssh" Enter
 t "$natro" send-keys "touch $work/ro-native" Enter
-wait_for "$natro" 'read-only; your keys are not sent' "ro native mate is told"
+wait_for "$natro" 'read-only: your keys are not sent' "ro native mate is told"
 t "$rw" send-keys 'echo sync-$((7+1))' Enter
 wait_for "$host" '^sync-8$' "later input"
 [ ! -e "$work/ro-ssh" ] || fail "a read-only ssh mate's keys reached the shell"

@@ -19,6 +19,10 @@ struct FakeMate : Mate {
     ended_with = message;
     still_there = false;
   }
+  void remove(const std::string& message) override {
+    removed_with = message;
+    still_there = false;
+  }
   MateInfo info() const override { return MateInfo{who, role, Via::kSsh}; }
   bool connected() const override { return still_there; }
 
@@ -26,7 +30,7 @@ struct FakeMate : Mate {
   std::string who;
   int frames = 0;
   std::optional<screen::ScreenState> last;
-  std::string ended_with;
+  std::string ended_with, removed_with;
   bool still_there = true;
 };
 
@@ -36,12 +40,17 @@ struct FakeHost {
   std::vector<std::pair<std::string, bool>> mates;  // who, joined
   std::vector<std::optional<Size>> sizes;
   std::vector<std::string> notices;
+  std::vector<std::pair<uint64_t, std::string>> asked;  // ticket, who
+  std::vector<uint64_t> withdrawn;
 
   HostEvents events() {
     return HostEvents{[this](std::string_view b) { typed += b; },
                       [this](const MateInfo& m, bool joined) { mates.emplace_back(m.who, joined); },
                       [this](std::optional<Size> s) { sizes.push_back(s); },
-                      [this](const std::string& text) { notices.push_back(text); }, nullptr};
+                      [this](const std::string& text) { notices.push_back(text); },
+                      nullptr,
+                      [this](uint64_t ticket, const MateInfo& m) { asked.emplace_back(ticket, m.who); },
+                      [this](uint64_t ticket) { withdrawn.push_back(ticket); }};
   }
 };
 
@@ -164,6 +173,97 @@ TEST_F(SessionTest, AnEndedSessionSaysGoodbyeAndFinishesWhenMatesAreGoneOrAfterT
   EXPECT_EQ(host.typed, "");
   FakeMate& late = join(Role::kReadOnly, "late");
   EXPECT_EQ(late.ended_with, "[tandem: session ended by the host]");
+}
+
+// ---- --approve, kick, rotate (issue 12, point 5)
+
+TEST_F(SessionTest, AWaitingMateIsAnsweredOnceWithTheHostsWord) {
+  std::vector<Verdict> a, b;
+  const std::optional<uint64_t> ta = session.ask_host(MateInfo{.who = "a"}, 0, [&](Verdict v) { a.push_back(v); });
+  const std::optional<uint64_t> tb = session.ask_host(MateInfo{.who = "b"}, 0, [&](Verdict v) { b.push_back(v); });
+  ASSERT_TRUE(ta && tb);
+  EXPECT_NE(*ta, *tb);
+  ASSERT_EQ(host.asked.size(), 2u);  // both asked, in order: the host's prompt queues them
+  EXPECT_EQ(host.asked[0], std::make_pair(*ta, std::string("a")));
+  EXPECT_TRUE(a.empty());
+  session.answer(*tb, false);
+  session.answer(*ta, true);
+  session.answer(*ta, false);  // a second answer is too late
+  EXPECT_EQ(a, std::vector<Verdict>{Verdict::kAdmitted});
+  EXPECT_EQ(b, std::vector<Verdict>{Verdict::kRefused});
+  EXPECT_EQ(session.waiting(), 0u);
+}
+
+TEST_F(SessionTest, AMateTheHostNeverAnswersIsLetGoAndTheHostsPromptGoes) {
+  std::vector<Verdict> got;
+  const uint64_t t = *session.ask_host(MateInfo{.who = "a"}, 1000, [&](Verdict v) { got.push_back(v); });
+  session.expire_waiting(1000 + kApprovalTimeoutMs - 1);
+  EXPECT_TRUE(got.empty());
+  session.expire_waiting(1000 + kApprovalTimeoutMs);
+  EXPECT_EQ(got, std::vector<Verdict>{Verdict::kTimedOut});
+  EXPECT_EQ(host.withdrawn, std::vector<uint64_t>{t});
+}
+
+TEST_F(SessionTest, AMateThatGoesWhileWaitingIsNeverAnswered) {
+  bool called = false;
+  const uint64_t t = *session.ask_host(MateInfo{.who = "a"}, 0, [&](Verdict) { called = true; });
+  session.withdraw(t);
+  session.answer(t, true);
+  session.expire_waiting(kApprovalTimeoutMs * 2);
+  EXPECT_FALSE(called);
+  EXPECT_EQ(host.withdrawn, std::vector<uint64_t>{t});
+}
+
+TEST_F(SessionTest, WaitingMatesAreBoundedAndToldWhenTheSessionEnds) {
+  std::vector<Verdict> got;
+  for (size_t i = 0; i < kMaxWaitingMates; ++i) {
+    EXPECT_TRUE(session.ask_host(MateInfo{.who = std::to_string(i)}, 0, [&](Verdict v) { got.push_back(v); }));
+  }
+  EXPECT_FALSE(session.ask_host(MateInfo{.who = "one too many"}, 0, [&](Verdict v) { got.push_back(v); }));
+  EXPECT_TRUE(got.empty());
+  session.end("over", 0);
+  EXPECT_EQ(got, std::vector<Verdict>(kMaxWaitingMates, Verdict::kEnded));
+  EXPECT_FALSE(session.ask_host(MateInfo{.who = "late"}, 0, [&](Verdict v) { got.push_back(v); }));
+}
+
+TEST_F(SessionTest, AKickedMateIsToldLetGoAndItsKeysNoLongerReachTheHost) {
+  FakeMate& a = join(Role::kReadWrite, "a");
+  FakeMate& b = join(Role::kReadWrite, "b");
+  session.resized(a, Size{40, 10});
+  session.resized(b, Size{60, 20});
+  EXPECT_TRUE(session.kick(MateInfo{.who = "a", .via = Via::kSsh}, "[tandem: the host removed you]"));
+  EXPECT_EQ(a.removed_with, "[tandem: the host removed you]");
+  EXPECT_TRUE(b.removed_with.empty());
+  EXPECT_EQ(host.mates.back(), std::make_pair(std::string("a"), false));
+  session.input(a, "rm -rf /\r");
+  session.input(b, "ls\r");
+  EXPECT_EQ(host.typed, "ls\r");
+  EXPECT_EQ(session.mates_size(), (Size{60, 20}));  // it no longer bounds the size
+  ASSERT_EQ(session.mates().size(), 1u);
+  EXPECT_EQ(session.mates()[0].who, "b");
+  // When it goes, the host is not told twice.
+  const size_t told = host.mates.size();
+  session.leave(a);
+  EXPECT_EQ(host.mates.size(), told);
+  EXPECT_FALSE(session.kick(MateInfo{.who = "a", .via = Via::kSsh}, "again"));
+  EXPECT_FALSE(session.kick(MateInfo{.who = "b", .via = Via::kNative}, "wrong kind"));
+}
+
+TEST_F(SessionTest, KickAllRemovesEveryMate) {
+  FakeMate& a = join(Role::kReadWrite, "a");
+  FakeMate& b = join(Role::kReadOnly, "b", false);  // not announced yet
+  session.kick_all("bye");
+  EXPECT_EQ(a.removed_with, "bye");
+  EXPECT_EQ(b.removed_with, "bye");
+  EXPECT_TRUE(session.mates().empty());
+}
+
+TEST_F(SessionTest, NewTokensAdmitAndTheOldOnesDoNot) {
+  session.set_tokens("rw2", "ro2");
+  EXPECT_EQ(session.role_of("rwtoken"), Role::kNone);
+  EXPECT_EQ(session.role_of("rotoken"), Role::kNone);
+  EXPECT_EQ(session.role_of("rw2"), Role::kReadWrite);
+  EXPECT_EQ(session.role_of("ro2"), Role::kReadOnly);
 }
 
 }  // namespace

@@ -89,6 +89,20 @@ TEST(InputState, HostEventsAreTypedAndSurviveTheWire) {
   EXPECT_EQ(receiver.at(2), InputEvent(MatesSize{std::nullopt}));
 }
 
+TEST(InputState, AMatesNameArrivesPrintableAndBounded) {
+  InputState sender;
+  sender.push(MateEvent{true, Role::kReadWrite, Via::kNative, "10.0.0.7:5000", "alice", "SHA256:abc"});
+  sender.push(
+      MateEvent{true, Role::kReadOnly, Via::kNative, "10.0.0.8:5000", "\x1b]52;c;evil\x07" + std::string(100, 'x')});
+  InputState receiver;
+  ASSERT_FALSE(receiver.apply_bytes(as_bytes(sender.diff_bytes_from(InputState()))));
+  EXPECT_EQ(std::get<MateEvent>(receiver.at(0)).name, "alice");
+  EXPECT_EQ(std::get<MateEvent>(receiver.at(0)).key, "SHA256:abc");
+  const std::string name = std::get<MateEvent>(receiver.at(1)).name;
+  EXPECT_EQ(name.size(), kMaxMateName);
+  EXPECT_EQ(name.substr(0, 12), "?]52;c;evil?");
+}
+
 TEST(InputState, ForEachNewVisitsEachEventOnceAndDropsIt) {
   InputState s;
   s.push(Keys{"a"});
