@@ -188,7 +188,8 @@ int scale_main(const std::vector<std::string>& args) {
     if (h % 50 == 49) rig.run_for(10ms);  // let the links say hello as we go
   }
   const double setup_s = double(now_us() - setup_start) / 1e6;
-  rig.run_for(3s);  // everyone settles: first screens, acks
+  // Everyone settles (first screens, acks); a still session's history is packed after 2 s.
+  rig.run_for(history > 0 ? 5s : 3s);
   const long rss_idle = rss_kb(relay->pid());
 
   // Active: each host prints ~200 bytes a second (in 4 bursts), each rw mate types 2 keys.

@@ -14,7 +14,10 @@ HostLink::HostLink(event_base* base, transport::ServerEndpoint& endpoint, Sessio
     flow_.pump();
     if (was_full && flow_.has_room()) session_.input_room();
   });
-  link_.sync().set_on_incoming([this] { session_.publish(link_.sync().incoming()); });
+  link_.sync().set_on_incoming([this] {
+    changed_ms_ = transport::now_ms();
+    session_.publish(link_.sync().incoming());
+  });
   link_.sync().set_on_status([this](statesync::SyncStatus) {
     if (on_status_) on_status_();
   });
@@ -50,6 +53,14 @@ void HostLink::push(statesync::InputEvent event) {
   } else {
     flow_.push(std::move(event));
   }
+}
+
+bool HostLink::pack_history(uint64_t now_ms) {
+  if (now_ms - changed_ms_ < kPackAfterMs) return false;
+  screen::ScreenState& screen = link_.sync().incoming_mutable();
+  if (!screen.scrollback.pack_old()) return false;
+  session_.publish(screen);
+  return true;
 }
 
 }  // namespace tandem::relay

@@ -30,6 +30,12 @@ class HostLink {
   uint64_t silent_for_ms() const { return link_.sync().silent_for_ms(); }
   // The host ended the session on purpose (the shutdown handshake).
   bool host_left() const { return link_.sync().status() == statesync::SyncStatus::kPeerClosed; }
+  // The host's screen has been still for kPackAfterMs: its history is packed (a
+  // session idles most of its life; a flood is not slowed) and the session shows the
+  // packed copy.
+  // True if it packed anything.
+  bool pack_history(uint64_t now_ms);
+  static constexpr uint64_t kPackAfterMs = 2000;
   // Called whenever the link's status changes (the relay then looks at it).
   void set_on_status(std::function<void()> cb) { on_status_ = std::move(cb); }
 
@@ -41,6 +47,7 @@ class HostLink {
   Link link_;
   statesync::InputFlow<Link::Connection> flow_;
   std::function<void()> on_status_;
+  uint64_t changed_ms_ = 0;  // when the host's screen last changed
 };
 
 }  // namespace tandem::relay

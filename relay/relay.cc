@@ -1,5 +1,7 @@
 #include "relay/relay.h"
 
+#include <malloc.h>
+
 #include <sodium.h>
 
 #include <algorithm>
@@ -308,11 +310,13 @@ std::pair<uint64_t, LinkKeyBytes> Relay::attach_host(Session& s) {
 void Relay::sweep() {
   const uint64_t now = transport::now_ms();
   std::vector<std::string> finished;
+  bool packed = false;
   for (auto& [id, s] : sessions_) {
     s->collect();
     s->expire_waiting(now);
     if (auto it = hosts_.find(id); it != hosts_.end() && !s->ended()) {
       HostLink& host = *it->second;
+      packed = host.pack_history(now) || packed;
       if (host.host_left()) {
         end_session(*s, "[tandem: session ended by the host]");
       } else {
@@ -328,6 +332,7 @@ void Relay::sweep() {
     if (s->finished(now)) finished.push_back(id);
   }
   for (const std::string& id : finished) remove(id);
+  if (packed) malloc_trim(0);  // the rows packed history freed go back to the system
   const ssh::ListenerCounters& l = door_->counters();
   const uint64_t refused = l.refused_full + l.refused_address + l.timed_out;
   if (refused > refused_logged_ && now - refused_log_at_ >= kDropLogIntervalMs) {

@@ -55,9 +55,15 @@ std::string indented(std::string_view text, size_t indent) {
 
 // One usage line: "tandem NAME USAGE", its continuation lines under USAGE.
 std::string usage_line(std::string_view lead, std::string_view name, const Command& c) {
-  std::string line = std::string(lead) + "tandem " + std::string(name);
-  if (!c.usage.empty()) line += " " + indented(c.usage, line.size() + 1);
-  return line + "\n";
+  std::string line(lead);
+  line += "tandem ";
+  line += name;
+  if (!c.usage.empty()) {
+    line += ' ';
+    line += indented(c.usage, line.size());
+  }
+  line += '\n';
+  return line;
 }
 
 // "  -x, --name VALUE  help", and -h, --help last.
@@ -80,7 +86,10 @@ std::string flag_lines(std::span<const Flag> flags) {
 
 void print_help(const Command& c) {
   std::string text = usage_line("usage: ", c.name, c);
-  text += "\n" + std::string(c.description) + "\n\noptions:\n" + flag_lines(c.flags);
+  text += '\n';
+  text += c.description;
+  text += "\n\noptions:\n";
+  text += flag_lines(c.flags);
   std::fputs(text.c_str(), stdout);
 }
 
@@ -88,7 +97,8 @@ void print_help(const Command& c) {
 void print_overview() {
   std::string text;
   for (const Command* c : kCommands) {
-    const std::string name = c == &kDefault ? "[" + std::string(c->name) + "]" : std::string(c->name);
+    std::string name(c->name);
+    if (c == &kDefault) name = '[' + name + ']';
     text += usage_line(text.empty() ? "usage: " : "       ", name, *c);
   }
   text += "       tandem --version\n\n" + std::string(kDefault.description) + "\n\ncommands:\n";

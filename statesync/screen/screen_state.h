@@ -106,12 +106,7 @@ class ScreenState {
 
 // The screen every sync connection starts from, on both ends.
 // `history`: how many scrollback lines the receiving end keeps (the sender's are its own).
-// Held history is packed (see Scrollback).
-inline ScreenState initial_screen(size_t history = 0) {
-  ScreenState s(80, 24, history);
-  s.scrollback.set_packing(history > 0);
-  return s;
-}
+inline ScreenState initial_screen(size_t history = 0) { return ScreenState(80, 24, history); }
 
 // Whether a and b look the same on a terminal: cells (with underline colours and
 // links), cursor, displayed modes, title.

@@ -6,79 +6,85 @@ namespace tandem::screen {
 
 RowRef Scrollback::line(size_t i) const {
   const size_t j = skip_ + i;
-  const Slot& slot = chunks_[j / kChunkLines];
+  const Chunk& chunk = *chunks_[j / kChunkLines];
   const size_t k = j % kChunkLines;
-  if (!slot.packed) return slot.rows->rows[k];
-  const Packed& p = *slot.packed;
+  if (!chunk.packed) return chunk.rows[k];
+  const Packed& p = *chunk.packed;
   return unpack_line(std::string_view(p.bytes).substr(p.offsets[k], p.offsets[k + 1] - p.offsets[k]), p.gens[k]);
 }
 
 uint64_t Scrollback::gen(size_t i) const {
   const size_t j = skip_ + i;
-  const Slot& slot = chunks_[j / kChunkLines];
-  return slot.packed ? slot.packed->gens[j % kChunkLines] : slot.rows->rows[j % kChunkLines]->gen;
+  const Chunk& chunk = *chunks_[j / kChunkLines];
+  return chunk.packed ? chunk.packed->gens[j % kChunkLines] : chunk.rows[j % kChunkLines]->gen;
 }
 
 RowRef Scrollback::push(RowRef row) {
   ++total_;
   if (limit_ == 0) return row;
-  if (chunks_.empty() || chunks_.back().count() == kChunkLines) {
-    chunks_.push_back(Slot{std::make_shared<Chunk>(), nullptr});
-  } else if (chunks_.back().rows.use_count() > 1) {
-    chunks_.back().rows = std::make_shared<Chunk>(*chunks_.back().rows);
+  if (chunks_.empty() || chunks_.back()->count == kChunkLines) {
+    chunks_.push_back(std::make_shared<Chunk>());
+  } else if (chunks_.back().use_count() > 1) {
+    chunks_.back() = std::make_shared<Chunk>(*chunks_.back());
   }
   if (row.use_count() == 1) row->trim_storage();  // a shared row may be read elsewhere
-  Chunk& last = *chunks_.back().rows;
-  cells_ += row->stored_cells();
+  Chunk& last = *chunks_.back();
+  const uint32_t cost = uint32_t(row->stored_cells());
+  cells_ += cost;
+  last.costs[last.count] = cost;
   last.rows[last.count++] = std::move(row);
   ++size_;
-  if (packing_ && chunks_.size() >= 2 && !chunks_[chunks_.size() - 2].packed) pack(chunks_.size() - 2);
   if (size_ <= limit_ && cells_ <= limit_ * kCellsPerLine) return {};
   RowRef dropped = drop_oldest();
   while (size_ > 1 && cells_ > limit_ * kCellsPerLine) dropped = drop_oldest();
   // The next lines to be dropped were pushed long ago and are out of cache; fetch
   // them now so that recycling them on the next scrolls does not stall.
-  if (size_ > 2 && !chunks_.front().packed && skip_ + 2 < chunks_.front().count()) {
-    const Chunk& front = *chunks_.front().rows;
+  const Chunk& front = *chunks_.front();
+  if (size_ > 2 && !front.packed && skip_ + 2 < front.count) {
     __builtin_prefetch(front.rows[skip_ + 2].get(), 1);
     front.rows[skip_ + 1]->prefetch();
   }
   return dropped;
 }
 
-void Scrollback::pack(size_t chunk) {
-  Slot& slot = chunks_[chunk];
-  const Chunk& rows = *slot.rows;
-  auto packed = std::make_shared<Packed>();
-  const size_t first = chunk == 0 ? skip_ : 0;  // lines before it were dropped (and may be gone)
-  for (size_t k = 0; k < rows.count; ++k) {
-    packed->offsets[k] = uint32_t(packed->bytes.size());
-    if (k < first || !rows.rows[k]) continue;
-    packed->bytes += pack_line(*rows.rows[k]);
-    packed->gens[k] = rows.rows[k]->gen;
+bool Scrollback::pack_old() {
+  bool packed = false;
+  for (size_t i = 0; i + 1 < chunks_.size(); ++i) {
+    if (chunks_[i]->packed) continue;
+    pack(*chunks_[i]);
+    packed = true;
   }
-  packed->offsets[rows.count] = uint32_t(packed->bytes.size());
-  packed->count = rows.count;
+  return packed;
+}
+
+void Scrollback::pack(Chunk& chunk) {
+  auto packed = std::make_shared<Packed>();
+  for (size_t k = 0; k < chunk.count; ++k) {
+    packed->offsets[k] = uint32_t(packed->bytes.size());
+    if (!chunk.rows[k]) continue;  // dropped (and moved out) by a copy that held it alone
+    packed->bytes += pack_line(*chunk.rows[k]);
+    packed->gens[k] = chunk.rows[k]->gen;
+  }
+  packed->offsets[chunk.count] = uint32_t(packed->bytes.size());
   packed->bytes.shrink_to_fit();
-  for (size_t k = first; k < rows.count; ++k) cells_ = cells_ - rows.rows[k]->stored_cells() + packed->cost(k);
-  slot.packed = std::move(packed);
-  slot.rows.reset();
+  chunk.packed = std::move(packed);
+  for (size_t k = 0; k < chunk.count; ++k) chunk.rows[k].reset();
 }
 
 RowRef Scrollback::drop_oldest() {
-  Slot& front = chunks_.front();
+  std::shared_ptr<Chunk>& front = chunks_.front();
   RowRef dropped;
-  cells_ -= front.cost(skip_);
-  if (!front.packed) {
-    if (front.rows.use_count() == 1) {
-      dropped = std::move(front.rows->rows[skip_]);
+  cells_ -= front->costs[skip_];
+  if (!front->packed) {
+    if (front.use_count() == 1) {
+      dropped = std::move(front->rows[skip_]);
     } else {
-      dropped = front.rows->rows[skip_];
+      dropped = front->rows[skip_];
     }
   }
   ++skip_;
   --size_;
-  if (skip_ == front.count()) {
+  if (skip_ == front->count) {
     chunks_.pop_front();
     skip_ = 0;
   }
@@ -96,10 +102,10 @@ void Scrollback::keep_newest(size_t n) {
     return;
   }
   // Whole chunks first: a host's 10,000 lines cut to a session's 1,000 on every frame.
-  while (size_ > n && !chunks_.empty() && chunks_.front().count() - skip_ <= size_ - n) {
-    const Slot& front = chunks_.front();
-    for (size_t i = skip_; i < front.count(); ++i) cells_ -= front.cost(i);
-    size_ -= front.count() - skip_;
+  while (size_ > n && !chunks_.empty() && chunks_.front()->count - skip_ <= size_ - n) {
+    const Chunk& front = *chunks_.front();
+    for (size_t i = skip_; i < front.count; ++i) cells_ -= front.costs[i];
+    size_ -= front.count - skip_;
     chunks_.pop_front();
     skip_ = 0;
   }

@@ -7,9 +7,11 @@
 // Scrollback (as every snapshot of a screen state does) copies a few dozen chunk
 // handles rather than every line, and pushing onto a copy clones only the last chunk.
 //
-// A scrollback that packs (what a relay or a mate holds, not the host's emulator,
-// whose floods must stay fast) keeps all but its newest chunk packed: each line as
-// its runs of cells in a few dozen bytes, made a row again when it is read.
+// Older chunks can be packed (a relay does it to a session whose screen has been
+// still for a while, so that floods stay fast): each line as its runs of cells in a
+// few dozen bytes, made a row again when it is read. A chunk is packed in place, so
+// every copy sharing it (older states, what mates were sent) lets its rows go; the
+// cell budget counts a line as it was pushed, packed or not, so copies agree.
 #pragma once
 
 #include <array>
@@ -34,7 +36,7 @@ class Scrollback {
 
   size_t size() const { return size_; }
   size_t limit() const { return limit_; }
-  // Cells stored by the held lines.
+  // Cells stored by the held lines (as pushed).
   size_t cells() const { return cells_; }
   // Lines ever pushed, including those already dropped for the limit.
   uint64_t total() const { return total_; }
@@ -42,8 +44,9 @@ class Scrollback {
   RowRef line(size_t i) const;     // 0 is the oldest held line
   uint64_t gen(size_t i) const;     // its generation, without making a packed line a row
 
-  // Whether chunks that are no longer the newest are packed (the flag is copied).
-  void set_packing(bool on) { packing_ = on; }
+  // Packs every chunk but the newest that is not packed yet, for every copy sharing
+  // it; whether it packed any.
+  bool pack_old();
 
   // Appends a line and returns the (last) one dropped for the limits, if any, so that the
   // caller may reuse its storage when nobody else holds it.
@@ -59,34 +62,27 @@ class Scrollback {
 
  private:
   static constexpr size_t kChunkLines = 128;
-  struct Chunk {
-    std::array<RowRef, kChunkLines> rows;
-    size_t count = 0;
-  };
+  // The same lines packed: what a chunk becomes in place, for every copy sharing it.
   struct Packed {
     std::string bytes;
     std::array<uint32_t, kChunkLines + 1> offsets{};
     std::array<uint64_t, kChunkLines> gens{};
-    size_t count = 0;
-    size_t cost(size_t j) const { return (offsets[j + 1] - offsets[j] + sizeof(Cell) - 1) / sizeof(Cell); }
   };
-  // A chunk: its rows, or the same lines packed.
-  struct Slot {
-    std::shared_ptr<Chunk> rows;
+  struct Chunk {
+    std::array<RowRef, kChunkLines> rows;      // empty once packed
+    std::array<uint32_t, kChunkLines> costs{};  // each line's cells when pushed: its budget share
+    size_t count = 0;
     std::shared_ptr<const Packed> packed;
-    size_t count() const { return packed ? packed->count : rows->count; }
-    size_t cost(size_t j) const { return packed ? packed->cost(j) : rows->rows[j]->stored_cells(); }
   };
   RowRef drop_oldest();
-  void pack(size_t chunk);
+  void pack(Chunk& chunk);
 
-  std::deque<Slot> chunks_;
+  std::deque<std::shared_ptr<Chunk>> chunks_;
   size_t skip_ = 0;  // lines already dropped from the front chunk
   size_t size_ = 0;
   size_t cells_ = 0;
   size_t limit_;
   uint64_t total_ = 0;
-  bool packing_ = false;
 };
 
 }  // namespace tandem::screen

@@ -33,7 +33,6 @@ ScreenState Viewport::frame(const ScreenState& session, int cols, int rows) {
   // while it runs, the history stays as the normal screen last left it, and what the
   // shell's screen scrolled meanwhile comes when it is back, each line once.
   if (!(session.modes & mode::kAltScreen)) {
-    view.scrollback.set_packing(false);  // a frame's copy: packing it would be work thrown away
     for (int y = 0; y < y_; ++y) view.scrollback.push(session.fb.row_ref(y));
     main_history_ = view.scrollback;
     main_history_id_ = session.history;

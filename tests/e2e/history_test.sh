@@ -10,10 +10,15 @@ set -euo pipefail
 tandem=$(realpath "$1")
 work=$(mktemp -d)
 host="th-host-$$" rw="th-rw-$$" small="th-small-$$" native="th-native-$$"
-host2="th-host2-$$" late="th-late-$$"
-SOCKETS=("$host" "$rw" "$small" "$native" "$host2" "$late")
+host2="th-host2-$$" late="th-late-$$" host3="th-host3-$$" late3="th-late3-$$"
+SOCKETS=("$host" "$rw" "$small" "$native" "$host2" "$late" "$host3" "$late3")
 source "$(dirname "$0")/lib.sh"
-cleanup() { kill_servers; rm -rf "$work" 2>/dev/null || true; }
+relay_pid=
+cleanup() {
+  kill_servers
+  [ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null || true
+  rm -rf "$work" 2>/dev/null || true
+}
 trap cleanup EXIT
 ssh_opts="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes"
 
@@ -87,4 +92,25 @@ first=$(head -1 <<<"$got")
 [ "$(wc -l <<<"$got")" = $((300 - first + 1)) ] || fail "late joiner: history has gaps or repeats from $first"
 [ "$first" -gt 150 ] && [ "$first" -le 201 ] || fail "late joiner: history starts at $first, not about 300-100-24"
 
-echo "history: 15 checks passed"
+# 4. Through `tandem relay`, which packs a still session's history: a late joiner
+#    gets the last 1000 lines, whole and in order, from the packed copy.
+start_relay "$work"
+relay_home "$work/home3"
+t "$host3" new-session -d -x 80 -y 24 \
+  "cd $work; env -u TANDEM PS1='$ ' HOME=$work/home3 $tandem --links-file $work/links3 -- bash --norc --noprofile; sleep 60"
+for _ in $(seq 1 200); do [ -s "$work/links3" ] && break; sleep 0.05; done
+[ -s "$work/links3" ] || fail "no links file through the relay"
+wait_for "$host3" '^\$ ?$' "host 3 prompt"
+t "$host3" send-keys 'seq 1 3000; echo relay-$((4*4))' Enter
+wait_for "$host3" '^relay-16$' "host 3 ran seq"
+sleep 4  # still for longer than the relay waits before packing (2 s, swept every second)
+ro3=$(sed -n 's/^ro //p' "$work/links3")
+t "$late3" new-session -d -x 80 -y 24 "$ro3 $ssh_opts; sleep 60"
+wait_for "$late3" '^relay-16$' "the late joiner through the relay sees the screen"
+got=$(numbers "$late3")
+first=$(head -1 <<<"$got")
+[ "$(tail -1 <<<"$got")" = 3000 ] || fail "relay late joiner: history does not end at 3000"
+[ "$(wc -l <<<"$got")" = $((3000 - first + 1)) ] || fail "relay late joiner: gaps or repeats from $first"
+[ "$first" -le 2001 ] || fail "relay late joiner: history starts at $first, not 1000 lines back"
+
+echo "history: 18 checks passed"

@@ -139,9 +139,9 @@ TEST(Scrollback, VeryWideLinesAreHeldWithinTheCellBudget) {
 }
 
 TEST(Scrollback, APackingScrollbackKeepsEveryLineAndItsGeneration) {
-  // What a relay holds: all but the newest chunk packed, read back as rows.
+  // What a relay holds once a session is still: all but the newest chunk packed, read
+  // back as rows.
   Scrollback packed(1000), plain(1000);
-  packed.set_packing(true);
   std::vector<uint64_t> gens;
   for (int i = 0; i < 1000; ++i) {
     auto row = std::make_shared<Row>(80);
@@ -153,7 +153,12 @@ TEST(Scrollback, APackingScrollbackKeepsEveryLineAndItsGeneration) {
     packed.push(std::move(row));
   }
   ASSERT_EQ(packed.size(), 1000u);
+  Scrollback earlier = packed;  // a copy sharing its chunks, as an older state does
+  EXPECT_TRUE(packed.pack_old());
+  EXPECT_FALSE(packed.pack_old());  // nothing more to pack
+  EXPECT_FALSE(earlier.pack_old());  // packed in place: the copy's chunks are packed too
   EXPECT_TRUE(packed == plain);
+  EXPECT_TRUE(earlier == plain);
   for (size_t i : {0u, 1u, 500u, 871u, 999u}) {
     EXPECT_EQ(packed.line(i)->text(), "line " + std::to_string(i) + ": the quick brown fox");
     EXPECT_EQ(packed.gen(i), gens[i]);
@@ -161,15 +166,15 @@ TEST(Scrollback, APackingScrollbackKeepsEveryLineAndItsGeneration) {
     EXPECT_EQ(packed.line(i)->wrapped, i % 7 == 0);
     EXPECT_EQ(packed.line(i)->cell(0).fg, 0x01000003u);
   }
-  EXPECT_LT(packed.cells() * 4, plain.cells());  // under a quarter of the cells' cost
+  EXPECT_EQ(packed.cells(), plain.cells());  // the budget counts lines as pushed
   // A hyperlink and an underline colour come back too.
   auto linked = std::make_shared<Row>(20);
   Cell c{U'x', kDefaultColor, kDefaultColor, 0, 1, 0};
   c.extra = linked->intern_extra(CellExtra{0x02102030, std::make_shared<const Hyperlink>(Hyperlink{"https://t.example/a", "id1"})});
   linked->at(3) = c;
   Scrollback with_link(1000);
-  with_link.set_packing(true);
   for (int i = 0; i < 300; ++i) with_link.push(i == 0 ? linked : std::make_shared<Row>(20));
+  with_link.pack_old();
   const RowRef back = with_link.line(0);  // in a packed chunk
   ASSERT_NE(back->extra_at(3).link, nullptr);
   EXPECT_EQ(back->extra_at(3).link->uri, "https://t.example/a");
