@@ -34,10 +34,14 @@ void on_fatal_signal(int sig) {
   raise(sig);
 }
 
-// Every mode a session can turn on in the user's terminal, turned off again.
+// Every mode a session can turn on in the user's terminal, turned off again, with the
+// cursor kept where the session left it (resetting the margins would home it), so
+// that what is printed next follows the session's last lines.
 constexpr const char* kResetModes =
+    "\x1b" "7"  // DECSC
     "\x1b[?1l\x1b>\x1b[?2004l\x1b[?9l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1004l\x1b[?1005l\x1b[?1006l"
-    "\x1b[?1015l\x1b[?5l\x1b[?12l\x1b[0 q\x1b[m\x1b[r\x1b[?25h"
+    "\x1b[?1015l\x1b[?5l\x1b[?12l\x1b[0 q\x1b[r\x1b[?25h"
+    "\x1b" "8\x1b[m"  // DECRC, then the default pen
     // Back to the normal screen if a full-screen program left us on the alternate one
     // (1047, not 1049: no saved cursor to jump to).
     "\x1b[?1047l";
