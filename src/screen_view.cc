@@ -49,6 +49,20 @@ void ScreenView::draw(const screen::ScreenState& screen) {
   display_ = screen::Display(tty_.display_options());  // known once the terminal is open
   screen::ScreenState frame = viewport_.frame(screen, size.cols, size.rows);
   std::tie(notice_top_, notice_rows_) = overlay_notices(frame, notices_);
+  present(std::move(frame));
+}
+
+void ScreenView::draw_still(screen::ScreenState frame) {
+  if (shown_) {
+    frame.scrollback = shown_->scrollback;  // held lines cleared, the count kept: nothing new
+    frame.history = shown_->history;
+    frame.modes = shown_->modes;  // the same buffer and key modes as the session's
+  }
+  notice_rows_ = 0;
+  present(std::move(frame));
+}
+
+void ScreenView::present(screen::ScreenState frame) {
   std::string out;
   if (shown_ && !known_) {
     display_.repaint(*shown_, frame, out);
@@ -58,23 +72,6 @@ void ScreenView::draw(const screen::ScreenState& screen) {
   tty_.write(out);
   shown_ = std::move(frame);
   shown_->scrollback.clear();  // only its count is needed next time
-  known_ = true;
-}
-
-void ScreenView::draw_still(screen::ScreenState frame) {
-  if (shown_) {
-    frame.scrollback = shown_->scrollback;  // held lines cleared, the count kept: nothing new
-    frame.history = shown_->history;
-    frame.modes = shown_->modes;  // the same buffer and key modes as the session's
-  }
-  std::string out;
-  if (shown_ && !known_) {
-    display_.repaint(*shown_, frame, out);
-  } else {
-    display_.append(shown_ ? &*shown_ : nullptr, frame, out);
-  }
-  tty_.write(out);
-  shown_ = std::move(frame);
   known_ = true;
 }
 

@@ -56,6 +56,8 @@ class ScreenView {
   const screen::Viewport& viewport() const { return viewport_; }
 
  private:
+  // Writes what turns the terminal into `frame`, and remembers it.
+  void present(screen::ScreenState frame);
   LocalTerminal& tty_;
   screen::Display display_;
   std::optional<screen::ScreenState> shown_;

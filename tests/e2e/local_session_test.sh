@@ -66,8 +66,8 @@ tmux_ send-keys 'exit 3' Enter
 wait_for_here 'session ended; bash exited with status 3' "exit message"
 wait_for_here 'tmux-saw-exit=3' "exit status"
 # The message follows the session's last lines (the cursor stays where the session left it).
-tmux_ capture-pane -p -S - | grep -v '^$' | grep -B1 -F 'session ended; bash exited with status 3' | head -1 |
-  grep -qx 'exit' || fail "the exit message does not follow the session's last line"
+before=$(tmux_ capture-pane -p -S - | awk 'NF && /session ended; bash exited with status 3/ { print last } NF { last = $0 }')
+[ "$before" = exit ] || fail "the exit message follows '$before', not the session's last line"
 
 # 6. No nesting, and no session without a terminal.
 if TANDEM=1 "$tandem" --listen 127.0.0.1:0 -- true 2>"$work/err"; then fail "nested tandem started"; fi
