@@ -211,7 +211,9 @@ std::optional<DecodeError> ScreenState::apply(const proto::ScreenDiff& d) {
   links.reserve(size_t(std::min<int>(d.links_size(), int(kMaxDiffLinks))));
   if (size_t(d.links_size()) > kMaxDiffLinks) return DecodeError{"too many links"};
   for (const proto::Hyperlink& h : d.links()) {
-    if (h.uri().empty() || h.uri().size() > kMaxLinkUriBytes || h.id().size() > kMaxLinkIdBytes ||
+    // Every link has an id (the emulator gives one to a link that came without), so
+    // that a viewer's terminal joins its pieces as ours does.
+    if (h.uri().empty() || h.uri().size() > kMaxLinkUriBytes || h.id().empty() || h.id().size() > kMaxLinkIdBytes ||
         !printable_ascii(h.uri()) || !printable_ascii(h.id()) || h.id().find_first_of(";:") != std::string::npos) {
       return DecodeError{"bad link"};
     }

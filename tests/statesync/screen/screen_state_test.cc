@@ -190,7 +190,9 @@ TEST_F(Malformed, UnderlineColoursLinksAndTheWorkingDirectory) {
   d.mutable_row_updates(0)->mutable_runs(0)->set_link(1);
   expect_rejected(d, "link index with no table");
   d = valid;
-  d.add_links()->set_uri("https://example.org/");
+  proto::Hyperlink* one = d.add_links();
+  one->set_uri("https://example.org/");
+  one->set_id("a");
   d.mutable_row_updates(0)->mutable_runs(0)->set_link(2);
   expect_rejected(d, "link index past the table");
   for (const std::string& uri : {std::string(), std::string("https://x/\x1b]52;c;?\a"), std::string("http://\xc3\xa9"),
@@ -199,7 +201,7 @@ TEST_F(Malformed, UnderlineColoursLinksAndTheWorkingDirectory) {
     d.add_links()->set_uri(uri);
     expect_rejected(d, "bad link URI");
   }
-  for (const std::string& id : {std::string("a;b"), std::string("a:b"), std::string("\a"),
+  for (const std::string& id : {std::string(), std::string("a;b"), std::string("a:b"), std::string("\a"),
                                 std::string(kMaxLinkIdBytes + 1, 'i')}) {
     d = valid;
     proto::Hyperlink* h = d.add_links();
@@ -208,7 +210,11 @@ TEST_F(Malformed, UnderlineColoursLinksAndTheWorkingDirectory) {
     expect_rejected(d, "bad link id");
   }
   d = valid;
-  for (size_t i = 0; i <= kMaxDiffLinks; ++i) d.add_links()->set_uri("https://example.org/");
+  for (size_t i = 0; i <= kMaxDiffLinks; ++i) {
+    proto::Hyperlink* h = d.add_links();
+    h->set_uri("https://example.org/");
+    h->set_id("i" + std::to_string(i));
+  }
   expect_rejected(d, "too many links");
   d = valid;
   d.set_cwd("file://box/\x1b[2J");
