@@ -18,10 +18,8 @@ std::string line_text(const Row& row, std::vector<int>& cell_of) {
   cell_of.clear();
   for (int x = 0; x < row.cols(); ++x) {
     if (row.cell(x).width == 0) continue;
-    const size_t before = text.size();
     row.append_cell_utf8(text, x);
     cell_of.resize(text.size(), x);
-    (void)before;
   }
   while (!text.empty() && text.back() == ' ') {
     text.pop_back();

@@ -587,9 +587,9 @@ void Display::render(const ScreenState* from, const ScreenState* had, const Scre
     for (int i = 0; i < to.rows(); ++i) out += "\r\n";
     p.set_position(0, to.rows() - 1);
   }
-  bool known = !had;  // a fresh viewer's screen is blank now
+  // Known: the frame it shows, or (a fresh viewer) the blank screen just made.
+  bool known = from || !had;
   Framebuffer base = from ? from->fb : Framebuffer(to.cols(), to.rows());
-  if (from) known = true;
 
   // History: the lines the viewer's scrollback lacks, or all held for a fresh viewer.
   size_t first = to.scrollback.size();
