@@ -58,7 +58,7 @@ void HostLink::push(statesync::InputEvent event) {
 bool HostLink::pack_history(uint64_t now_ms) {
   if (now_ms - changed_ms_ < kPackAfterMs) return false;
   screen::ScreenState& screen = link_.sync().incoming_mutable();
-  if (!screen.scrollback.pack_old()) return false;
+  if (!screen.scrollback.pack()) return false;
   session_.publish(screen);
   return true;
 }

@@ -254,6 +254,7 @@ std::optional<DecodeError> ScreenState::apply(const proto::ScreenDiff& d) {
     Row& row = next.fb.mut_row(int(u.y()));
     row.wrapped = u.wrapped();
     if (auto err = decode_cells(u.runs(), row, links)) return err;
+    row.trim_storage();  // a row sent whole keeps only the cells that are not its blank
   }
 
   // A diff of another history (a reset, or a sender whose idea of our history is not

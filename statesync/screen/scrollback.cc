@@ -1,8 +1,24 @@
 #include "statesync/screen/scrollback.h"
 
+#include <algorithm>
+
+#include "proto/deflate.h"
 #include "statesync/screen/cell_runs.h"
 
 namespace tandem::screen {
+
+std::string_view Scrollback::inflated(const std::shared_ptr<const Packed>& packed) {
+  if (!packed->deflated) return packed->bytes;
+  // The chunk read last, inflated: history is read a line at a time (a late joiner's,
+  // a search), and a chunk is then inflated once for all its lines.
+  thread_local std::shared_ptr<const Packed> last;
+  thread_local std::string bytes;
+  if (last != packed) {
+    last = packed;
+    bytes = proto::inflate_bytes(packed->bytes, packed->offsets.back()).value_or(std::string());
+  }
+  return bytes;
+}
 
 RowRef Scrollback::line(size_t i) const {
   const size_t j = skip_ + i;
@@ -10,7 +26,9 @@ RowRef Scrollback::line(size_t i) const {
   const size_t k = j % kChunkLines;
   if (!chunk.packed) return chunk.rows[k];
   const Packed& p = *chunk.packed;
-  return unpack_line(std::string_view(p.bytes).substr(p.offsets[k], p.offsets[k + 1] - p.offsets[k]), p.gens[k]);
+  const std::string_view bytes = inflated(chunk.packed);
+  if (p.offsets[k + 1] > bytes.size()) return unpack_line({}, p.gens[k]);  // ours: cannot happen
+  return unpack_line(bytes.substr(p.offsets[k], p.offsets[k + 1] - p.offsets[k]), p.gens[k]);
 }
 
 uint64_t Scrollback::gen(size_t i) const {
@@ -22,17 +40,23 @@ uint64_t Scrollback::gen(size_t i) const {
 RowRef Scrollback::push(RowRef row) {
   ++total_;
   if (limit_ == 0) return row;
-  if (chunks_.empty() || chunks_.back()->count == kChunkLines) {
+  if (chunks_.empty() || last_count_ == kChunkLines) {
     chunks_.push_back(std::make_shared<Chunk>());
-  } else if (chunks_.back().use_count() > 1) {
-    chunks_.back() = std::make_shared<Chunk>(*chunks_.back());
+    chunks_.back()->rows.reserve(kChunkLines);
+    last_count_ = 0;
+  } else if (chunks_.back()->packed) {
+    chunks_.back() = unpacked(*chunks_.back(), last_count_);
+  } else if (chunks_.back()->count != last_count_) {
+    chunks_.back() = first_lines(*chunks_.back(), last_count_);  // another copy appended other lines to it
   }
   if (row.use_count() == 1) row->trim_storage();  // a shared row may be read elsewhere
   Chunk& last = *chunks_.back();
   const uint32_t cost = uint32_t(row->stored_cells());
   cells_ += cost;
   last.costs[last.count] = cost;
-  last.rows[last.count++] = std::move(row);
+  last.rows.push_back(std::move(row));
+  ++last.count;
+  ++last_count_;
   ++size_;
   if (size_ <= limit_ && cells_ <= limit_ * kCellsPerLine) return {};
   RowRef dropped = drop_oldest();
@@ -40,18 +64,18 @@ RowRef Scrollback::push(RowRef row) {
   // The next lines to be dropped were pushed long ago and are out of cache; fetch
   // them now so that recycling them on the next scrolls does not stall.
   const Chunk& front = *chunks_.front();
-  if (size_ > 2 && !front.packed && skip_ + 2 < front.count) {
+  if (size_ > 2 && !front.packed && skip_ + 2 < held(0)) {
     __builtin_prefetch(front.rows[skip_ + 2].get(), 1);
     front.rows[skip_ + 1]->prefetch();
   }
   return dropped;
 }
 
-bool Scrollback::pack_old() {
+bool Scrollback::pack() {
   bool packed = false;
-  for (size_t i = 0; i + 1 < chunks_.size(); ++i) {
-    if (chunks_[i]->packed) continue;
-    pack(*chunks_[i]);
+  for (const std::shared_ptr<Chunk>& chunk : chunks_) {
+    if (chunk->packed) continue;
+    pack(*chunk);
     packed = true;
   }
   return packed;
@@ -59,16 +83,45 @@ bool Scrollback::pack_old() {
 
 void Scrollback::pack(Chunk& chunk) {
   auto packed = std::make_shared<Packed>();
+  packed->offsets.reserve(chunk.count + 1);
+  packed->gens.reserve(chunk.count);
   for (size_t k = 0; k < chunk.count; ++k) {
-    packed->offsets[k] = uint32_t(packed->bytes.size());
-    if (!chunk.rows[k]) continue;  // dropped (and moved out) by a copy that held it alone
-    packed->bytes += pack_line(*chunk.rows[k]);
-    packed->gens[k] = chunk.rows[k]->gen;
+    packed->offsets.push_back(uint32_t(packed->bytes.size()));
+    const RowRef& row = chunk.rows[k];
+    packed->gens.push_back(row ? row->gen : 0);
+    if (row) packed->bytes += pack_line(*row);  // else dropped (and moved out) by a copy that held it alone
   }
-  packed->offsets[chunk.count] = uint32_t(packed->bytes.size());
+  packed->offsets.push_back(uint32_t(packed->bytes.size()));
+  if (std::optional<std::string> deflated = proto::deflate_bytes(packed->bytes)) {
+    packed->bytes = std::move(*deflated);
+    packed->deflated = true;
+  }
   packed->bytes.shrink_to_fit();
   chunk.packed = std::move(packed);
-  for (size_t k = 0; k < chunk.count; ++k) chunk.rows[k].reset();
+  chunk.rows = {};
+}
+
+std::shared_ptr<Scrollback::Chunk> Scrollback::unpacked(const Chunk& chunk, size_t n) {
+  auto copy = std::make_shared<Chunk>();
+  std::copy_n(chunk.costs.begin(), n, copy->costs.begin());
+  copy->count = n;
+  copy->rows.reserve(kChunkLines);
+  const Packed& p = *chunk.packed;
+  const std::string_view bytes = inflated(chunk.packed);
+  for (size_t k = 0; k < n; ++k) {
+    const bool ok = p.offsets[k + 1] <= bytes.size();  // ours: cannot fail
+    copy->rows.push_back(unpack_line(ok ? bytes.substr(p.offsets[k], p.offsets[k + 1] - p.offsets[k]) : "", p.gens[k]));
+  }
+  return copy;
+}
+
+std::shared_ptr<Scrollback::Chunk> Scrollback::first_lines(const Chunk& chunk, size_t n) {
+  auto copy = std::make_shared<Chunk>();
+  std::copy_n(chunk.costs.begin(), n, copy->costs.begin());
+  copy->count = n;
+  copy->rows.reserve(kChunkLines);
+  copy->rows.assign(chunk.rows.begin(), chunk.rows.begin() + ptrdiff_t(n));
+  return copy;
 }
 
 RowRef Scrollback::drop_oldest() {
@@ -84,9 +137,10 @@ RowRef Scrollback::drop_oldest() {
   }
   ++skip_;
   --size_;
-  if (skip_ == front->count) {
+  if (skip_ == held(0)) {
     chunks_.pop_front();
     skip_ = 0;
+    if (chunks_.empty()) last_count_ = 0;
   }
   return dropped;
 }
@@ -102,12 +156,14 @@ void Scrollback::keep_newest(size_t n) {
     return;
   }
   // Whole chunks first: a host's 10,000 lines cut to a session's 1,000 on every frame.
-  while (size_ > n && !chunks_.empty() && chunks_.front()->count - skip_ <= size_ - n) {
+  while (size_ > n && !chunks_.empty() && held(0) - skip_ <= size_ - n) {
     const Chunk& front = *chunks_.front();
-    for (size_t i = skip_; i < front.count; ++i) cells_ -= front.costs[i];
-    size_ -= front.count - skip_;
+    const size_t count = held(0);
+    for (size_t i = skip_; i < count; ++i) cells_ -= front.costs[i];
+    size_ -= count - skip_;
     chunks_.pop_front();
     skip_ = 0;
+    if (chunks_.empty()) last_count_ = 0;
   }
   while (size_ > n) drop_oldest();
 }
@@ -115,6 +171,7 @@ void Scrollback::keep_newest(size_t n) {
 void Scrollback::clear() {
   chunks_.clear();
   skip_ = 0;
+  last_count_ = 0;
   size_ = 0;
   cells_ = 0;
 }

@@ -5,13 +5,17 @@
 //
 // Lines are immutable once pushed. They are held in shared chunks, so copying a
 // Scrollback (as every snapshot of a screen state does) copies a few dozen chunk
-// handles rather than every line, and pushing onto a copy clones only the last chunk.
+// handles rather than every line. Each copy knows how many lines of its last chunk
+// are its own; pushing appends to that chunk in place while nobody has appended past
+// them (a newer state pushing onto an older one's lines), and clones it otherwise, so
+// a stream of states shares one last chunk.
 //
-// Older chunks can be packed (a relay does it to a session whose screen has been
-// still for a while, so that floods stay fast): each line as its runs of cells in a
-// few dozen bytes, made a row again when it is read. A chunk is packed in place, so
-// every copy sharing it (older states, what mates were sent) lets its rows go; the
-// cell budget counts a line as it was pushed, packed or not, so copies agree.
+// Chunks can be packed (a relay does it to a session whose screen has been still for
+// a while, so that floods stay fast): each line as its runs of cells, the chunk's
+// lines deflated together, a few bytes a line; a line is made a row again when it is
+// read. A chunk is packed in place, so every copy sharing it (older states, what mates
+// were sent) lets its rows go; the cell budget counts a line as it was pushed, packed
+// or not, so copies agree. Pushing onto a packed last chunk unpacks it (for that copy).
 #pragma once
 
 #include <array>
@@ -20,6 +24,8 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "statesync/screen/row.h"
 
@@ -44,9 +50,8 @@ class Scrollback {
   RowRef line(size_t i) const;     // 0 is the oldest held line
   uint64_t gen(size_t i) const;     // its generation, without making a packed line a row
 
-  // Packs every chunk but the newest that is not packed yet, for every copy sharing
-  // it; whether it packed any.
-  bool pack_old();
+  // Packs every chunk not packed yet, for every copy sharing it; whether it packed any.
+  bool pack();
 
   // Appends a line and returns the (last) one dropped for the limits, if any, so that the
   // caller may reuse its storage when nobody else holds it.
@@ -64,21 +69,29 @@ class Scrollback {
   static constexpr size_t kChunkLines = 128;
   // The same lines packed: what a chunk becomes in place, for every copy sharing it.
   struct Packed {
-    std::string bytes;
-    std::array<uint32_t, kChunkLines + 1> offsets{};
-    std::array<uint64_t, kChunkLines> gens{};
+    std::string bytes;               // the lines' bytes one after the other, deflated if that is smaller
+    bool deflated = false;
+    std::vector<uint32_t> offsets;   // where each line starts in the inflated bytes, and the end
+    std::vector<uint64_t> gens;
   };
   struct Chunk {
-    std::array<RowRef, kChunkLines> rows;      // empty once packed
+    std::vector<RowRef> rows;                   // empty once packed
     std::array<uint32_t, kChunkLines> costs{};  // each line's cells when pushed: its budget share
-    size_t count = 0;
+    size_t count = 0;                           // lines appended, by any copy
     std::shared_ptr<const Packed> packed;
   };
   RowRef drop_oldest();
-  void pack(Chunk& chunk);
+  static void pack(Chunk& chunk);
+  // The first n lines of a chunk, made rows again or shared: a last chunk of our own.
+  static std::shared_ptr<Chunk> unpacked(const Chunk& chunk, size_t n);
+  static std::shared_ptr<Chunk> first_lines(const Chunk& chunk, size_t n);
+  // Lines of chunk i that are ours: all of them but in the last.
+  size_t held(size_t i) const { return i + 1 == chunks_.size() ? last_count_ : kChunkLines; }
+  static std::string_view inflated(const std::shared_ptr<const Packed>& packed);
 
   std::deque<std::shared_ptr<Chunk>> chunks_;
-  size_t skip_ = 0;  // lines already dropped from the front chunk
+  size_t skip_ = 0;        // lines already dropped from the front chunk
+  size_t last_count_ = 0;  // lines of the last chunk that are ours
   size_t size_ = 0;
   size_t cells_ = 0;
   size_t limit_;

@@ -139,8 +139,8 @@ TEST(Scrollback, VeryWideLinesAreHeldWithinTheCellBudget) {
 }
 
 TEST(Scrollback, APackingScrollbackKeepsEveryLineAndItsGeneration) {
-  // What a relay holds once a session is still: all but the newest chunk packed, read
-  // back as rows.
+  // What a relay holds once a session is still: every chunk packed (the newest, a
+  // partial one, too), read back as rows.
   Scrollback packed(1000), plain(1000);
   std::vector<uint64_t> gens;
   for (int i = 0; i < 1000; ++i) {
@@ -154,9 +154,9 @@ TEST(Scrollback, APackingScrollbackKeepsEveryLineAndItsGeneration) {
   }
   ASSERT_EQ(packed.size(), 1000u);
   Scrollback earlier = packed;  // a copy sharing its chunks, as an older state does
-  EXPECT_TRUE(packed.pack_old());
-  EXPECT_FALSE(packed.pack_old());  // nothing more to pack
-  EXPECT_FALSE(earlier.pack_old());  // packed in place: the copy's chunks are packed too
+  EXPECT_TRUE(packed.pack());
+  EXPECT_FALSE(packed.pack());  // nothing more to pack
+  EXPECT_FALSE(earlier.pack());  // packed in place: the copy's chunks are packed too
   EXPECT_TRUE(packed == plain);
   EXPECT_TRUE(earlier == plain);
   for (size_t i : {0u, 1u, 500u, 871u, 999u}) {
@@ -174,7 +174,7 @@ TEST(Scrollback, APackingScrollbackKeepsEveryLineAndItsGeneration) {
   linked->at(3) = c;
   Scrollback with_link(1000);
   for (int i = 0; i < 300; ++i) with_link.push(i == 0 ? linked : std::make_shared<Row>(20));
-  with_link.pack_old();
+  with_link.pack();
   const RowRef back = with_link.line(0);  // in a packed chunk
   ASSERT_NE(back->extra_at(3).link, nullptr);
   EXPECT_EQ(back->extra_at(3).link->uri, "https://t.example/a");
@@ -186,6 +186,56 @@ TEST(Scrollback, APackingScrollbackKeepsEveryLineAndItsGeneration) {
   copy.set_limit(10);
   EXPECT_EQ(copy.line(0)->text(), "line 990: the quick brown fox");
   EXPECT_EQ(packed.size(), 1000u);  // the original is untouched
+  // Lines pushed onto the packed last chunk go on after it; a copy sharing it keeps it packed.
+  Scrollback more = packed;
+  for (int i = 1000; i < 1100; ++i) {
+    auto row = std::make_shared<Row>(80);
+    const std::string text = "line " + std::to_string(i);
+    for (size_t x = 0; x < text.size(); ++x) row->at(int(x)) = Cell{char32_t(text[x])};
+    more.push(std::move(row));
+  }
+  ASSERT_EQ(more.size(), 1000u);
+  EXPECT_EQ(more.line(0)->text(), "line 100: the quick brown fox");
+  EXPECT_EQ(more.line(899)->text(), "line 999: the quick brown fox");
+  EXPECT_EQ(more.gen(899), gens[999]);
+  EXPECT_EQ(more.line(900)->text(), "line 1000");
+  EXPECT_EQ(more.line(999)->text(), "line 1099");
+  EXPECT_FALSE(packed.pack());
+  EXPECT_TRUE(packed == plain);
+  EXPECT_TRUE(more.pack());  // the chunks made since
+  EXPECT_EQ(more.line(999)->text(), "line 1099");
+}
+
+TEST(Scrollback, CopiesPushingOtherLinesKeepTheirOwn) {
+  // A stream of states shares its last chunk; a copy pushing other lines than the one
+  // that appended first gets its own.
+  auto line = [](const std::string& text) {
+    auto row = std::make_shared<Row>(40);
+    for (size_t x = 0; x < text.size(); ++x) row->at(int(x)) = Cell{char32_t(text[x])};
+    return row;
+  };
+  Scrollback a(1000);
+  for (int i = 0; i < 130; ++i) a.push(line("a" + std::to_string(i)));
+  Scrollback b = a;
+  a.push(line("x"));
+  b.push(line("y"));
+  a.push(line("z"));
+  Scrollback c = b;
+  b.pack();  // packs b's chunks in place: a shares the older ones
+  c.push(line("w"));
+  ASSERT_EQ(a.size(), 132u);
+  ASSERT_EQ(b.size(), 131u);
+  ASSERT_EQ(c.size(), 132u);
+  EXPECT_EQ(a.line(129)->text(), "a129");
+  EXPECT_EQ(a.line(130)->text(), "x");
+  EXPECT_EQ(a.line(131)->text(), "z");
+  EXPECT_EQ(b.line(130)->text(), "y");
+  EXPECT_EQ(c.line(130)->text(), "y");
+  EXPECT_EQ(c.line(131)->text(), "w");
+  EXPECT_EQ(a.line(0)->text(), "a0");
+  a.keep_newest(2);
+  EXPECT_EQ(a.line(0)->text(), "x");
+  EXPECT_EQ(b.line(0)->text(), "a0");
 }
 
 TEST(Row, ErasingToTheEndStoresNothing) {
