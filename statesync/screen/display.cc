@@ -421,7 +421,7 @@ void write_history(Painter& p, const Scrollback& history, size_t first, int cols
       if (c.width == 0 && cx > 0 && line.cell(cx - 1).width == 2) continue;
       const int w = c.width == 2 ? 2 : 1;
       if (x + w > cols) {
-        if (x < cols) {  // a wide character that does not fit wraps early: blank the cell it leaves
+        if (x < cols && used < rows) {  // a wide character that does not fit wraps early: blank the cell it leaves
           p.set_pen(Pen{});
           out += "\x1b[K";
         }
@@ -438,7 +438,9 @@ void write_history(Painter& p, const Scrollback& history, size_t first, int cols
     }
     if (joins) continue;
     p.set_pen(Pen{});
-    if (x < cols) out += "\x1b[K";  // at the last column the terminal waits to wrap: EL would eat it
+    // The rows a line feed brought in at the bottom are blank already; at the last
+    // column the terminal waits to wrap, and EL would eat the character.
+    if (x < cols && used < rows) out += "\x1b[K";
     out += "\r\n";
     ++used;
     x = 0;
