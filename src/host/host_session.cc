@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "proto/join_link.h"
+#include "src/host/session_terminfo.h"
 
 namespace tandem {
 namespace {
@@ -103,12 +104,13 @@ bool HostSession::start(RelayBackend& backend, const std::vector<std::string>& c
       },
       error);
   if (!control_) return false;
-  pty_ = Pty::spawn(command,
-                    // xterm-256color is everywhere; COLORTERM says true colour too (tandem's
-                    // emulator keeps it, and each viewer gets what its terminal shows).
-                    {"TERM=xterm-256color", "COLORTERM=truecolor", "TANDEM=1", "TANDEM_LINKS=" + trimmed(all_links(links_.links)),
-                     "TANDEM_SOCKET=" + control_->path()},
-                    Size{uint16_t(terminal_.cols()), uint16_t(terminal_.rows())}, error);
+  // xterm-256color is everywhere; COLORTERM and the session's terminfo say true colour
+  // too (tandem's emulator keeps it, and each viewer gets what its terminal shows).
+  std::vector<std::string> env = {"TERM=xterm-256color", "COLORTERM=truecolor", "TANDEM=1",
+                                  "TANDEM_LINKS=" + trimmed(all_links(links_.links)),
+                                  "TANDEM_SOCKET=" + control_->path()};
+  for (std::string& entry : session_terminfo_env()) env.push_back(std::move(entry));
+  pty_ = Pty::spawn(command, env, Size{uint16_t(terminal_.cols()), uint16_t(terminal_.rows())}, error);
   if (!pty_) return false;
   apply_size();  // mates may have bound the size already
   pty_watch_ = std::make_unique<transport::Watch>(base_, pty_->fd(), transport::Watch::For::kRead,

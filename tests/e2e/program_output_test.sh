@@ -5,7 +5,7 @@
 # so a copy (OSC 52) lands in that tmux's paste buffer. Loopback only.
 #  - printf and vim copy inside the session: the host's terminal gets it; a read-write
 #    ssh mate too (--mate-clipboard), a read-only one never;
-#  - the session's environment says COLORTERM=truecolor; tmux inside tandem, told RGB,
+#  - the session's environment says COLORTERM=truecolor; tmux inside tandem, by itself,
 #    keeps true colour all the way to a true-colour mate;
 #  - an ssh mate whose TERM is `screen` gets no true-colour SGR (8 colours), one with
 #    xterm-256color gets 256 (no 38;2), one that also sends COLORTERM=truecolor gets it.
@@ -96,11 +96,11 @@ case "$(line "$rgb")" in
   *) fail "COLORTERM=truecolor mate lacks true colour: $(line "$rgb" | od -c | head -5)" ;;
 esac
 
-# 6. tmux inside tandem keeps true colour end to end: tmux (up to 3.5) ignores
-# COLORTERM (tmux issue 4300), so it is told RGB the way its manual says for any
-# xterm-256color terminal; what it draws in true colour must reach a true-colour mate
-# as true colour (38;2), not brought down to 256 on the way.
-printf 'set -as terminal-features ",xterm-256color:RGB"\nset -g status off\n' >"$work/inner.conf"
+# 6. tmux inside tandem keeps true colour end to end, told by nobody: tmux up to 3.5
+# ignores COLORTERM (tmux issue 4300), and reads Tc from the session's terminfo
+# instead; what it draws in true colour must reach a true-colour mate as true colour
+# (38;2), not brought down to 256 on the way.
+printf 'set -g status off\n' >"$work/inner.conf"
 t "$host" send-keys "clear; tmux -L $inner -f $work/inner.conf new-session" Enter
 sleep 1
 t "$host" send-keys "tmux display -p '#{client_termfeatures}' > $work/features; clear; printf '\\033[38;2;1;2;3mINNER-RGB\\033[m\\n'" Enter
