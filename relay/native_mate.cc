@@ -22,6 +22,10 @@ NativeMate::NativeMate(event_base* base, transport::ServerEndpoint& endpoint, Se
       unheard_(limits.unheard),
       silent_(limits.silent),
       silence_(base, [this] { check_silence(); }),
+      history_pacer_(base,
+                     [this] {
+                       if (const screen::ScreenState* screen = session_.shown()) show(*screen);
+                     }),
       goodbye_(base, [this] {
         // The shutdown carries no screen: it waits until the last frame got through.
         if (link_.sync().sender().all_acked() || transport::now_ms() - goodbye_since_ >= kGoodbyeFrameMs) {
@@ -137,11 +141,9 @@ void NativeMate::show(const screen::ScreenState& screen) {
   // What the host's program copies reaches a mate only if the host allowed it to
   // read-write mates; where the program is, never (it is the host's business).
   const bool copies = role_ == Role::kReadWrite && session_.options().mate_clipboard;
-  if (screen.cwd.empty() && (copies || screen.clipboard_seq == 0)) {
-    link_.sync().set_outgoing(screen);
-    return;
-  }
   screen::ScreenState shown = screen;  // row handles only
+  history_pacer_.pace(shown_any_ ? &link_.sync().outgoing() : nullptr, shown);
+  shown_any_ = true;
   shown.cwd.clear();
   if (!copies) {
     shown.clipboard.clear();

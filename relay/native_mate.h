@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "proto/bootstrap.pb.h"
+#include "relay/history_pacer.h"
 #include "relay/mate.h"
 #include "relay/session.h"
 #include "statesync/input_state.h"
@@ -74,6 +75,8 @@ class NativeMate : public Mate {
   uint64_t created_ms_;
   std::chrono::milliseconds unheard_, silent_;
   transport::Timer silence_;  // wakes at the next deadline only: an idle link costs nothing
+  HistoryPacer history_pacer_;
+  bool shown_any_ = false;  // a first frame brings the history whole
   transport::Timer goodbye_;  // a last frame with why it ends, then the shutdown
   uint64_t goodbye_since_ = 0;
 };

@@ -20,13 +20,6 @@ constexpr auto kReadOnlyNote = std::chrono::seconds(3);
 constexpr uint64_t kReadOnlyNoteEveryMs = 10000;  // a viewer typing on is told at most this often
 // A resize redraws the whole terminal: however fast a mate resizes, at most this often.
 constexpr auto kResizeRedraw = std::chrono::milliseconds(50);
-// In a flood (more lines pushed into history since the mate's scrollback was last
-// written than it has rows), frames show the screen at once but hold the history back
-// until the flood pauses this long (a busy host sends a frame every 20-40 ms), or this
-// long after it was first held: each time writes at most the session's history, so a
-// flood costs a mate about that much once, not once for every frame the host sends.
-constexpr auto kFloodPause = std::chrono::milliseconds(150);
-constexpr uint64_t kFloodHistoryEveryMs = 2000;
 
 }  // namespace
 
@@ -42,11 +35,7 @@ SshMate::SshMate(event_base* base, ssh::Connection& connection, Session& session
                       render();
                     }),
       redraw_(base, [this] { render(); }),
-      flood_(base,
-             [this] {
-               flood_paused_ = true;
-               render();
-             }),
+      history_pacer_(base, [this] { render(); }),
       unread_(base, [this] {
         int chunks = 0;
         for (; chunks < 64 && connection_ && session_.accepts_input(); ++chunks) {
@@ -116,21 +105,7 @@ void SshMate::render() {
     }
   }
   if (!notice_.empty()) screen::overlay_notice(frame, notice_);
-  const uint64_t now = transport::now_ms();
-  if (shown_ && known_ && frame.history == shown_->history &&
-      frame.scrollback.total() > shown_->scrollback.total() + uint64_t(size.rows)) {
-    if (flood_since_ms_ == 0) flood_since_ms_ = now;
-    if (!flood_paused_ && now - flood_since_ms_ < kFloodHistoryEveryMs) {
-      frame.scrollback.clear();  // not yet: the next frame with history writes these lines too
-      frame.scrollback.set_total(shown_->scrollback.total());
-      flood_.start(kFloodPause);  // again with every host frame: fires once the flood pauses
-    }
-  }
-  if (frame.scrollback.total() != (shown_ ? shown_->scrollback.total() : 0)) {
-    flood_.stop();  // history written now
-    flood_since_ms_ = 0;
-  }
-  flood_paused_ = false;
+  if (known_) history_pacer_.pace(shown_ ? &*shown_ : nullptr, frame);  // a repaint writes history whole
   std::string out;
   if (shown_ && !known_) {
     display_.repaint(*shown_, frame, out);

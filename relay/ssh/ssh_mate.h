@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "relay/history_pacer.h"
 #include "relay/mate.h"
 #include "relay/session.h"
 #include "relay/ssh/listener.h"
@@ -70,9 +71,7 @@ class SshMate : public Mate {
   std::string notice_;                        // over the bottom row, for a while
   transport::Timer notice_timer_;
   transport::Timer redraw_;  // after a resize, at its pace
-  transport::Timer flood_;   // a flood's history, once it pauses
-  bool flood_paused_ = false;
-  uint64_t flood_since_ms_ = 0;  // when history was first held back for a flood
+  HistoryPacer history_pacer_;
   transport::Timer unread_;  // keys held back while the host was full: read on the loop
   std::function<void()> on_destroy_;
 };

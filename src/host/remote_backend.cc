@@ -35,6 +35,7 @@ RemoteBackend::RemoteBackend(event_base* base, RelayAddress relay, proto::HostHe
       udp_override_(std::move(udp_override)),
       events_(std::move(events)),
       latest_(screen::initial_screen()),
+      history_pacer_(base, [this] { publish(latest_); }),
       tick_(base, [this] { tick(); }),
       backoff_(kFirstBackoffMs, kMaxBackoffMs) {}
 
@@ -106,7 +107,9 @@ bool RemoteBackend::start_link(const proto::Accepted& accepted, std::string* err
 
 void RemoteBackend::publish(const screen::ScreenState& screen) {
   latest_ = screen.with_scrollback(history_);
-  link_->sync().set_outgoing(latest_);
+  screen::ScreenState sent = latest_;
+  history_pacer_.pace(&link_->sync().outgoing(), sent);
+  link_->sync().set_outgoing(std::move(sent));
 }
 
 std::optional<LinkHealth> RemoteBackend::health() const {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "proto/bootstrap.pb.h"
+#include "relay/history_pacer.h"
 #include "src/backoff.h"
 #include "src/blocking_task.h"
 #include "src/bootstrap_client.h"
@@ -83,6 +84,7 @@ class RemoteBackend : public RelayBackend {
   std::unique_ptr<Link> link_;
   uint64_t consumed_ = 0;
   screen::ScreenState latest_;
+  relay::HistoryPacer history_pacer_;  // a flood's history goes to the relay once it pauses
   size_t history_ = 0;  // scrollback lines sent along for mates
   MateRoster roster_;
   transport::Timer tick_;

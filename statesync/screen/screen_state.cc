@@ -32,7 +32,7 @@ ScreenState::ScreenState(int cols, int rows, size_t scrollback_limit)
 bool ScreenState::operator==(const ScreenState& other) const {
   return cursor == other.cursor && modes == other.modes && bell_count == other.bell_count &&
          title == other.title && clipboard == other.clipboard && clipboard_seq == other.clipboard_seq &&
-         cwd == other.cwd && fb == other.fb && scrollback == other.scrollback;
+         cwd == other.cwd && history == other.history && fb == other.fb && scrollback == other.scrollback;
 }
 
 bool same_display(const ScreenState& a, const ScreenState& b) {

@@ -86,6 +86,8 @@ class ScreenState {
   // Parses a serialized ScreenDiff and applies it.
   [[nodiscard]] std::optional<DecodeError> apply_bytes(std::span<const uint8_t> bytes);
 
+  // The same screen and history (their id too: a state that only changed its history's
+  // id must still reach a receiver, or the receiver would take later lines for another's).
   bool operator==(const ScreenState& other) const;
 
   // For state synchronisation (statesync/ssp.h): the diff serialized, and subtract,

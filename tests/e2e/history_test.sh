@@ -10,8 +10,8 @@ set -euo pipefail
 tandem=$(realpath "$1")
 work=$(mktemp -d)
 host="th-host-$$" rw="th-rw-$$" small="th-small-$$" native="th-native-$$"
-host2="th-host2-$$" late="th-late-$$" host3="th-host3-$$" late3="th-late3-$$"
-SOCKETS=("$host" "$rw" "$small" "$native" "$host2" "$late" "$host3" "$late3")
+host2="th-host2-$$" late="th-late-$$" host3="th-host3-$$" late3="th-late3-$$" early3="th-early3-$$"
+SOCKETS=("$host" "$rw" "$small" "$native" "$host2" "$late" "$host3" "$late3" "$early3")
 source "$(dirname "$0")/lib.sh"
 relay_pid=
 cleanup() {
@@ -98,7 +98,9 @@ first=$(head -1 <<<"$got")
 [ "$first" -gt 150 ] && [ "$first" -le 201 ] || fail "late joiner: history starts at $first, not about 300-100-24"
 
 # 4. Through `tandem relay`, which packs a still session's history: a late joiner
-#    gets the last 1000 lines, whole and in order, from the packed copy.
+#    gets the last 1000 lines, whole and in order, from the packed copy. An ssh mate
+#    there before the flood gets them too, once (the host and the relay send a
+#    flood's history when it pauses).
 start_relay "$work"
 relay_home "$work/home3"
 t "$host3" new-session -d -x 80 -y 24 \
@@ -106,16 +108,29 @@ t "$host3" new-session -d -x 80 -y 24 \
 for _ in $(seq 1 200); do [ -s "$work/links3" ] && break; sleep 0.05; done
 [ -s "$work/links3" ] || fail "no links file through the relay"
 wait_for "$host3" '^\$ ?$' "host 3 prompt"
+ro3=$(sed -n 's/^ro //p' "$work/links3")
+t "$early3" new-session -d -x 80 -y 24 "$ro3 $ssh_opts; sleep 60"
+wait_for "$early3" '^\$ ?$' "the early mate through the relay sees the prompt"
 t "$host3" send-keys 'seq 1 3000; echo relay-$((4*4))' Enter
 wait_for "$host3" '^relay-16$' "host 3 ran seq"
+# expect_history_end SOCKET WHAT: its numbers are FIRST..3000, FIRST at most 1000 lines back.
+expect_history_end() {
+  local got first
+  for _ in $(seq 1 100); do
+    got=$(numbers "$1")
+    first=$(head -1 <<<"$got")
+    [ "$(tail -1 <<<"$got")" = 3000 ] && [ "$(wc -l <<<"$got")" = $((3000 - first + 1)) ] && [ "$first" -le 2001 ] && return 0
+    sleep 0.05
+  done
+  [ "$(tail -1 <<<"$got")" = 3000 ] || fail "$2: history does not end at 3000"
+  [ "$(wc -l <<<"$got")" = $((3000 - first + 1)) ] || fail "$2: gaps or repeats from $first"
+  fail "$2: history starts at $first, not 1000 lines back"
+}
+wait_for "$early3" '^relay-16$' "the early mate through the relay sees the end"
+expect_history_end "$early3" "relay early mate"
 sleep 4  # still for longer than the relay waits before packing (2 s, swept every second)
-ro3=$(sed -n 's/^ro //p' "$work/links3")
 t "$late3" new-session -d -x 80 -y 24 "$ro3 $ssh_opts; sleep 60"
 wait_for "$late3" '^relay-16$' "the late joiner through the relay sees the screen"
-got=$(numbers "$late3")
-first=$(head -1 <<<"$got")
-[ "$(tail -1 <<<"$got")" = 3000 ] || fail "relay late joiner: history does not end at 3000"
-[ "$(wc -l <<<"$got")" = $((3000 - first + 1)) ] || fail "relay late joiner: gaps or repeats from $first"
-[ "$first" -le 2001 ] || fail "relay late joiner: history starts at $first, not 1000 lines back"
+expect_history_end "$late3" "relay late joiner"
 
-echo "history: 18 checks passed"
+echo "history: 19 checks passed"
