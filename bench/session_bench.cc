@@ -158,7 +158,14 @@ std::optional<Figures> flood(const Options& o, bool mosh) {
     if (rig.ssh() && !ssh_at) which += " ssh";
     return fail("flood", "these screens never showed the last line:" + which), std::nullopt;
   }
-  rig.run_for(500ms);  // the last acks
+  // The last acks, and the flood's history, which follows once the flood pauses: until
+  // nothing has moved for half a second (at most 10 s).
+  for (int i = 0, quiet = 0; i < 100 && quiet < 5; ++i) {
+    const uint64_t before = rig.mate_net().downstream().bytes + (mosh ? 0 : rig.ssh_proxy().bytes_down());
+    rig.run_for(100ms);
+    const uint64_t after = rig.mate_net().downstream().bytes + (mosh ? 0 : rig.ssh_proxy().bytes_down());
+    quiet = after == before ? quiet + 1 : 0;
+  }
   Figures f{{"raw_bytes", double(raw)}, {"mate_bytes", double(rig.mate_net().downstream().bytes - native0)},
             {"mate_final_ms", double(native_at - t0) / 1000}};
   if (!mosh) {
