@@ -200,9 +200,10 @@ int scale_main(const std::vector<std::string>& args) {
   }
   const double setup_s = double(now_us() - setup_start) / 1e6;
   // Everyone settles (first screens, acks). A still session's history is packed 2 s
-  // after its screen last changed, and the last screens of a large fleet arrive late:
-  // with history, wait until the relay's memory has stopped falling (at most 20 s).
-  rig.run_for(3s);
+  // after its screen last changed (the relay looks every second), and the last screens
+  // of a large fleet arrive late: with history, wait for that, then until the relay's
+  // memory has stopped falling (at most 20 s more).
+  rig.run_for(history > 0 ? 6s : 3s);
   long rss_idle = rss_kb(relay->pid());
   for (int i = 0; history > 0 && i < 20; ++i) {
     rig.run_for(1s);

@@ -16,7 +16,12 @@ HostLink::HostLink(event_base* base, transport::ServerEndpoint& endpoint, Sessio
   });
   link_.sync().set_on_incoming([this] {
     changed_ms_ = transport::now_ms();
-    session_.publish(link_.sync().incoming());
+    // History behind the chunk lines are appended to is packed as it comes: a flood's
+    // (which hosts and mates send once it pauses) never stands in rows for long, and
+    // the memory rows took goes back to be used again at once.
+    screen::ScreenState& screen = link_.sync().incoming_mutable();
+    screen.scrollback.pack(false);
+    session_.publish(screen);
   });
   link_.sync().set_on_status([this](statesync::SyncStatus) {
     if (on_status_) on_status_();

@@ -30,10 +30,9 @@ class HostLink {
   uint64_t silent_for_ms() const { return link_.sync().silent_for_ms(); }
   // The host ended the session on purpose (the shutdown handshake).
   bool host_left() const { return link_.sync().status() == statesync::SyncStatus::kPeerClosed; }
-  // The host's screen has been still for kPackAfterMs: its history is packed (a
-  // session idles most of its life; a flood is not slowed) and the session shows the
-  // packed copy.
-  // True if it packed anything.
+  // The host's screen has been still for kPackAfterMs: the chunk of history lines are
+  // appended to is packed too (a session idles most of its life), and the session
+  // shows the packed copy. True if it packed anything.
   bool pack_history(uint64_t now_ms);
   static constexpr uint64_t kPackAfterMs = 2000;
   // Called whenever the link's status changes (the relay then looks at it).

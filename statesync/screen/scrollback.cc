@@ -71,10 +71,11 @@ RowRef Scrollback::push(RowRef row) {
   return dropped;
 }
 
-bool Scrollback::pack() {
+bool Scrollback::pack(bool last_too) {
   bool packed = false;
-  for (const std::shared_ptr<Chunk>& chunk : chunks_) {
-    if (chunk->packed) continue;
+  for (size_t i = 0; i < chunks_.size(); ++i) {
+    const std::shared_ptr<Chunk>& chunk = chunks_[i];
+    if (chunk->packed || (!last_too && i + 1 == chunks_.size())) continue;
     pack(*chunk);
     packed = true;
   }

@@ -50,8 +50,9 @@ class Scrollback {
   RowRef line(size_t i) const;     // 0 is the oldest held line
   uint64_t gen(size_t i) const;     // its generation, without making a packed line a row
 
-  // Packs every chunk not packed yet, for every copy sharing it; whether it packed any.
-  bool pack();
+  // Packs every chunk not packed yet (or only the full ones before the last, which no
+  // line is appended to any more), for every copy sharing it; whether it packed any.
+  bool pack(bool last_too = true);
 
   // Appends a line and returns the (last) one dropped for the limits, if any, so that the
   // caller may reuse its storage when nobody else holds it.
