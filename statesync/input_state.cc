@@ -33,11 +33,12 @@ void InputState::push(InputEvent event) {
 }
 
 void InputState::drop_before(uint64_t seq) {
-  while (first_ < seq && !events_.empty()) {
-    bytes_ -= event_bytes(events_.front());
-    events_.pop_front();
+  size_t n = 0;
+  while (first_ < seq && n < events_.size()) {
+    bytes_ -= event_bytes(events_[n++]);
     ++first_;
   }
+  events_.erase(events_.begin(), events_.begin() + ptrdiff_t(n));  // what is left is what is unacknowledged: few
   if (events_.empty() && first_ < seq) first_ = seq;
 }
 
@@ -80,7 +81,7 @@ std::optional<DecodeError> InputState::apply_bytes(std::span<const uint8_t> byte
   proto::InputDiff d;
   if (!d.ParseFromArray(bytes.data(), int(bytes.size()))) return DecodeError{"not an InputDiff message"};
   if (d.first_seq() > end()) return DecodeError{"input diff skips events"};
-  std::deque<InputEvent> fresh;
+  std::vector<InputEvent> fresh;
   uint64_t seq = d.first_seq();
   for (const proto::InputEvent& e : d.events()) {
     const uint64_t this_seq = seq++;

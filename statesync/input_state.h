@@ -9,11 +9,11 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "proto/decode_error.h"
 #include "proto/bootstrap.h"
@@ -85,7 +85,7 @@ class InputState {
 
  private:
   uint64_t first_ = 0;
-  std::deque<InputEvent> events_;
+  std::vector<InputEvent> events_;  // not a deque: an empty one allocates nothing, and states are copied often
   size_t bytes_ = 0;
 };
 

@@ -139,7 +139,7 @@ RowRef Scrollback::drop_oldest() {
   ++skip_;
   --size_;
   if (skip_ == held(0)) {
-    chunks_.pop_front();
+    chunks_.erase(chunks_.begin());
     skip_ = 0;
     if (chunks_.empty()) last_count_ = 0;
   }
@@ -162,7 +162,7 @@ void Scrollback::keep_newest(size_t n) {
     const size_t count = held(0);
     for (size_t i = skip_; i < count; ++i) cells_ -= front.costs[i];
     size_ -= count - skip_;
-    chunks_.pop_front();
+    chunks_.erase(chunks_.begin());
     skip_ = 0;
     if (chunks_.empty()) last_count_ = 0;
   }

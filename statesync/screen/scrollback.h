@@ -21,7 +21,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -90,7 +89,9 @@ class Scrollback {
   size_t held(size_t i) const { return i + 1 == chunks_.size() ? last_count_ : kChunkLines; }
   static std::string_view inflated(const std::shared_ptr<const Packed>& packed);
 
-  std::deque<std::shared_ptr<Chunk>> chunks_;
+  // A vector, not a deque: an empty one allocates nothing, and every copy of a screen
+  // state has one. At most a few dozen chunks; the front goes every 128 lines.
+  std::vector<std::shared_ptr<Chunk>> chunks_;
   size_t skip_ = 0;        // lines already dropped from the front chunk
   size_t last_count_ = 0;  // lines of the last chunk that are ours
   size_t size_ = 0;
