@@ -5,24 +5,32 @@
 # kick`, `tandem rotate [--kick-all]`, and `tandem --approve` (admit, refuse; ssh and
 # native). Every screen is read from a real tmux. With "relay", the sessions live on
 # a separate `tandem relay` (the host's controls travel on its link) instead of the
-# embedded one, and every check is the same.
-# usage: trust_test.sh PATH/TO/tandem [embedded|relay]
+# embedded one, and every check is the same; the --approve host's UDP goes through a
+# netsim that loses, duplicates and reorders (and blacks out once), and at the end
+# the relay restarts under the first host, which still kicks and rotates after.
+# usage: trust_test.sh PATH/TO/tandem [embedded|relay PATH/TO/netsim]
 set -euo pipefail
 tandem=$(realpath "$1")
 mode=${2:-embedded}
 work=$(mktemp -d)
 host="tt-host-$$" alice="tt-alice-$$" bob="tt-bob-$$" sro="tt-sro-$$" old="tt-old-$$" new="tt-new-$$"
-ahost="tt-ahost-$$" a1="tt-a1-$$" a2="tt-a2-$$" a3="tt-a3-$$" a4="tt-a4-$$"
-SOCKETS=("$host" "$alice" "$bob" "$sro" "$old" "$new" "$ahost" "$a1" "$a2" "$a3" "$a4")
+ahost="tt-ahost-$$" a1="tt-a1-$$" a2="tt-a2-$$" a3="tt-a3-$$" a4="tt-a4-$$" late="tt-late-$$" old2="tt-old2-$$"
+SOCKETS=("$host" "$alice" "$bob" "$sro" "$old" "$new" "$ahost" "$a1" "$a2" "$a3" "$a4" "$late" "$old2")
 source "$(dirname "$0")/lib.sh"
-trap cleanup_all EXIT
+net_pid=
+trap 'cleanup_all; [ -n "$net_pid" ] && kill "$net_pid" 2>/dev/null || true' EXIT
 mkdir -p "$work/home" "$work/ahome"
-where="--listen 127.0.0.1:0"
+where="--listen 127.0.0.1:0" awhere="--listen 127.0.0.1:0"
 if [ "$mode" = relay ]; then
+  netsim=$(realpath "$3")
   start_relay "$work"
   relay_home "$work/home"  # the hosts' configs name the relay
   relay_home "$work/ahome"
-  where=""
+  "$netsim" --listen 127.0.0.1:0 --server "127.0.0.1:$udp_port" --delay 5 --jitter 5 --loss 0.2 --duplicate 0.1 \
+    --reorder 0.1 --seed 7 >"$work/net.out" &
+  net_pid=$!
+  wait_file "$work/net.out" '^netsim: ' "netsim starts"
+  where="" awhere="--udp-endpoint $(sed -n 's/^netsim: \([^ ]*\) -> .*/\1/p' "$work/net.out" | head -1)"
 fi
 
 # run_in_host SOCKET COMMAND TAG: runs COMMAND in the host's shell, its output in
@@ -107,7 +115,7 @@ wait_for "$bob" '^still-9$' "a mate already in stays"
 # 6. --approve: every mate waits for the host's y or n, asked in a prompt only the
 #    host sees.
 t "$ahost" new-session -d -x 160 -y 24 \
-  "cd $work; env -u TANDEM PS1='$ ' HOME=$work/ahome $tandem --approve $where --links-file $work/alinks -- bash --norc --noprofile; sleep 60"
+  "cd $work; env -u TANDEM PS1='$ ' HOME=$work/ahome $tandem --approve $awhere --links-file $work/alinks -- bash --norc --noprofile; sleep 60"
 wait_file "$work/alinks" '^join-ro ' "links file (--approve)"
 a_join_rw=$(sed -n 's/^join-rw //p' "$work/alinks")
 a_ro=$(sed -n "s/^ro ssh //p" "$work/alinks")
@@ -142,8 +150,9 @@ wait_for "$ahost" '^dave-16$' "dave types into the session"
 shared=$(t "$a1" capture-pane -p)
 grep -qF 'wants to join' <<<"$shared" && fail "the prompt reached the shared screen: $shared"
 
-# 7. `tandem rotate --kick-all`: every mate is told and let go (ssh and native), and
-#    the new links still work.
+# 7. `tandem rotate --kick-all`: every mate is told and let go (ssh and native). Through
+#    a relay, the host's link blacks out for 3 s first: the request waits it out.
+[ "$mode" = relay ] && kill -USR2 "$net_pid"
 run_in_host "$ahost" "$tandem rotate --kick-all" rotate_all
 grep -q 'every mate was removed' "$work/rotate_all.out" || fail "rotate --kick-all: $(cat "$work/rotate_all.out")"
 wait_for "$a1" 'the host made new links and removed every mate' "the ssh mate is told every mate was removed"
@@ -153,4 +162,29 @@ wait_for "$a4" 'join-exit=1' "dave's tandem join exits 1"
 run_in_host "$ahost" "$tandem status" astatus
 grep -qE '^ *mates: +0$' "$work/astatus.out" ||
   fail "mates are still listed after --kick-all: $(cat "$work/astatus.out")"
+
+# 8. Through a relay: it restarts and gives the host its session back (same links).
+#    Kick and rotate work on the restored session, and nothing asked before the
+#    restart (the rotation of step 5) is done again.
+if [ "$mode" = relay ]; then
+  cp "$work/links" "$work/links.before"
+  kill "$relay_pid"
+  wait "$relay_pid" 2>/dev/null || true
+  start_relay "$work" "$ssh_port" "$udp_port"
+  wait_for "$host" 'the relay restarted; the session is back with the same links' "the host is told the relay restarted" 800
+  join_rw_now=$(sed -n 's/^join-rw //p' "$work/links")
+  ro_now=$(sed -n "s/^ro ssh //p" "$work/links")
+  t "$late" new-session -d -x 100 -y 24 "env -u TANDEM HOME=$work/home $tandem join --name late '$join_rw_now'; echo join-exit=\$?; sleep 60"
+  # Read-write: the read-only ones at this address are expected back (not announced).
+  wait_for "$host" 'read-write mate late \(127\.0\.0\.1:[0-9]+\) joined' "a mate joins the restored session" 800
+  run_in_host "$host" "$tandem kick late" kick_late
+  grep -q 'removed late' "$work/kick_late.out" || fail "kick after the restart: $(cat "$work/kick_late.out")"
+  wait_for "$late" 'the host removed you' "the mate is told it was removed, after the restart"
+  cmp -s "$work/links" "$work/links.before" || fail "the links changed by themselves after the restart"
+  run_in_host "$host" "$tandem rotate" rotate_late
+  grep -q 'new links' "$work/rotate_late.out" || fail "rotate after the restart: $(cat "$work/rotate_late.out")"
+  [ "$(sed -n "s/^ro ssh //p" "$work/links")" != "$ro_now" ] || fail "rotate after the restart kept the link"
+  t "$old2" new-session -d -x 80 -y 24 "ssh $SSH_OPTS $KEY_OPTS $ro_now; echo ssh-exit=\$?; sleep 60"
+  wait_for "$old2" 'no session with this token' "the link from before is refused"
+fi
 echo "trust ($mode): ok"
