@@ -68,6 +68,24 @@ TEST(HostState, ARelayThatKnowsOnlyScreensSkipsTheControls) {
   EXPECT_TRUE(old_relay == after.screen);
 }
 
+// The controls are found without parsing the screen's fields into a copy; the
+// result is what protobuf itself reads, a field sent in two pieces too.
+TEST(HostState, ControlsAreReadAsProtobufReadsThem) {
+  const screen::ScreenState a = screen_with("a"), b = screen_with("b");
+  HostControls first, second;
+  first.decisions = {Decision{9, true}};
+  second.rotation = 2;
+  const std::string diff = b.diff_bytes_from(a) + first.encode() + second.encode();
+  proto::HostDiff whole;
+  ASSERT_TRUE(whole.ParseFromString(diff));
+  std::optional<HostControls> got;
+  ASSERT_FALSE(HostControls::decode(as_bytes(diff), &got));
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->decisions, first.decisions);
+  EXPECT_EQ(got->rotation, whole.controls().rotation());
+  EXPECT_EQ(got->decisions.size(), size_t(whole.controls().decisions_size()));
+}
+
 // A host of an older release sends screen diffs alone: no controls, nothing to do.
 TEST(HostState, AHostThatKnowsOnlyScreensIsReadAsOneWithNoControls) {
   const screen::ScreenState a = screen_with("a"), b = screen_with("b");
