@@ -58,8 +58,9 @@ class Session {
   const std::string& rw_token() const { return rw_token_; }  // empty: read-only-only
   const std::string& ro_token() const { return ro_token_; }
   // New tokens (`tandem rotate`): the old ones admit no one from now on; the relay
-  // re-indexes them. The host may still present the old ones once, to resume a link
-  // lost before it heard of the new ones (previous_tokens()).
+  // re-indexes them. Until the next rotation, the session's own host (its key) may
+  // still present the old ones to resume a link lost before it heard of the new ones
+  // (previous_tokens(); mates never can).
   void set_tokens(std::string rw_token, std::string ro_token) {
     previous_rw_token_ = std::exchange(rw_token_, std::move(rw_token));
     previous_ro_token_ = std::exchange(ro_token_, std::move(ro_token));
