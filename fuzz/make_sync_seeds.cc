@@ -3,6 +3,7 @@
 #include <fstream>
 #include <string>
 
+#include "statesync/host_state.h"
 #include "statesync/input_state.h"
 #include "statesync/screen/terminal.h"
 #include "statesync/ssp.h"
@@ -24,10 +25,22 @@ int main(int argc, char** argv) {
   LinkTiming timing;
   if (auto m = screen_tx.tick(1000, timing, 0)) write(*m);
 
+  // A host's screen with its controls (--approve answers, a kick, a rotation).
+  using Host = HostState<screen::ScreenState>;
+  Sender<Host> host_tx(Host{t.state(), {}});
+  host_tx.current().controls.decisions.push_back(Decision{0x1234, true});
+  host_tx.current().controls.kicks.push_back(Kick{1, "127.0.0.1:5000", Via::kNative});
+  host_tx.current().controls.rotation = 1;
+  if (auto m = host_tx.tick(1000, timing, 0)) write(*m);
+
   Sender<InputState> input_tx(InputState(), kInputSendDelayMs);
   input_tx.current().push(Keys{"ls -l\r"});
   input_tx.current().push(Resize{{100, 40}});
   input_tx.current().push(MateEvent{true, Role::kReadOnly, Via::kSsh, "bob"});
+  input_tx.current().push(Approval{0x1234, false, MateEvent{false, Role::kReadWrite, Via::kNative, "carol"}});
+  input_tx.current().push(KickDone{1, true});
+  input_tx.current().push(
+      NewTokens{1, "rw", "ro", std::string(32, 'k'), "ssh rw", "ssh ro", "tandem://rw", "tandem://ro"});
   if (auto m = input_tx.tick(1000, timing, 3)) write(*m);
   if (auto m = input_tx.tick(1000 + kHeartbeatMs, timing, 3)) write(*m);
   input_tx.start_shutdown(5000);

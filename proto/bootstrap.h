@@ -22,6 +22,7 @@ inline constexpr const char* kSubsystem = "tandem";      // the SSH subsystem of
 inline constexpr const char* kSessionEnded = "the session has ended";  // a native join's refusal, word for word
 inline constexpr const char* kHostRefused = "the host refused you";    // --approve: a refusal, word for word
 inline constexpr const char* kHostRemoved = "the host removed you";    // `tandem kick`
+inline constexpr const char* kHostRemovedAll = "the host made new links and removed every mate";  // `rotate --kick-all`
 inline constexpr const char* kWaitingForHost = "waiting for the host to admit you";
 
 enum class Role { kNone, kReadWrite, kReadOnly };

@@ -50,9 +50,16 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+bool same_tokens(const std::string& rw, const std::string& ro, const proto::Resume& r) {
+  return !ro.empty() && same_token(ro, r.ro_token()) && rw.size() == r.rw_token().size() &&
+         (rw.empty() || same_token(rw, r.rw_token()));
+}
+
+// The session's tokens, or the ones before its last rotation: a host whose link was
+// lost before it heard of the new tokens still has only those.
 bool same_tokens(const Session& s, const proto::Resume& r) {
-  return same_token(s.ro_token(), r.ro_token()) && s.rw_token().size() == r.rw_token().size() &&
-         (s.rw_token().empty() || same_token(s.rw_token(), r.rw_token()));
+  const auto [rw, ro] = s.previous_tokens();
+  return same_tokens(s.rw_token(), s.ro_token(), r) || same_tokens(rw, ro, r);
 }
 
 }  // namespace
@@ -200,10 +207,12 @@ proto::HostAccept BootstrapService::host_request(const HostCaller& caller, std::
   ok.set_session_id(s->id());
   ok.set_rw_token(s->rw_token());
   ok.set_ro_token(s->ro_token());
+  s->set_link_host(host);
   set_links(*ok.mutable_links(), directory_.links(*s, host));
   const Secret secret = resume_secret(s->id(), s->rw_token(), s->ro_token(), host_key);
   ok.set_resume_secret(std::string(secret.begin(), secret.end()));
   ok.set_outcome(outcome);
+  ok.set_controls(true);
   return a;
 }
 

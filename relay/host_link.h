@@ -4,22 +4,33 @@
 // back to the host as typed input events, each delivered once and in order, through
 // an InputFlow: a paste moves at the host's pace, and the session is told when the
 // host is full (mates then hold back) and when it has room again.
+//
+// The host's controls (statesync/host_state.h) come with its screen; the link
+// carries out what is new to the session (answers to waiting mates, removals, new
+// tokens) and tells the host what came of it (KickDone, NewTokens), on the same
+// ordered, once-only input log.
 #pragma once
 
 #include <memory>
 
 #include "relay/session.h"
+#include "statesync/host_state.h"
 #include "statesync/input_flow.h"
 #include "statesync/input_state.h"
 #include "statesync/sync_endpoints.h"
 
 namespace tandem::relay {
 
+// What the relay does when the host asks for new tokens: rotates them (and removes
+// every mate with `kick_all`), and says what the host needs of the new ones.
+using Rotate = std::function<statesync::NewTokens(Session& session, bool kick_all)>;
+
 class HostLink {
  public:
   // A fresh link on `endpoint`; `pending` is input the host has not had yet (from a
   // link it never learnt of). The host is told at once who is here and how small.
-  HostLink(event_base* base, transport::ServerEndpoint& endpoint, Session& session, statesync::InputState pending);
+  HostLink(event_base* base, transport::ServerEndpoint& endpoint, Session& session, statesync::InputState pending,
+           Rotate rotate);
   HostLink(const HostLink&) = delete;
   ~HostLink();
 
@@ -40,9 +51,12 @@ class HostLink {
 
  private:
   void push(statesync::InputEvent event);
+  void obey(const statesync::HostControls& controls);
 
-  using Link = statesync::EndpointSync<statesync::InputState, screen::ScreenState>;
+  using Link = statesync::EndpointSync<statesync::InputState, statesync::HostState<screen::ScreenState>>;
   Session& session_;
+  Rotate rotate_;
+  statesync::HostControls obeyed_;  // the controls last carried out
   Link link_;
   statesync::InputFlow<Link::Connection> flow_;
   std::function<void()> on_status_;

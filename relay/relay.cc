@@ -241,6 +241,15 @@ void Relay::rotate(Session& s) {
   log("relay: session %s: new tokens; the old links admit no one\n", s.id().c_str());
 }
 
+statesync::NewTokens Relay::new_tokens(Session& s, bool kick_all) {
+  rotate(s);
+  if (kick_all) s.kick_all(std::string("[tandem: ") + kHostRemovedAll + "]");
+  const Links l = links(s, s.link_host());
+  const Secret secret = bootstrap_->resume_secret(s.id(), s.rw_token(), s.ro_token(), s.host_key());
+  return statesync::NewTokens{0,        s.rw_token(), s.ro_token(), std::string(secret.begin(), secret.end()),
+                              l.ssh_rw, l.ssh_ro,     l.join_rw,    l.join_ro};
+}
+
 // An ended session's tokens admit no one.
 void Relay::forget_tokens(const Session& s) {
   std::erase_if(by_token_, [&](const auto& kv) { return kv.second.expired() || kv.second.lock().get() == &s; });
@@ -297,7 +306,9 @@ std::pair<uint64_t, LinkKeyBytes> Relay::attach_host(Session& s) {
     pending = it->second->undelivered();
     hosts_.erase(it);
   }
-  auto host = std::make_unique<HostLink>(base_, *endpoint_, s, std::move(pending));
+  auto host =
+      std::make_unique<HostLink>(base_, *endpoint_, s, std::move(pending),
+                                 [this](Session& session, bool kick_all) { return new_tokens(session, kick_all); });
   host->set_on_status([this] { sweep_soon_.start_if_idle(std::chrono::milliseconds(0)); });
   std::pair<uint64_t, LinkKeyBytes> out{host->link_id(), {}};
   std::copy(host->key().begin(), host->key().end(), out.second.begin());

@@ -90,6 +90,8 @@ class Relay : private HostDirectory {
   size_t sessions_of_key(const std::string& key) const override;
   size_t sessions_from(const std::string& ip) const override;
 
+  // A remote host's `tandem rotate` (HostLink): new tokens, and what the host needs of them.
+  statesync::NewTokens new_tokens(Session& s, bool kick_all);
   std::shared_ptr<Session> by_token(std::string_view token) const;
   void forget_tokens(const Session& s);
   void sweep();

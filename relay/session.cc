@@ -1,5 +1,7 @@
 #include "relay/session.h"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <ctime>
 
@@ -86,7 +88,11 @@ void Session::end(const std::string& message, uint64_t now_ms) {
 
 std::optional<uint64_t> Session::ask_host(const MateInfo& mate, uint64_t now_ms, std::function<void(Verdict)> done) {
   if (waiting_.size() >= kMaxWaitingMates || ended_) return std::nullopt;
-  const uint64_t ticket = next_ticket_++;
+  uint64_t ticket = 0;
+  while (ticket == 0 ||
+         std::any_of(waiting_.begin(), waiting_.end(), [&](const Waiting& w) { return w.ticket == ticket; })) {
+    randombytes_buf(&ticket, sizeof ticket);
+  }
   waiting_.push_back(Waiting{ticket, now_ms, std::move(done)});
   if (host_.on_approval) host_.on_approval(ticket, mate);
   return ticket;

@@ -17,6 +17,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "proto/bootstrap.h"
@@ -57,10 +58,15 @@ class Session {
   const std::string& rw_token() const { return rw_token_; }  // empty: read-only-only
   const std::string& ro_token() const { return ro_token_; }
   // New tokens (`tandem rotate`): the old ones admit no one from now on; the relay
-  // re-indexes them.
+  // re-indexes them. Until the next rotation, the session's own host (its key) may
+  // still present the old ones to resume a link lost before it heard of the new ones
+  // (previous_tokens(); mates never can).
   void set_tokens(std::string rw_token, std::string ro_token) {
-    rw_token_ = std::move(rw_token);
-    ro_token_ = std::move(ro_token);
+    previous_rw_token_ = std::exchange(rw_token_, std::move(rw_token));
+    previous_ro_token_ = std::exchange(ro_token_, std::move(ro_token));
+  }
+  std::pair<const std::string&, const std::string&> previous_tokens() const {
+    return {previous_rw_token_, previous_ro_token_};
   }
   const SessionOptions& options() const { return options_; }
   void set_options(SessionOptions options) { options_ = std::move(options); }
@@ -74,6 +80,15 @@ class Session {
   // The address the host registered from (a remote host).
   const std::string& host_ip() const { return host_ip_; }
   void set_host_ip(std::string ip) { host_ip_ = std::move(ip); }
+  // The name the session's links carry (a remote host: the relay it dialed).
+  const std::string& link_host() const { return link_host_; }
+  void set_link_host(std::string host) { link_host_ = std::move(host); }
+  // How far a remote host's controls (statesync/host_state.h) were carried out: the
+  // newest kick serial and rotation done, so none is done twice.
+  uint64_t kicks_done() const { return kicks_done_; }
+  void set_kicks_done(uint64_t serial) { kicks_done_ = serial; }
+  uint64_t rotations() const { return rotations_; }
+  void set_rotations(uint64_t n) { rotations_ = n; }
   // Where the mates' input and news go from now on.
   void set_host(HostEvents events) { host_ = std::move(events); }
   // The host's screen changed.
@@ -123,7 +138,8 @@ class Session {
 
   // ---- Admission (SessionOptions::approve).
   bool needs_approval() const { return options_.approve; }
-  // `mate` asks to join: the host is asked (HostEvents::on_approval) and `done` is
+  // `mate` asks to join: the host is asked (HostEvents::on_approval, with a random
+  // ticket, so that an answer meant for another relay process admits no one) and `done` is
   // called once, later, with its answer; or kTimedOut from expire_waiting() after
   // kApprovalTimeoutMs; or kEnded when the session ends. Nothing is called after
   // withdraw(). nullopt (and `done` never called) when kMaxWaitingMates already wait.
@@ -171,8 +187,10 @@ class Session {
   void update_mates_size();
 
   std::string id_, rw_token_, ro_token_;
+  std::string previous_rw_token_, previous_ro_token_;
   SessionOptions options_;
-  std::string host_key_, host_ip_;
+  std::string host_key_, host_ip_, link_host_;
+  uint64_t kicks_done_ = 0, rotations_ = 0;
   HostEvents host_;
   std::vector<Entry> mates_;
   std::vector<std::unique_ptr<Mate>> gone_;
@@ -185,7 +203,6 @@ class Session {
   std::string end_message_;
   uint64_t ended_at_ = 0;
   std::vector<Waiting> waiting_;
-  uint64_t next_ticket_ = 1;
 };
 
 }  // namespace tandem::relay

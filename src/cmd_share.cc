@@ -106,10 +106,6 @@ bool read_options(const Options& args, BackendOptions& b, HostOptions& h, std::v
   b.udp_override = args.value("udp-endpoint");  // for tests and odd networks: UDP goes there
   b.read_only_only = args.has("read-only");     // no read-write link exists at all
   b.approve = args.has("approve");
-  if (b.approve && !config->relay_host.empty()) {
-    return fail("--approve works with the embedded relay only for now; this session goes through the relay at " +
-                config->relay_host + " (from " + config->relay_from + "): add --local to use an embedded one");
-  }
   if (args.has("allow") && !ssh::read_authorized_keys(args.value("allow"), b.allowed_keys, error)) {
     return fail("--allow: " + *error);
   }
@@ -180,7 +176,7 @@ constexpr Flag kShareFlags[] = {
     {.name = "read-only", .help = "make no read-write link at all: mates can only watch"},
     {.name = "approve",
      .help = "each mate waits until you admit it (y) or refuse it (n)\n"
-             "in a prompt only you see (embedded relay)"},
+             "in a prompt only you see"},
     {.name = "allow",
      .value = "FILE",
      .help = "admit only mates whose key is listed in FILE\n(authorized_keys format)"},

@@ -1,11 +1,62 @@
 #include "statesync/input_state.h"
 
+#include <algorithm>
+
 #include "proto/sync.pb.h"
 
 namespace tandem::statesync {
 namespace {
 
 constexpr size_t kMaxWhoBytes = 256;
+constexpr size_t kMaxTokenBytes = 64;
+constexpr size_t kMaxLinkBytes = 512;
+
+proto::Role to_proto(Role r) {
+  return r == Role::kReadWrite  ? proto::ROLE_READ_WRITE
+         : r == Role::kReadOnly ? proto::ROLE_READ_ONLY
+                                : proto::ROLE_NONE;
+}
+
+void set_mate(proto::MateEvent& m, const MateEvent& v) {
+  m.set_joined(v.joined);
+  m.set_role(to_proto(v.role));
+  m.set_via(v.via == Via::kNative ? proto::VIA_NATIVE : proto::VIA_SSH);
+  m.set_who(v.who);
+  m.set_name(v.name);
+  m.set_key(v.key);
+}
+
+std::optional<MateEvent> get_mate(const proto::MateEvent& m) {
+  if (m.who().size() > kMaxWhoBytes || m.name().size() > kMaxWhoBytes || m.key().size() > kMaxWhoBytes) {
+    return std::nullopt;
+  }
+  if (m.role() != proto::ROLE_READ_WRITE && m.role() != proto::ROLE_READ_ONLY) return std::nullopt;
+  if (m.via() != proto::VIA_SSH && m.via() != proto::VIA_NATIVE) return std::nullopt;
+  return MateEvent{m.joined(),
+                   m.role() == proto::ROLE_READ_WRITE ? Role::kReadWrite : Role::kReadOnly,
+                   m.via() == proto::VIA_NATIVE ? Via::kNative : Via::kSsh,
+                   m.who(),
+                   clean_mate_name(m.name()),
+                   clean_mate_name(m.key().substr(0, 64))};
+}
+
+// Tokens and links end up on the host's terminal and in shell commands: printable
+// ASCII with no spaces but the links' own, and bounded.
+bool plain_text(const std::string& text, size_t max) {
+  return text.size() <= max && std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7F; });
+}
+
+std::optional<NewTokens> get_new_tokens(const proto::NewTokens& t) {
+  for (const std::string* token : {&t.rw_token(), &t.ro_token()}) {
+    if (!plain_text(*token, kMaxTokenBytes) || token->find(' ') != std::string::npos) return std::nullopt;
+  }
+  for (const std::string* link : {&t.ssh_rw(), &t.ssh_ro(), &t.join_rw(), &t.join_ro()}) {
+    if (!plain_text(*link, kMaxLinkBytes)) return std::nullopt;
+  }
+  if (t.ro_token().empty() || t.resume_secret().size() > kMaxTokenBytes) return std::nullopt;
+  return NewTokens{t.rotation(), t.rw_token(), t.ro_token(), t.resume_secret(),
+                   t.ssh_rw(),   t.ssh_ro(),   t.join_rw(),  t.join_ro()};
+}
 
 void set_size(proto::Resize& out, Size size) {
   out.set_cols(size.cols);
@@ -56,20 +107,30 @@ std::string InputState::diff_bytes_from(const InputState& old) const {
           } else if constexpr (std::is_same_v<T, Resize>) {
             set_size(*e->mutable_resize(), v.size);
           } else if constexpr (std::is_same_v<T, MateEvent>) {
-            proto::MateEvent* m = e->mutable_mate();
-            m->set_joined(v.joined);
-            m->set_role(v.role == Role::kReadWrite  ? proto::ROLE_READ_WRITE
-                        : v.role == Role::kReadOnly ? proto::ROLE_READ_ONLY
-                                                    : proto::ROLE_NONE);
-            m->set_via(v.via == Via::kNative ? proto::VIA_NATIVE : proto::VIA_SSH);
-            m->set_who(v.who);
-            m->set_name(v.name);
-            m->set_key(v.key);
+            set_mate(*e->mutable_mate(), v);
           } else if constexpr (std::is_same_v<T, MatesSize>) {
             proto::MatesSize* m = e->mutable_mates_size();
             if (v.size) set_size(*m->mutable_size(), *v.size);
-          } else {
+          } else if constexpr (std::is_same_v<T, RelayNotice>) {
             e->mutable_relay_notice()->set_text(v.text);
+          } else if constexpr (std::is_same_v<T, Approval>) {
+            proto::Approval* a = e->mutable_approval();
+            a->set_ticket(v.ticket);
+            a->set_withdrawn(v.withdrawn);
+            if (!v.withdrawn) set_mate(*a->mutable_mate(), v.mate);
+          } else if constexpr (std::is_same_v<T, KickDone>) {
+            e->mutable_kick_done()->set_serial(v.serial);
+            e->mutable_kick_done()->set_found(v.found);
+          } else {
+            proto::NewTokens* t = e->mutable_new_tokens();
+            t->set_rotation(v.rotation);
+            t->set_rw_token(v.rw_token);
+            t->set_ro_token(v.ro_token);
+            t->set_resume_secret(v.resume_secret);
+            t->set_ssh_rw(v.ssh_rw);
+            t->set_ssh_ro(v.ssh_ro);
+            t->set_join_rw(v.join_rw);
+            t->set_join_ro(v.join_ro);
           }
         },
         at(seq));
@@ -97,17 +158,30 @@ std::optional<DecodeError> InputState::apply_bytes(std::span<const uint8_t> byte
         break;
       }
       case proto::InputEvent::kMate: {
-        const proto::MateEvent& m = e.mate();
-        if (m.who().size() > kMaxWhoBytes || m.name().size() > kMaxWhoBytes || m.key().size() > kMaxWhoBytes) {
-          return DecodeError{"mate event too large"};
+        std::optional<MateEvent> m = get_mate(e.mate());
+        if (!m) return DecodeError{"bad mate event"};
+        if (this_seq >= end()) fresh.push_back(std::move(*m));
+        break;
+      }
+      case proto::InputEvent::kApproval: {
+        const proto::Approval& a = e.approval();
+        if (a.ticket() == 0) return DecodeError{"approval without a ticket"};
+        Approval approval{a.ticket(), a.withdrawn()};
+        if (!a.withdrawn()) {
+          std::optional<MateEvent> m = get_mate(a.mate());
+          if (!m) return DecodeError{"bad approval request"};
+          approval.mate = std::move(*m);
         }
-        if (m.role() != proto::ROLE_READ_WRITE && m.role() != proto::ROLE_READ_ONLY) return DecodeError{"bad mate role"};
-        if (m.via() != proto::VIA_SSH && m.via() != proto::VIA_NATIVE) return DecodeError{"bad mate kind"};
-        if (this_seq >= end()) {
-          fresh.push_back(MateEvent{m.joined(), m.role() == proto::ROLE_READ_WRITE ? Role::kReadWrite : Role::kReadOnly,
-                                    m.via() == proto::VIA_NATIVE ? Via::kNative : Via::kSsh, m.who(),
-                                    clean_mate_name(m.name()), clean_mate_name(m.key().substr(0, 64))});
-        }
+        if (this_seq >= end()) fresh.push_back(std::move(approval));
+        break;
+      }
+      case proto::InputEvent::kKickDone:
+        if (this_seq >= end()) fresh.push_back(KickDone{e.kick_done().serial(), e.kick_done().found()});
+        break;
+      case proto::InputEvent::kNewTokens: {
+        std::optional<NewTokens> t = get_new_tokens(e.new_tokens());
+        if (!t) return DecodeError{"bad new tokens"};
+        if (this_seq >= end()) fresh.push_back(std::move(*t));
         break;
       }
       case proto::InputEvent::kRelayNotice:

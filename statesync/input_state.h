@@ -52,7 +52,27 @@ struct RelayNotice {
   std::string text;
   bool operator==(const RelayNotice&) const = default;
 };
-using InputEvent = std::variant<Keys, Resize, MateEvent, MatesSize, RelayNotice>;
+// A mate asks to join (`tandem --approve`), or no longer waits (relay -> host).
+struct Approval {
+  uint64_t ticket = 0;
+  bool withdrawn = false;
+  MateEvent mate = {};  // who asks; empty when withdrawn
+  bool operator==(const Approval&) const = default;
+};
+// The relay removed a mate as HostControls asked, or found it gone (relay -> host).
+struct KickDone {
+  uint64_t serial = 0;
+  bool found = false;
+  bool operator==(const KickDone&) const = default;
+};
+// The session's new tokens and links after a rotation (relay -> host).
+struct NewTokens {
+  uint64_t rotation = 0;
+  std::string rw_token, ro_token, resume_secret;
+  std::string ssh_rw, ssh_ro, join_rw, join_ro;
+  bool operator==(const NewTokens&) const = default;
+};
+using InputEvent = std::variant<Keys, Resize, MateEvent, MatesSize, RelayNotice, Approval, KickDone, NewTokens>;
 
 inline constexpr size_t kMaxInputEventBytes = 64 * 1024;
 

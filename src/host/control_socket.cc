@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -135,28 +136,44 @@ void ControlSocket::accept_all() {
     transport::UniqueFd fd(accept4(fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
     if (!fd) return;
     if (clients_.size() >= kMaxClients) continue;  // closed: ask again later
-    clients_.push_back(Client{std::move(fd), nullptr, {}});
+    clients_.push_back(Client{next_client_++, std::move(fd), nullptr, {}});
     auto it = std::prev(clients_.end());
     it->readable = std::make_unique<transport::Watch>(base_, it->fd.get(), transport::Watch::For::kRead,
                                                       [this, it] { read(it); });
   }
 }
 
-// Reads a line (bounded), answers it, and lets the client go.
+// Reads a line (bounded) and hands it on; the client waits, unread, for its answer.
 void ControlSocket::read(std::list<Client>::iterator client) {
   char buf[128];
   const ssize_t n = ::read(client->fd.get(), buf, sizeof buf);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-  if (n > 0) {
-    client->request.append(buf, size_t(n));
-    const size_t nl = client->request.find('\n');
-    if (nl == std::string::npos && client->request.size() < kMaxRequest) return;  // not a whole line yet
-    std::optional<ControlRequest> request = parse_request(std::string_view(client->request).substr(0, nl));
-    const std::string answer = request ? handler_(*request) : "tandem: unknown request\n";
-    // The answer is small; the socket buffer takes it whole.
-    (void)!write(client->fd.get(), answer.data(), answer.size());
+  if (n <= 0) {
+    clients_.erase(client);  // the watch goes before its fd
+    return;
   }
-  clients_.erase(client);  // the watch goes before its fd
+  client->request.append(buf, size_t(n));
+  const size_t nl = client->request.find('\n');
+  if (nl == std::string::npos && client->request.size() < kMaxRequest) return;  // not a whole line yet
+  client->readable.reset();
+  std::optional<ControlRequest> request = parse_request(std::string_view(client->request).substr(0, nl));
+  const uint64_t id = client->id;
+  if (!request) {
+    reply(id, "tandem: unknown request\n");
+    return;
+  }
+  std::weak_ptr<ControlSocket*> self = self_;
+  handler_(*request, [self, id](const std::string& answer) {
+    if (std::shared_ptr<ControlSocket*> socket = self.lock()) (*socket)->reply(id, answer);
+  });
+}
+
+void ControlSocket::reply(uint64_t id, const std::string& answer) {
+  auto it = std::find_if(clients_.begin(), clients_.end(), [&](const Client& c) { return c.id == id; });
+  if (it == clients_.end()) return;
+  // The answer is small; the socket buffer takes it whole.
+  (void)!write(it->fd.get(), answer.data(), answer.size());
+  clients_.erase(it);
 }
 
 std::optional<std::string> ControlSocket::ask(const std::string& path, const ControlRequest& request,

@@ -1,7 +1,9 @@
 // The session's control socket ($TANDEM_SOCKET): a Unix socket in a private
 // directory, where `tandem status`, `tandem links` and `tandem wait-ready`, run from
 // inside the session, ask the host about it. One request line in (a ControlRequest),
-// one answer out; anything else is answered with an error line.
+// one answer out; anything else is answered with an error line. An answer may come
+// later (`tandem kick` through a relay elsewhere waits for the relay to confirm):
+// the asker is held, with the others (at most a few), until it does.
 #pragma once
 
 #include <event2/event.h>
@@ -41,7 +43,9 @@ std::optional<ControlRequest> parse_request(std::string_view line);
 
 class ControlSocket {
  public:
-  using Handler = std::function<std::string(const ControlRequest& request)>;
+  // Called once with the answer; later is fine, and after the socket is gone it does nothing.
+  using Reply = std::function<void(const std::string& answer)>;
+  using Handler = std::function<void(const ControlRequest& request, Reply reply)>;
 
   static std::unique_ptr<ControlSocket> open(event_base* base, Handler handler, std::string* error);
   ~ControlSocket();
@@ -52,13 +56,16 @@ class ControlSocket {
 
  private:
   struct Client {
+    uint64_t id;
     transport::UniqueFd fd;
     std::unique_ptr<transport::Watch> readable;
     std::string request;
   };
-  ControlSocket(event_base* base, Handler handler) : base_(base), handler_(std::move(handler)) {}
+  ControlSocket(event_base* base, Handler handler)
+      : base_(base), handler_(std::move(handler)), self_(std::make_shared<ControlSocket*>(this)) {}
   void accept_all();
   void read(std::list<Client>::iterator client);
+  void reply(uint64_t id, const std::string& answer);
 
   event_base* base_;
   Handler handler_;
@@ -66,6 +73,8 @@ class ControlSocket {
   transport::UniqueFd fd_;
   std::unique_ptr<transport::Watch> accepting_;
   std::list<Client> clients_;
+  uint64_t next_client_ = 0;
+  std::shared_ptr<ControlSocket*> self_;  // replies hold it weakly: a late one finds no socket
 };
 
 }  // namespace tandem

@@ -87,18 +87,18 @@ bool EmbeddedBackend::remember(std::string* error) const {
   return named_->save(now, error);
 }
 
-bool EmbeddedBackend::kick(const MateInfo& mate, std::string* error) {
-  if (session_->kick(mate, std::string("[tandem: ") + kHostRemoved + "]")) return true;
-  *error = "no mate " + mate.label() + " is in the session any more";
-  return false;
+void EmbeddedBackend::kick(const MateInfo& mate, KickDone done) {
+  const bool found = session_->kick(mate, std::string("[tandem: ") + kHostRemoved + "]");
+  done(found ? std::string() : "no mate " + mate.label() + " is in the session any more");
 }
 
-std::optional<Links> EmbeddedBackend::rotate(bool kick_all, std::string* error) {
+void EmbeddedBackend::rotate(bool kick_all, RotateDone done) {
   relay_->rotate(*session_);
-  if (kick_all) session_->kick_all("[tandem: the host made new links and removed every mate]");
+  if (kick_all) session_->kick_all(std::string("[tandem: ") + kHostRemovedAll + "]");
   links_ = relay_->links(*session_, link_host_);
-  if (!remember(error)) *error = "the new links work, but " + *error;  // said, not fatal
-  return links_;
+  std::string error;
+  if (!remember(&error)) error = "the new links work, but " + error;  // said, not fatal
+  done(links_, error);
 }
 
 }  // namespace tandem

@@ -21,8 +21,8 @@ class EmbeddedBackend : public RelayBackend {
   void end(const std::string& message) override { relay_->end_session(*session_, message); }
   bool ended() const override { return relay_->connected_mates() == 0; }
   void answer(uint64_t ticket, bool admit) override { session_->answer(ticket, admit); }
-  bool kick(const MateInfo& mate, std::string* error) override;
-  std::optional<Links> rotate(bool kick_all, std::string* error) override;
+  void kick(const MateInfo& mate, KickDone done) override;
+  void rotate(bool kick_all, RotateDone done) override;
 
  private:
   bool remember(std::string* error) const;

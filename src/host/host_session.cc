@@ -85,6 +85,7 @@ BackendEvents HostSession::events() {
     if (showing_ != Showing::kNothing) show(showing_);  // the panel shows the new links
     show_notice("tandem: the relay lost the session; new links: " + links_.short_links(), kLinksNotice, "links");
   };
+  e.on_late_rotation = [this](const Links& links) { rotated(links, false, {}); };
   return e;
 }
 
@@ -99,8 +100,12 @@ bool HostSession::start(RelayBackend& backend, const std::vector<std::string>& c
   set_links(backend.links());
   control_ = ControlSocket::open(
       base_,
-      [this](ControlRequest r) {
-        return r.ask == ControlRequest::Ask::kKick || r.ask == ControlRequest::Ask::kRotate ? act(r) : answer(r);
+      [this](const ControlRequest& r, ControlSocket::Reply reply) {
+        if (r.ask == ControlRequest::Ask::kKick || r.ask == ControlRequest::Ask::kRotate) {
+          act(r, std::move(reply));
+        } else {
+          reply(answer(r));
+        }
       },
       error);
   if (!control_) return false;
@@ -123,24 +128,32 @@ bool HostSession::start(RelayBackend& backend, const std::vector<std::string>& c
   return true;
 }
 
-// `tandem kick` and `tandem rotate`: the host's say over who is in.
-std::string HostSession::act(const ControlRequest& request) {
+// `tandem kick` and `tandem rotate`: the host's say over who is in. A relay elsewhere
+// answers later; the callbacks may hold the session, which outlives its backend.
+void HostSession::act(const ControlRequest& request, ControlSocket::Reply reply) {
   std::string error;
   if (request.ask == ControlRequest::Ask::kKick) {
     std::optional<MateInfo> mate = pick_mate(backend_->mates(), request.target, &error);
-    if (!mate || !backend_->kick(*mate, &error)) return std::string(kRefusedPrefix) + error + "\n";
-    return "tandem: removed " + mate->label() + "\n";
+    if (!mate) return reply(std::string(kRefusedPrefix) + error + "\n");
+    backend_->kick(*mate, [reply, label = mate->label()](const std::string& error) {
+      reply(error.empty() ? "tandem: removed " + label + "\n" : std::string(kRefusedPrefix) + error + "\n");
+    });
+    return;
   }
-  std::optional<Links> links = backend_->rotate(request.kick_all, &error);
-  if (!links) return std::string(kRefusedPrefix) + error + "\n";
-  set_links(*links);
+  backend_->rotate(request.kick_all,
+                   [this, reply, kick_all = request.kick_all](std::optional<Links> links, const std::string& error) {
+                     reply(links ? rotated(*links, kick_all, error) : std::string(kRefusedPrefix) + error + "\n");
+                   });
+}
+
+std::string HostSession::rotated(const Links& links, bool kick_all, const std::string& remark) {
+  set_links(links);
   if (showing_ == Showing::kLinks) show(Showing::kLinks);  // the panel shows the new links
   show_notice("tandem: new links (Ctrl-^ then l shows them); the old ones admit no one: " + links_.short_links(),
               kLinksNotice, "links");
   // Printed on the shared screen: the read-only links alone, as `tandem links` does.
-  return std::string("tandem: new links; the old ones admit no one") +
-         (request.kick_all ? " and every mate was removed" : "") + (error.empty() ? "" : " (" + error + ")") + "\n" +
-         links_text(*links, false);
+  return std::string("tandem: new links; the old ones admit no one") + (kick_all ? " and every mate was removed" : "") +
+         (remark.empty() ? "" : " (" + remark + ")") + "\n" + links_text(links, false);
 }
 
 std::string HostSession::answer(const ControlRequest& request) const {

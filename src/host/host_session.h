@@ -66,7 +66,9 @@ class HostSession {
   void finish();
   void show_notice(const std::string& text, std::chrono::milliseconds how_long, std::string kind = {});
   void update_notices();
-  std::string act(const ControlRequest& request);
+  void act(const ControlRequest& request, ControlSocket::Reply reply);
+  // New links from `tandem rotate`: kept, shown to the host alone, and its text.
+  std::string rotated(const Links& links, bool kick_all, const std::string& remark);
   void check_relay();
   void set_links(const Links& links);
   std::string answer(const ControlRequest& request) const;

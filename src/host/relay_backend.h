@@ -33,7 +33,16 @@ struct LinkHealth {
 // forgot the session and a new one had to begin.
 struct BackendEvents : HostEvents {
   std::function<void(const Links&)> on_links_changed;
+  // A `tandem rotate` whose answer was given up on (RelayBackend::rotate) is done after
+  // all: these are the new links.
+  std::function<void(const Links&)> on_late_rotation = nullptr;
 };
+
+// What `tandem kick` hears back: empty when the mate was removed, else why not in words.
+using KickDone = std::function<void(const std::string& error)>;
+// What `tandem rotate` hears back: the new links, or nullopt and why not; an error
+// with links is said, not fatal.
+using RotateDone = std::function<void(std::optional<Links> links, const std::string& error)>;
 
 class RelayBackend {
  public:
@@ -55,12 +64,13 @@ class RelayBackend {
   // The host's say over who is in. `--approve`: admits or refuses the mate waiting
   // with `ticket` (HostEvents::on_approval).
   virtual void answer(uint64_t ticket, bool admit) = 0;
-  // `tandem kick`: `mate` (as mates() lists it) is told it was removed and let go;
-  // false with `error` in words.
-  virtual bool kick(const MateInfo& mate, std::string* error) = 0;
+  // `tandem kick`: `mate` (as mates() lists it) is told it was removed and let go.
+  // `done` is called once, at once or when a relay elsewhere has confirmed it (or
+  // has not, in time).
+  virtual void kick(const MateInfo& mate, KickDone done) = 0;
   // `tandem rotate`: new tokens, so the old links admit no one; every mate goes too
-  // with `kick_all`. The new links, or nullopt with `error`.
-  virtual std::optional<Links> rotate(bool kick_all, std::string* error) = 0;
+  // with `kick_all`. `done` is called once, as for kick().
+  virtual void rotate(bool kick_all, RotateDone done) = 0;
 };
 
 // What a host asks of its relay.

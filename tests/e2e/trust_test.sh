@@ -1,19 +1,37 @@
 #!/usr/bin/env bash
 # End to end: trust cues for the host and for viewers (issue 12, point 5). A real
-# tandem shares bash on an embedded relay on loopback; mates join with `tandem join`
-# and OpenSSH. What the host is told of who joins and leaves, what read-only viewers
-# are told, `tandem kick`, `tandem rotate`, and `tandem --approve` (admit, refuse;
-# ssh and native). Every screen is read from a real tmux.
-# usage: trust_test.sh PATH/TO/tandem
+# tandem shares bash on loopback; mates join with `tandem join` and OpenSSH. What the
+# host is told of who joins and leaves, what read-only viewers are told, `tandem
+# kick`, `tandem rotate [--kick-all]`, and `tandem --approve` (admit, refuse; ssh and
+# native). Every screen is read from a real tmux. With "relay", the sessions live on
+# a separate `tandem relay` (the host's controls travel on its link) instead of the
+# embedded one, and every check is the same; the --approve host's UDP goes through a
+# netsim that loses, duplicates and reorders (and blacks out once), and at the end
+# the relay restarts under the first host, which still kicks and rotates after.
+# usage: trust_test.sh PATH/TO/tandem [embedded|relay PATH/TO/netsim]
 set -euo pipefail
 tandem=$(realpath "$1")
+mode=${2:-embedded}
 work=$(mktemp -d)
 host="tt-host-$$" alice="tt-alice-$$" bob="tt-bob-$$" sro="tt-sro-$$" old="tt-old-$$" new="tt-new-$$"
-ahost="tt-ahost-$$" a1="tt-a1-$$" a2="tt-a2-$$" a3="tt-a3-$$" a4="tt-a4-$$" rhost="tt-rhost-$$" zoe="tt-zoe-$$"
-SOCKETS=("$host" "$alice" "$bob" "$sro" "$old" "$new" "$ahost" "$a1" "$a2" "$a3" "$a4" "$rhost" "$zoe")
+ahost="tt-ahost-$$" a1="tt-a1-$$" a2="tt-a2-$$" a3="tt-a3-$$" a4="tt-a4-$$" late="tt-late-$$" old2="tt-old2-$$"
+SOCKETS=("$host" "$alice" "$bob" "$sro" "$old" "$new" "$ahost" "$a1" "$a2" "$a3" "$a4" "$late" "$old2")
 source "$(dirname "$0")/lib.sh"
-trap cleanup_all EXIT
-mkdir -p "$work/home" "$work/ahome" "$work/rhome"
+net_pid=
+trap 'cleanup_all; [ -n "$net_pid" ] && kill "$net_pid" 2>/dev/null || true' EXIT
+mkdir -p "$work/home" "$work/ahome"
+where="--listen 127.0.0.1:0" awhere="--listen 127.0.0.1:0"
+if [ "$mode" = relay ]; then
+  netsim=$(realpath "$3")
+  start_relay "$work"
+  relay_home "$work/home"  # the hosts' configs name the relay
+  relay_home "$work/ahome"
+  "$netsim" --listen 127.0.0.1:0 --server "127.0.0.1:$udp_port" --delay 5 --jitter 5 --loss 0.2 --duplicate 0.1 \
+    --reorder 0.1 --seed 7 >"$work/net.out" &
+  net_pid=$!
+  wait_file "$work/net.out" '^netsim: ' "netsim starts"
+  where="" awhere="--udp-endpoint $(sed -n 's/^netsim: \([^ ]*\) -> .*/\1/p' "$work/net.out" | head -1)"
+fi
 
 # run_in_host SOCKET COMMAND TAG: runs COMMAND in the host's shell, its output in
 # $work/TAG.out, and waits for it to finish.
@@ -23,7 +41,7 @@ run_in_host() {
 }
 
 t "$host" new-session -d -x 100 -y 24 \
-  "cd $work; env -u TANDEM PS1='$ ' HOME=$work/home $tandem --listen 127.0.0.1:0 --links-file $work/links -- bash --norc --noprofile; sleep 60"
+  "cd $work; env -u TANDEM PS1='$ ' HOME=$work/home $tandem $where --links-file $work/links -- bash --norc --noprofile; sleep 60"
 wait_file "$work/links" '^join-ro ' "links file"
 join_rw=$(sed -n 's/^join-rw //p' "$work/links")
 join_ro=$(sed -n 's/^join-ro //p' "$work/links")
@@ -83,6 +101,12 @@ mate_key "$work"
 t "$old" new-session -d -x 80 -y 24 "ssh $SSH_OPTS $KEY_OPTS $ro_ssh; echo ssh-exit=\$?; sleep 60"
 wait_for "$old" 'no session with this token' "the old link is refused"
 wait_for "$old" 'ssh-exit=1' "ssh exits 1 on the old link"
+if env -u TANDEM HOME="$work/home" script -qec "$tandem join '$join_ro'" /dev/null </dev/null >"$work/oldjoin.out" 2>&1; then
+  fail "tandem join got in with the old link"
+fi
+grep -q 'no session with this token' "$work/oldjoin.out" || fail "old link, tandem join: $(cat "$work/oldjoin.out")"
+run_in_host "$host" "$tandem links" links_now
+grep -qF -- "$new_ro" "$work/links_now.out" || fail "tandem links after rotate: $(cat "$work/links_now.out")"
 t "$new" new-session -d -x 100 -y 24 "ssh $SSH_OPTS $new_ro; echo ssh-exit=\$?; sleep 60"
 wait_for "$new" '^\$ ?$' "the new link works"
 t "$host" send-keys 'clear; echo still-$((3*3))' Enter
@@ -90,8 +114,8 @@ wait_for "$bob" '^still-9$' "a mate already in stays"
 
 # 6. --approve: every mate waits for the host's y or n, asked in a prompt only the
 #    host sees.
-t "$ahost" new-session -d -x 110 -y 24 \
-  "cd $work; env -u TANDEM PS1='$ ' HOME=$work/ahome $tandem --approve --listen 127.0.0.1:0 --links-file $work/alinks -- bash --norc --noprofile; sleep 60"
+t "$ahost" new-session -d -x 160 -y 24 \
+  "cd $work; env -u TANDEM PS1='$ ' HOME=$work/ahome $tandem --approve $awhere --links-file $work/alinks -- bash --norc --noprofile; sleep 60"
 wait_file "$work/alinks" '^join-ro ' "links file (--approve)"
 a_join_rw=$(sed -n 's/^join-rw //p' "$work/alinks")
 a_ro=$(sed -n "s/^ro ssh //p" "$work/alinks")
@@ -113,12 +137,12 @@ wait_for "$a2" 'the host refused you' "carol is told she was refused"
 wait_for "$a2" 'join-exit=1' "tandem join exits 1 when refused"
 #    An ssh mate, refused: exit status 1. A native one, admitted.
 t "$a3" new-session -d -x 100 -y 24 "ssh $SSH_OPTS $a_rw; echo ssh-exit=\$?; sleep 60"
-wait_for "$ahost" 'wants to join read-write' "the host is asked of the ssh mate"
+wait_for "$ahost" 'mate \(no key, 127\.0\.0\.1:[0-9]+, ssh\) wants to join read-write' "the host is asked of the ssh mate"
 t "$ahost" send-keys n
 wait_for "$a3" 'the host refused you' "the ssh mate is told it was refused"
 wait_for "$a3" 'ssh-exit=1' "ssh exits 1 when refused"
 t "$a4" new-session -d -x 100 -y 24 "env -u TANDEM HOME=$work/ahome $tandem join --name dave '$a_join_rw'; echo join-exit=\$?; sleep 60"
-wait_for "$ahost" 'mate dave .* wants to join read-write' "the host is asked of dave"
+wait_for "$ahost" 'mate dave \(no key, 127\.0\.0\.1:[0-9]+, native\) wants to join read-write' "the host is asked of dave"
 t "$ahost" send-keys y
 wait_for "$a4" '^\$ ?$' "dave sees the session"
 t "$a4" send-keys 'echo dave-$((4*4))' Enter
@@ -126,22 +150,41 @@ wait_for "$ahost" '^dave-16$' "dave types into the session"
 shared=$(t "$a1" capture-pane -p)
 grep -qF 'wants to join' <<<"$shared" && fail "the prompt reached the shared screen: $shared"
 
-# 7. Through `tandem relay` elsewhere: a named native mate's join reaches the host
-#    with its name; --approve is refused in words at start (embedded relay only, for
-#    now), and so are kick and rotate inside the session.
-start_relay "$work"
-relay_home "$work/rhome"
-out=$(env -u TANDEM HOME=$work/rhome "$tandem" --approve -- true 2>&1) && fail "--approve through a relay started"
-grep -q -- '--approve works with the embedded relay only' <<<"$out" || fail "--approve through a relay: $out"
-t "$rhost" new-session -d -x 100 -y 24 \
-  "cd $work; env -u TANDEM PS1='$ ' HOME=$work/rhome $tandem --links-file $work/rlinks -- bash --norc --noprofile; sleep 60"
-wait_file "$work/rlinks" '^fingerprint ' "links from the relay"
-r_join_ro=$(sed -n 's/^join-ro //p' "$work/rlinks")
-wait_for "$rhost" '^\$ ?$' "host prompt (relay)"
-t "$zoe" new-session -d -x 100 -y 24 "env -u TANDEM HOME=$work/rhome $tandem join --name zoe '$r_join_ro'; echo join-exit=\$?; sleep 60"
-wait_for "$rhost" 'read-only mate zoe \(127\.0\.0\.1:[0-9]+\) joined' "the host sees zoe by name through the relay"
-run_in_host "$rhost" "$tandem rotate" rrotate
-[ "$(cat "$work/rrotate.rc")" = 1 ] || fail "rotate through a relay did not fail"
-grep -q 'tandem: cannot make new links through a relay elsewhere yet' "$work/rrotate.out" ||
-  fail "rotate through a relay: $(cat "$work/rrotate.out")"
-echo "trust: ok"
+# 7. `tandem rotate --kick-all`: every mate is told and let go (ssh and native). Through
+#    a relay, the host's link blacks out for 3 s first: the request waits it out.
+[ "$mode" = relay ] && kill -USR2 "$net_pid"
+run_in_host "$ahost" "$tandem rotate --kick-all" rotate_all
+grep -q 'every mate was removed' "$work/rotate_all.out" || fail "rotate --kick-all: $(cat "$work/rotate_all.out")"
+wait_for "$a1" 'the host made new links and removed every mate' "the ssh mate is told every mate was removed"
+wait_for "$a1" 'ssh-exit=1' "the ssh mate is let go"
+wait_for "$a4" 'the host made new links and removed every mate' "dave is told every mate was removed"
+wait_for "$a4" 'join-exit=1' "dave's tandem join exits 1"
+run_in_host "$ahost" "$tandem status" astatus
+grep -qE '^ *mates: +0$' "$work/astatus.out" ||
+  fail "mates are still listed after --kick-all: $(cat "$work/astatus.out")"
+
+# 8. Through a relay: it restarts and gives the host its session back (same links).
+#    Kick and rotate work on the restored session, and nothing asked before the
+#    restart (the rotation of step 5) is done again.
+if [ "$mode" = relay ]; then
+  cp "$work/links" "$work/links.before"
+  kill "$relay_pid"
+  wait "$relay_pid" 2>/dev/null || true
+  start_relay "$work" "$ssh_port" "$udp_port"
+  wait_for "$host" 'the relay restarted; the session is back with the same links' "the host is told the relay restarted" 800
+  join_rw_now=$(sed -n 's/^join-rw //p' "$work/links")
+  ro_now=$(sed -n "s/^ro ssh //p" "$work/links")
+  t "$late" new-session -d -x 100 -y 24 "env -u TANDEM HOME=$work/home $tandem join --name late '$join_rw_now'; echo join-exit=\$?; sleep 60"
+  # Read-write: the read-only ones at this address are expected back (not announced).
+  wait_for "$host" 'read-write mate late \(127\.0\.0\.1:[0-9]+\) joined' "a mate joins the restored session" 800
+  run_in_host "$host" "$tandem kick late" kick_late
+  grep -q 'removed late' "$work/kick_late.out" || fail "kick after the restart: $(cat "$work/kick_late.out")"
+  wait_for "$late" 'the host removed you' "the mate is told it was removed, after the restart"
+  cmp -s "$work/links" "$work/links.before" || fail "the links changed by themselves after the restart"
+  run_in_host "$host" "$tandem rotate" rotate_late
+  grep -q 'new links' "$work/rotate_late.out" || fail "rotate after the restart: $(cat "$work/rotate_late.out")"
+  [ "$(sed -n "s/^ro ssh //p" "$work/links")" != "$ro_now" ] || fail "rotate after the restart kept the link"
+  t "$old2" new-session -d -x 80 -y 24 "ssh $SSH_OPTS $KEY_OPTS $ro_now; echo ssh-exit=\$?; sleep 60"
+  wait_for "$old2" 'no session with this token' "the link from before is refused"
+fi
+echo "trust ($mode): ok"

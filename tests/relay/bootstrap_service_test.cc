@@ -70,6 +70,24 @@ TEST_F(BootstrapServiceTest, ResumingKeepsTheLinkTheHostStillHasOrGivesANewOne) 
   EXPECT_EQ(directory.sessions(), 1u);
 }
 
+// `tandem rotate` through this relay: a host whose link was lost before it heard of
+// the new tokens has only the old ones; they bring it back (with the new ones), once.
+TEST_F(BootstrapServiceTest, AHostThatMissedARotationResumesWithTheTokensBeforeIt) {
+  const proto::Accepted first = ask(hello()).accepted();
+  EXPECT_TRUE(first.controls());  // this relay carries out the host's controls
+  relay::Session& s = *directory.find(first.session_id());
+  s.set_tokens(new_token(), new_token());
+  proto::HostAccept back = ask(resume_from(first));
+  ASSERT_TRUE(back.has_accepted()) << back.refusal();
+  EXPECT_EQ(back.accepted().ro_token(), s.ro_token());
+  EXPECT_EQ(back.accepted().rw_token(), s.rw_token());
+  EXPECT_EQ(back.accepted().links().ssh_ro(), "ssh -p 2222 " + s.ro_token() + "@relay.example.org");
+  // Two rotations on, the first tokens are nobody's.
+  s.set_tokens(new_token(), new_token());
+  EXPECT_TRUE(ask(resume_from(first)).has_refusal());
+  EXPECT_TRUE(ask(resume_from(back.accepted())).has_accepted());
+}
+
 TEST_F(BootstrapServiceTest, ARestartedRelayRestoresTheSameTokensForTheSameKeyOnly) {
   const proto::Accepted first = ask(hello()).accepted();
   directory.forget();

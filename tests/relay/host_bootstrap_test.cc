@@ -1,8 +1,6 @@
 // A host's bootstrap with a relay: sessions made, resumed (also after the relay
 // restarted) and refused. The relay runs on this thread's event loop; the host's
 // blocking SSH client on a thread of its own, over loopback.
-#include "relay/relay.h"
-
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -10,7 +8,12 @@
 #include <filesystem>
 #include <thread>
 
+#include "relay/relay.h"
 #include "src/bootstrap_client.h"
+#include "statesync/host_state.h"
+#include "statesync/input_state.h"
+#include "statesync/screen/terminal.h"
+#include "statesync/sync_endpoints.h"
 
 namespace tandem {
 namespace {
@@ -296,6 +299,95 @@ TEST_F(RelayBootstrap, AnotherVersionIsToldSo) {
   ASSERT_TRUE(a) << error_;
   EXPECT_NE(a->refusal().find("version"), std::string::npos) << a->refusal();
   EXPECT_EQ(relay_->sessions(), 0u);
+}
+
+// A host's link as RemoteBackend has it: its screen and controls out, the relay's
+// events in, on this thread's loop.
+class HostEnd {
+ public:
+  using State = statesync::HostState<screen::ScreenState>;
+  using Link = statesync::ClientSync<State, statesync::InputState>;
+  HostEnd(event_base* base, uint16_t udp_port, const proto::Accepted& a) {
+    transport::LinkKey key;
+    std::copy(a.link_key().begin(), a.link_key().end(), key.begin());
+    std::string error;
+    link = Link::open(base, *transport::Address::parse("127.0.0.1:" + std::to_string(udp_port)), key, a.link_id(),
+                      State{screen::initial_screen(), {}}, statesync::InputState(), 0, {}, &error);
+    link->sync().set_on_incoming([this] {
+      for_each_new(link->sync().incoming_mutable(), consumed, [this](const statesync::InputEvent& e) {
+        events.push_back(e);
+        // --approve: every mate that asks is admitted.
+        if (const auto* a = std::get_if<statesync::Approval>(&e); a && !a->withdrawn) {
+          controls.decisions.push_back(statesync::Decision{a->ticket, true});
+          send();
+        }
+      });
+    });
+    send();
+  }
+  void send() { link->sync().set_outgoing(State{screen, controls}); }
+  template <class T>
+  std::vector<T> all() const {
+    std::vector<T> out;
+    for (const statesync::InputEvent& e : events) {
+      if (const auto* x = std::get_if<T>(&e)) out.push_back(*x);
+    }
+    return out;
+  }
+
+  std::unique_ptr<Link> link;
+  screen::ScreenState screen = screen::initial_screen();
+  statesync::HostControls controls;
+  std::vector<statesync::InputEvent> events;
+  uint64_t consumed = 0;
+};
+
+TEST_F(RelayBootstrap, AHostsControlsAreCarriedOutOnceAndAnswered) {
+  proto::HostHello h = hello();
+  h.set_approve(true);
+  auto a = ask(h);
+  ASSERT_TRUE(a && a->has_accepted()) << error_;
+  EXPECT_TRUE(a->accepted().controls());  // this relay obeys them
+  HostEnd host(base_.get(), relay_->udp_port(), a->accepted());
+  auto until = [&](auto done) {
+    for (int i = 0; i < 400 && !done(); ++i) run_for(std::chrono::milliseconds(5));
+    return done();
+  };
+
+  // New tokens: the old ones admit no one, the new ones do (a mate the host admits).
+  host.controls.rotation = 1;
+  host.send();
+  ASSERT_TRUE(until([&] { return !host.all<statesync::NewTokens>().empty(); }));
+  const statesync::NewTokens t = host.all<statesync::NewTokens>()[0];
+  EXPECT_EQ(t.rotation, 1u);
+  EXPECT_NE(t.ro_token, a->accepted().ro_token());
+  EXPECT_NE(t.rw_token, a->accepted().rw_token());
+  EXPECT_EQ(t.resume_secret.size(), 32u);
+  EXPECT_NE(t.ssh_ro.find(t.ro_token + "@127.0.0.1"), std::string::npos) << t.ssh_ro;
+  EXPECT_FALSE(join(a->accepted().ro_token()));
+  auto admitted = join(t.ro_token);
+  ASSERT_TRUE(admitted) << error_;
+  EXPECT_EQ(host.all<statesync::Approval>().size(), 1u);
+
+  // A removal: done once and answered, however often the controls come again.
+  host.controls.kicks.push_back(statesync::Kick{1, "127.0.0.1:1", Via::kNative});
+  host.send();
+  ASSERT_TRUE(until([&] { return !host.all<statesync::KickDone>().empty(); }));
+  EXPECT_EQ(host.all<statesync::KickDone>()[0], (statesync::KickDone{1, false}));  // no such mate
+  host.screen = screen::Terminal(80, 24).state();  // the same controls with a new screen
+  host.send();
+  run_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(host.all<statesync::KickDone>().size(), 1u);
+  EXPECT_EQ(host.all<statesync::NewTokens>().size(), 1u);
+
+  // A host that lost its link before it heard of the new tokens resumes with the old
+  // ones, and is given the new ones.
+  proto::HostHello again = hello();
+  resume_from(again, *a);
+  auto back = ask(again);
+  ASSERT_TRUE(back && back->has_accepted()) << error_ << (back ? back->refusal() : "");
+  EXPECT_EQ(back->accepted().session_id(), a->accepted().session_id());
+  EXPECT_EQ(back->accepted().ro_token(), t.ro_token);
 }
 
 }  // namespace

@@ -194,6 +194,21 @@ TEST_F(SessionTest, AWaitingMateIsAnsweredOnceWithTheHostsWord) {
   EXPECT_EQ(session.waiting(), 0u);
 }
 
+// A remote host's answers outlive a relay restart; tickets that a new relay process
+// hands out must not be the ones those answers name.
+TEST_F(SessionTest, TicketsAreRandomSoAnAnswerForAnotherTicketAdmitsNoOne) {
+  Session other{"id", "rwtoken", "rotoken", SessionOptions{}};
+  std::vector<Verdict> got;
+  const uint64_t mine = *session.ask_host(MateInfo{.who = "a"}, 0, [&](Verdict v) { got.push_back(v); });
+  const uint64_t theirs = *other.ask_host(MateInfo{.who = "b"}, 0, [](Verdict) {});
+  EXPECT_NE(mine, theirs);
+  EXPECT_NE(mine, 0u);
+  session.answer(theirs, true);
+  session.answer(mine + 1, true);
+  EXPECT_TRUE(got.empty());
+  EXPECT_EQ(session.waiting(), 1u);
+}
+
 TEST_F(SessionTest, AMateTheHostNeverAnswersIsLetGoAndTheHostsPromptGoes) {
   std::vector<Verdict> got;
   const uint64_t t = *session.ask_host(MateInfo{.who = "a"}, 1000, [&](Verdict v) { got.push_back(v); });

@@ -89,6 +89,46 @@ TEST(InputState, HostEventsAreTypedAndSurviveTheWire) {
   EXPECT_EQ(receiver.at(2), InputEvent(MatesSize{std::nullopt}));
 }
 
+TEST(InputState, ApprovalsKicksAndNewTokensSurviveTheWire) {
+  const MateEvent carol{false, Role::kReadWrite, Via::kNative, "10.0.0.7:5000", "carol", "SHA256:abc"};
+  const NewTokens tokens{
+      3, "rw", "ro", std::string(32, '\x01'), "ssh -p 22 rw@h", "ssh -p 22 ro@h", "tandem://rw@h", "tandem://ro@h"};
+  InputState sender;
+  sender.push(Approval{0xfeedfacecafebeef, false, carol});
+  sender.push(Approval{0xfeedfacecafebeef, true});
+  sender.push(KickDone{7, true});
+  sender.push(tokens);
+  InputState receiver;
+  ASSERT_FALSE(receiver.apply_bytes(as_bytes(sender.diff_bytes_from(InputState()))));
+  ASSERT_EQ(receiver.end(), 4u);
+  EXPECT_EQ(receiver.at(0), InputEvent(Approval{0xfeedfacecafebeef, false, carol}));
+  EXPECT_EQ(receiver.at(1), InputEvent(Approval{0xfeedfacecafebeef, true}));
+  EXPECT_EQ(receiver.at(2), InputEvent(KickDone{7, true}));
+  EXPECT_EQ(receiver.at(3), InputEvent(tokens));
+}
+
+// New links are printed on the host's terminal and in its shell: nothing a terminal
+// would act on, nothing unbounded; an approval names a ticket and a real mate.
+TEST(InputState, NewTokensAndApprovalsThatCannotBeTrustedAreRefused) {
+  for (NewTokens bad :
+       {NewTokens{1, "rw", "ro", "", "ssh \x1b[2J", "", "", ""}, NewTokens{1, "r w", "ro", "", "", "", "", ""},
+        NewTokens{1, "rw", "", "", "", "", "", ""}, NewTokens{1, "rw", "ro", "", std::string(600, 'x'), "", "", ""},
+        NewTokens{1, std::string(65, 'a'), "ro", "", "", "", "", ""}}) {
+    InputState sender, receiver;
+    sender.push(bad);
+    EXPECT_TRUE(receiver.apply_bytes(as_bytes(sender.diff_bytes_from(InputState()))));
+    EXPECT_EQ(receiver.end(), 0u);
+  }
+  for (Approval bad : {Approval{0, false, MateEvent{false, Role::kReadOnly, Via::kSsh, "a"}},
+                       Approval{1, false, MateEvent{false, Role::kNone, Via::kSsh, "a"}},
+                       Approval{1, false, MateEvent{false, Role::kReadOnly, Via::kSsh, std::string(300, 'a')}}}) {
+    InputState sender, receiver;
+    sender.push(bad);
+    EXPECT_TRUE(receiver.apply_bytes(as_bytes(sender.diff_bytes_from(InputState()))));
+    EXPECT_EQ(receiver.end(), 0u);
+  }
+}
+
 TEST(InputState, AMatesNameArrivesPrintableAndBounded) {
   InputState sender;
   sender.push(MateEvent{true, Role::kReadWrite, Via::kNative, "10.0.0.7:5000", "alice", "SHA256:abc"});
