@@ -17,6 +17,7 @@ void HistoryPacer::pace(const screen::ScreenState* last, screen::ScreenState& ne
     if (since_ms_ == 0) since_ms_ = now;
     if (!paused && now - since_ms_ < kHoldAtMostMs) {
       next.scrollback = last->scrollback;  // the next frame with history brings these lines too
+      next.history_held = true;
       timer_.start(kPause);                // again with every host frame: fires once the flood pauses
       return;
     }

@@ -596,8 +596,8 @@ void Display::render(const ScreenState* from, const ScreenState* had, const Scre
   // History: the lines the viewer's scrollback lacks, or all held for a fresh viewer.
   size_t first = to.scrollback.size();
   if (options_.history) {
-    if (!had) {
-      first = 0;
+    if (!had || (had->history != to.history && had->scrollback.total() == 0)) {
+      first = 0;  // a fresh viewer, or one shown no line yet (a blank first frame): all are new to it
     } else if (had->history == to.history && to.scrollback.total() > had->scrollback.total()) {
       const uint64_t added = to.scrollback.total() - had->scrollback.total();
       first = to.scrollback.size() - size_t(std::min<uint64_t>(added, to.scrollback.size()));

@@ -32,6 +32,7 @@ ScreenState::ScreenState(int cols, int rows, size_t scrollback_limit)
 bool ScreenState::operator==(const ScreenState& other) const {
   return cursor == other.cursor && modes == other.modes && bell_count == other.bell_count &&
          title == other.title && clipboard == other.clipboard && clipboard_seq == other.clipboard_seq &&
+         history_held == other.history_held &&
          cwd == other.cwd && history == other.history && fb == other.fb && scrollback == other.scrollback;
 }
 
@@ -130,6 +131,7 @@ proto::ScreenDiff ScreenState::diff_from(const ScreenState& old) const {
   if (full || title != old.title) d.set_title(title);
   if (full || clipboard != old.clipboard) d.set_clipboard(clipboard);
   d.set_clipboard_seq(clipboard_seq);
+  d.set_history_held(history_held);
   if (full || cwd != old.cwd) d.set_cwd(cwd);
   return d;
 }
@@ -185,6 +187,7 @@ ScreenState ScreenState::window(int x0, int y0, int cols, int rows) const {
   out.title = title;
   out.clipboard = clipboard;
   out.clipboard_seq = clipboard_seq;
+  out.history_held = history_held;
   out.cwd = cwd;
   out.bell_count = bell_count;
   out.scrollback = scrollback;  // chunk handles: a view's history is the session's
@@ -290,6 +293,7 @@ std::optional<DecodeError> ScreenState::apply(const proto::ScreenDiff& d) {
     next.clipboard.clear();
   }
   next.clipboard_seq = d.clipboard_seq();
+  next.history_held = d.history_held();
   if (d.has_cwd()) {
     if (d.cwd().size() > kMaxCwdBytes || !printable_ascii(d.cwd())) return DecodeError{"bad working directory"};
     next.cwd = d.cwd();

@@ -73,6 +73,9 @@ class ScreenState {
   std::string title;
   std::string clipboard;  // the last OSC 52 payload, base64 as sent by the program
   uint32_t clipboard_seq = 0;  // copies so far: the same text copied twice is two copies
+  // The screen may have moved past history lines that are held back (a flood's, sent
+  // once it pauses): a view must not take its rows above for new lines meanwhile.
+  bool history_held = false;
   std::string cwd;        // the last OSC 7 URI (file://host/path), printable ASCII
   uint32_t bell_count = 0;
   // Identifies a history of scrollback: states that share it share their lines.

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "statesync/screen/screen_state.h"
 
@@ -27,7 +28,17 @@ class Viewport {
   std::string describe() const;
 
  private:
+  // Counts what a shorter view's history holds: rows above the view count once, when
+  // they first are (or are new there), however the view pans or the program rewrites
+  // them; lines that scroll off the session's top without ever being above the view
+  // count as they go.
+  uint64_t count_history(const ScreenState& session, int above);
+
   int x_ = 0, y_ = 0;
+  uint64_t view_total_ = 0;      // lines the view's history has had
+  uint64_t session_total_ = 0;   // the session's count at the last frame
+  uint64_t session_history_ = 0;  // and its history's id
+  std::vector<uint64_t> counted_;  // generations of the session's top rows counted into the view's history
   // The history of the last frame on the normal screen (the session's and the rows
   // above the view), kept while a full-screen program runs.
   std::optional<Scrollback> main_history_;

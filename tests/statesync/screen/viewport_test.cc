@@ -99,6 +99,66 @@ TEST(Viewport, AShorterViewsHistoryEndsWithTheRowsAboveIt) {
   EXPECT_EQ(v.frame(t.state(), 40, 4).scrollback.total(), before);
 }
 
+// What a shorter view's terminal keeps in its scrollback, drawn frame by frame.
+std::vector<std::string> viewer_history(Terminal& session, Viewport& v, Display& d, Terminal& viewer,
+                                        std::optional<ScreenState>& shown, int rows) {
+  ScreenState f = v.frame(session.state(), 40, rows);
+  std::string out;
+  d.append(shown ? &*shown : nullptr, f, out);
+  viewer.write(out);
+  shown = f;
+  shown->scrollback.clear();
+  std::vector<std::string> lines;
+  const ScreenState seen = viewer.state();
+  for (size_t i = 0; i < seen.scrollback.size(); ++i) lines.push_back(seen.scrollback.line(i)->text());
+  for (const std::string& line : screen_lines(seen)) lines.push_back(line);
+  return lines;
+}
+
+TEST(Viewport, RowsAboveTheViewThatAreWrittenAnewReachItsHistory) {
+  // `clear; seq` on a taller session whose cursor was at the bottom: the rows above the
+  // view are new lines though the view did not move (found by a user: a mate lost the
+  // first lines), and moving back over counted rows does not count them twice.
+  Terminal t = numbered(30);
+  Terminal viewer(40, 4, 1000);
+  Viewport v;
+  Display d;
+  std::optional<ScreenState> shown;
+  viewer_history(t, v, d, viewer, shown, 4);
+  std::string out = "\x1b[H\x1b[2J";
+  for (int i = 301; i <= 308; ++i) out += std::to_string(i) + "\r\n";
+  t.write(out + "$ ");
+  std::vector<std::string> seen = viewer_history(t, v, d, viewer, shown, 4);
+  std::vector<std::string> numbers;
+  for (const std::string& line : seen) {
+    if (line.size() == 3 && line[0] == '3') numbers.push_back(line);
+  }
+  EXPECT_EQ(numbers, (std::vector<std::string>{"301", "302", "303", "304", "305", "306", "307", "308"}));
+  // Up to the top and back down: nothing new, nothing twice.
+  t.write("\x1b[H");
+  viewer_history(t, v, d, viewer, shown, 4);
+  t.write("\x1b[10;3H");
+  seen = viewer_history(t, v, d, viewer, shown, 4);
+  numbers.clear();
+  for (const std::string& line : seen) {
+    if (line.size() == 3 && line[0] == '3') numbers.push_back(line);
+  }
+  EXPECT_EQ(numbers, (std::vector<std::string>{"301", "302", "303", "304", "305", "306", "307", "308"}));
+  // Cleared, then enough lines to scroll the session: the lines pushed are new, not the
+  // counted rows the clear erased.
+  out = "\x1b[H\x1b[2J";
+  for (int i = 401; i <= 420; ++i) out += std::to_string(i) + "\r\n";
+  t.write(out + "$ ");
+  seen = viewer_history(t, v, d, viewer, shown, 4);
+  numbers.clear();
+  for (const std::string& line : seen) {
+    if (line.size() == 3 && line[0] == '4') numbers.push_back(line);
+  }
+  std::vector<std::string> want;
+  for (int i = 401; i <= 420; ++i) want.push_back(std::to_string(i));
+  EXPECT_EQ(numbers, want);
+}
+
 TEST(Viewport, ALargerViewShowsTheWholeSessionAndItsEdge) {
   Terminal t = numbered(30);
   Viewport v;
