@@ -11,7 +11,8 @@ tandem=$(realpath "$1")
 work=$(mktemp -d)
 host="th-host-$$" rw="th-rw-$$" small="th-small-$$" native="th-native-$$"
 host2="th-host2-$$" late="th-late-$$" host3="th-host3-$$" late3="th-late3-$$" early3="th-early3-$$"
-SOCKETS=("$host" "$rw" "$small" "$native" "$host2" "$late" "$host3" "$late3" "$early3")
+late_native="th-laten-$$"
+SOCKETS=("$host" "$rw" "$small" "$native" "$host2" "$late" "$host3" "$late3" "$early3" "$late_native")
 source "$(dirname "$0")/lib.sh"
 relay_pid=
 cleanup() {
@@ -96,6 +97,13 @@ first=$(head -1 <<<"$got")
 [ "$(tail -1 <<<"$got")" = 300 ] || fail "late joiner: history does not end at 300: $(tail -3 <<<"$got")"
 [ "$(wc -l <<<"$got")" = $((300 - first + 1)) ] || fail "late joiner: history has gaps or repeats from $first"
 [ "$first" -gt 150 ] && [ "$first" -le 201 ] || fail "late joiner: history starts at $first, not about 300-100-24"
+# A late native joiner: in its own terminal's scrollback too, not only its scroll mode.
+join2=$(sed -n 's/^join-ro //p' "$work/links2")
+t "$late_native" new-session -d -x 80 -y 24 "env -u TANDEM $tandem join '$join2'; sleep 60"
+wait_for "$late_native" '^late-9$' "the late native joiner sees the screen"
+for _ in $(seq 1 100); do [ "$(numbers "$late_native" | head -1)" = "$first" ] && break; sleep 0.05; done
+got_native=$(numbers "$late_native")
+[ "$got_native" = "$got" ] || fail "late native joiner: history is not what the ssh one got: $(head -3 <<<"$got_native")"
 
 # 4. Through `tandem relay`, which packs a still session's history: a late joiner
 #    gets the last 1000 lines, whole and in order, from the packed copy. An ssh mate
@@ -133,4 +141,4 @@ t "$late3" new-session -d -x 80 -y 24 "$ro3 $ssh_opts; sleep 60"
 wait_for "$late3" '^relay-16$' "the late joiner through the relay sees the screen"
 expect_history_end "$late3" "relay late joiner"
 
-echo "history: 19 checks passed"
+echo "history: 20 checks passed"
