@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "proto/sync.pb.h"
 #include "statesync/instruction.h"
@@ -48,6 +49,16 @@ inline constexpr uint64_t kActiveRetryMs = 10000;     // resend eagerly only whi
 inline constexpr int kShutdownRetries = 16;
 inline constexpr size_t kMaxSentStates = 32;
 inline constexpr size_t kMaxReceivedStates = 256;
+// The interactive path: an instruction that carries a small diff (a keystroke, its
+// echo) goes a second time kRepeatAfterMs later, so that one lost datagram costs
+// kRepeatAfterMs, not a retransmission timeout (RTO + kAckDelayMs). Heartbeats and
+// acks never repeat (an idle link costs what it did); large frames (a flood) never
+// do; and repeats spend at most kRepeatBudgetBytes a second, so a stream of small
+// frames (a progress bar) costs at most that much more. (mosh: no repeat; a lost
+// keystroke waits for the retransmission.)
+inline constexpr uint64_t kRepeatAfterMs = 5;
+inline constexpr size_t kRepeatMaxBytes = 320;
+inline constexpr size_t kRepeatBudgetBytes = 2048;
 inline constexpr uint64_t kNever = UINT64_MAX;
 
 // What the transport knows about the link, as the sender needs it.
@@ -83,6 +94,10 @@ class Sender {
     // Append-only states drop what the receiver is known to have.
     for (size_t i = 1; i < sent_.size(); ++i) sent_[i].state.subtract(sent_.front().state);
     current_.subtract(sent_.front().state);
+    if (sent_.size() == 1) {  // all acknowledged: a pending repeat would say nothing new
+      repeat_.clear();
+      repeat_at_ = kNever;
+    }
   }
   // We received new data: an ack must go out within kAckDelayMs.
   void ack_soon() { data_ack_pending_ = true; }
@@ -107,13 +122,17 @@ class Sender {
   // When tick() next has something to do (kNever: nothing until something changes).
   uint64_t next_wakeup(uint64_t now, const LinkTiming& t) {
     calculate_timers(now, t);
-    return std::min(next_send_, next_ack_);
+    return std::min({next_send_, next_ack_, repeat_at_});
   }
 
   // The instruction to send now, if any; `ack_num` is our receiver's newest state.
   std::optional<std::string> tick(uint64_t now, const LinkTiming& t, uint64_t ack_num) {
     calculate_timers(now, t);
-    if (now < next_send_ && now < next_ack_) return std::nullopt;
+    if (now < next_send_ && now < next_ack_) {
+      if (now < repeat_at_) return std::nullopt;
+      repeat_at_ = kNever;  // the same instruction again: nothing newer is due yet
+      return std::exchange(repeat_, {});
+    }
     if (shutdown_) return send_shutdown(now, ack_num);
 
     // Diff from the assumed receiver state, or from the acknowledged one when that is
@@ -149,9 +168,19 @@ class Sender {
     inst.set_ack_num(ack_num);
     inst.set_throwaway_num(sent_.front().num);
     sent_once(now);
-    if (!unchanged) last_data_send_ = now;
-    return encode_instruction(std::move(inst), diff);
+    std::string message = encode_instruction(std::move(inst), diff);
+    if (!unchanged) {
+      last_data_send_ = now;
+      // Something newer goes instead of a pending repeat (small ones repeat in turn).
+      repeat_.clear();
+      repeat_at_ = kNever;
+      maybe_repeat(now, message);
+    }
+    return message;
   }
+
+  // Repeats sent so far (for counters and tests).
+  uint64_t repeats() const { return repeats_; }
 
   size_t sent_states() const { return sent_.size(); }
   uint64_t acked_num() const { return sent_.front().num; }
@@ -201,6 +230,20 @@ class Sender {
     }
   }
 
+  // Schedules `message` to go again kRepeatAfterMs from now, if it is small and the
+  // repeat budget allows.
+  void maybe_repeat(uint64_t now, const std::string& message) {
+    if (message.size() > kRepeatMaxBytes) return;
+    budget_ = std::min<double>(double(kRepeatBudgetBytes),
+                               budget_ + double(now - budget_at_) * double(kRepeatBudgetBytes) / 1000.0);
+    budget_at_ = now;
+    if (budget_ < double(message.size())) return;
+    budget_ -= double(message.size());
+    repeat_ = message;
+    repeat_at_ = now + kRepeatAfterMs;
+    ++repeats_;
+  }
+
   void sent_once(uint64_t now) {
     last_send_ = now;
     mindelay_since_ = kNever;
@@ -236,6 +279,11 @@ class Sender {
   bool shutdown_acked_ = false;
   int shutdown_tries_ = 0;
   uint64_t shutdown_started_ = 0;
+  std::string repeat_;              // the small instruction to send again at repeat_at_
+  uint64_t repeat_at_ = kNever;
+  double budget_ = double(kRepeatBudgetBytes);  // bytes repeats may still spend
+  uint64_t budget_at_ = 0;
+  uint64_t repeats_ = 0;
 };
 
 template <SyncState S>
