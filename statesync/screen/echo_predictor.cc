@@ -141,7 +141,6 @@ void EchoPredictor::tick(uint64_t now) {
 }
 
 void EchoPredictor::set_rtt(double srtt_ms) {
-  srtt_ms_ = srtt_ms;
   if (srtt_ms > kShowAboveRttMs) {
     srtt_trigger_ = true;
   } else if (srtt_ms <= kHideBelowRttMs && pending_.empty()) {
@@ -264,8 +263,9 @@ void EchoPredictor::unmodelled(uint64_t mark) {
 }
 
 bool EchoPredictor::overdue(const Prediction& p, uint64_t now) const {
-  if (p.acked_at != 0 && now >= p.acked_at + kEchoTimeoutMs) return true;
-  return now >= p.made_at + uint64_t(2 * srtt_ms_) + kPendingLimitMs;
+  // Never before the key is acknowledged: in an outage the user still sees what was
+  // typed, and it is confirmed when the link is back.
+  return p.acked_at != 0 && now >= p.acked_at + kEchoTimeoutMs;
 }
 
 void EchoPredictor::judge(uint64_t now) {

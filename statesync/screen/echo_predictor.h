@@ -57,10 +57,9 @@ class EchoPredictor {
   static constexpr uint64_t kGlitchFlagMs = 5000;  // ... and this late underlines them
   static constexpr uint64_t kGlitchDecayMs = 150;  // a quick echo lowers the glitch trigger at most this often
   // An acknowledged key whose echo has not come this long after the acknowledgement
-  // is taken as not echoed (the program does not echo it, or echoes elsewhere).
+  // is taken as not echoed (the program does not echo it, or echoes elsewhere). A key
+  // not yet acknowledged stays predicted (an outage: the user sees what was typed).
   static constexpr uint64_t kEchoTimeoutMs = 250;
-  // A key never acknowledged is given up on after twice the round trip and this.
-  static constexpr uint64_t kPendingLimitMs = 1000;
   static constexpr size_t kPasteBytes = 100;  // more at once is a paste: not predicted (mosh: same)
   static constexpr size_t kMaxPending = 256;
 
@@ -142,7 +141,6 @@ class EchoPredictor {
   char32_t utf8_cp_ = 0;
   int utf8_left_ = 0;
 
-  double srtt_ms_ = 0;
   bool srtt_trigger_ = false;
   bool flagging_ = false;
   int glitch_ = 0;
