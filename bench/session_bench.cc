@@ -12,6 +12,8 @@
 //   wake:    a blackout (simulated sleep) on the host's link, then on the mate's;
 //            the time from the network coming back to the mate seeing output made
 //            in the dark.
+//   idle:    nothing happens for 30 s: datagrams and bytes each way on the native
+//            mate's link (heartbeats only).
 //   predict: the native mate types lines at the shell prompt at 10 keys/s; the time
 //            from each keypress to that character on the mate's own screen
 //            (predicted or echoed), p50/p90/p99, and how many characters shown
@@ -341,6 +343,23 @@ std::optional<Figures> wake(const Options& o, bool mosh) {
   return all;
 }
 
+std::optional<Figures> idle(const Options& o, bool mosh) {
+  Rig rig(o.tandem, o.net, o.seed);
+  if (!start(rig, o, mosh, true, false, "idle")) return std::nullopt;
+  rig.run_for(3s);  // the join's notices and first acks settle
+  const netsim::DirectionCounters up0 = rig.mate_net().upstream(), down0 = rig.mate_net().downstream();
+  constexpr int kSeconds = 30;
+  rig.run_for(std::chrono::seconds(kSeconds));
+  const netsim::DirectionCounters up = rig.mate_net().upstream(), down = rig.mate_net().downstream();
+  Figures f{{"seconds", kSeconds},
+            {"up_datagrams", double(up.datagrams - up0.datagrams)},
+            {"down_datagrams", double(down.datagrams - down0.datagrams)},
+            {"up_bytes", double(up.bytes - up0.bytes)},
+            {"down_bytes", double(down.bytes - down0.bytes)}};
+  print("idle", o, mosh, "", f);
+  return f;
+}
+
 // Lines typed at the prompt: "#" (a comment, so Enter runs nothing) then letters.
 std::optional<Figures> predict(const Options& o, bool mosh) {
   Rig rig(o.tandem, o.net, o.seed);
@@ -424,6 +443,7 @@ int compare(const Options& given, const std::string& name, Scenario scenario) {
   for (const auto& [k, v] : *ours) {
     for (const auto& [k2, v2] : *theirs) {
       if (k == k2 && k != "keys" && k != "raw_bytes" && k != "blackout_s" && k != "erased" && k != "erased_pct" &&
+          k != "seconds" &&
           v2 > 0) {
         ratios.emplace_back(k, v / v2);
       }
@@ -499,10 +519,11 @@ int session_main(const std::vector<std::string>& args) {
                       : o.scenario == "roam"  ? roam
                       : o.scenario == "wake"  ? wake
                       : o.scenario == "predict" ? predict
+                      : o.scenario == "idle"  ? idle
                                               : nullptr;
   if (scenario && impl == "compare") return compare(o, o.scenario, scenario);
   if (scenario) return scenario(o, impl == "mosh") ? 0 : 1;
-  std::fprintf(stderr, "tandem-bench session: --scenario is startup, flood, echo, roam, wake or predict\n");
+  std::fprintf(stderr, "tandem-bench session: --scenario is startup, flood, echo, roam, wake, idle or predict\n");
   return 2;
 }
 
