@@ -43,8 +43,8 @@ struct Options {
   std::vector<int> blackouts{5, 30, 300};
   bool native = true, ssh = true;
   bool host_unimpaired = false;  // comparing with mosh: only the mate's link is impaired
-  std::string predict;       // the native mate's --predict (empty: its default)
-  std::string mosh_predict;  // mosh-client's prediction display (empty: never)
+  std::string predict;           // the native mate's --predict (empty: its default)
+  std::string mosh_predict;      // mosh-client's prediction display (empty: never)
 };
 
 double percentile(std::vector<double> v, double p) {
@@ -420,8 +420,8 @@ std::optional<Figures> predict(const Options& o, bool mosh) {
             {"shown_p99_ms", percentile(delays, 0.99) / 1000},
             {"erased", double(erased)},
             {"erased_pct", 100.0 * double(erased) / double(std::max<size_t>(delays.size(), 1))}};
-  const std::string mode = mosh ? (o.mosh_predict.empty() ? "never" : o.mosh_predict)
-                                : (o.predict.empty() ? "adaptive" : o.predict);
+  const std::string mode =
+      mosh ? (o.mosh_predict.empty() ? "never" : o.mosh_predict) : (o.predict.empty() ? "adaptive" : o.predict);
   print("predict", o, mosh, ",\"predict\":\"" + mode + "\"", f);
   return f;
 }
@@ -443,8 +443,7 @@ int compare(const Options& given, const std::string& name, Scenario scenario) {
   for (const auto& [k, v] : *ours) {
     for (const auto& [k2, v2] : *theirs) {
       if (k == k2 && k != "keys" && k != "raw_bytes" && k != "blackout_s" && k != "erased" && k != "erased_pct" &&
-          k != "seconds" &&
-          v2 > 0) {
+          k != "seconds" && v2 > 0) {
         ratios.emplace_back(k, v / v2);
       }
     }

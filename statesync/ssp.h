@@ -192,8 +192,8 @@ class Sender {
     std::string message = encode_instruction(std::move(inst), diff);
     if (!unchanged) {
       if (now < last_data_send_ + t.send_interval_ms) {  // ahead of the pace: an early frame
-        early_frames_ = std::min(kEarlyFramesBurst,
-                                 early_frames_ + double(now - early_at_) * kEarlyFramesPerSecond / 1000.0) - 1;
+        early_frames_ =
+            std::min(kEarlyFramesBurst, early_frames_ + double(now - early_at_) * kEarlyFramesPerSecond / 1000.0) - 1;
         early_at_ = now;
       }
       last_data_send_ = now;
@@ -277,7 +277,8 @@ class Sender {
   // How long after the last data frame the next may go (see kInteractiveIntervalMs).
   uint64_t pace(uint64_t now, uint64_t interval) const {
     if (!last_data_small_ || interval <= kInteractiveIntervalMs) return interval;
-    const double frames = std::min(kEarlyFramesBurst, early_frames_ + double(now - early_at_) * kEarlyFramesPerSecond / 1000.0);
+    const double frames =
+        std::min(kEarlyFramesBurst, early_frames_ + double(now - early_at_) * kEarlyFramesPerSecond / 1000.0);
     return frames >= 1 ? kInteractiveIntervalMs : interval;
   }
 
@@ -309,7 +310,7 @@ class Sender {
   uint64_t next_ack_ = 0;  // the first tick says hello
   uint64_t last_send_ = 0;
   uint64_t last_data_send_ = 0;
-  bool last_data_small_ = false;  // the last data frame was small: the link is interactive
+  bool last_data_small_ = false;             // the last data frame was small: the link is interactive
   double early_frames_ = kEarlyFramesBurst;  // frames that may still go ahead of the pace
   uint64_t early_at_ = 0;
   uint64_t mindelay_since_ = kNever;
@@ -319,7 +320,7 @@ class Sender {
   bool shutdown_acked_ = false;
   int shutdown_tries_ = 0;
   uint64_t shutdown_started_ = 0;
-  std::string repeat_;              // the small instruction to send again at repeat_at_
+  std::string repeat_;  // the small instruction to send again at repeat_at_
   uint64_t repeat_at_ = kNever;
   int repeats_left_ = 0;
   double budget_ = double(kRepeatBudgetBytes);  // bytes repeats may still spend

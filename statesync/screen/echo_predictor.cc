@@ -330,12 +330,9 @@ void EchoPredictor::kill(uint64_t now) {
 
 bool EchoPredictor::display_on() const {
   switch (mode_) {
-    case PredictMode::kNever:
-      return false;
-    case PredictMode::kAlways:
-      return true;
-    case PredictMode::kAdaptive:
-      return srtt_trigger_ || glitch_ > 0;
+    case PredictMode::kNever: return false;
+    case PredictMode::kAlways: return true;
+    case PredictMode::kAdaptive: return srtt_trigger_ || glitch_ > 0;
   }
   return false;
 }

@@ -95,7 +95,7 @@ class EchoPredictor {
   struct Prediction {
     uint64_t epoch;
     int y;
-    RowRef before, after;  // the row before and after this key
+    RowRef before, after;   // the row before and after this key
     int x_before, x_after;  // the cursor
     uint64_t mark;
     uint64_t made_at;
@@ -128,16 +128,16 @@ class EchoPredictor {
   uint64_t epoch_ = 1;  // the epoch new predictions join
   uint64_t confirmed_epoch_ = 0;
   int confirmed_x_ = -1, confirmed_y_ = -1;  // where the last confirmed key left the cursor
-  bool broken_ = false;        // an unmodelled key since the chain began
-  uint64_t need_mark_ = 0;     // ... the newest of them: predicting resumes once it is acknowledged
-  uint64_t need_acked_at_ = 0; // when it was (0: not yet)
-  uint64_t typed_mark_ = 0;    // the newest key's mark
+  bool broken_ = false;                      // an unmodelled key since the chain began
+  uint64_t need_mark_ = 0;                   // ... the newest of them: predicting resumes once it is acknowledged
+  uint64_t need_acked_at_ = 0;               // when it was (0: not yet)
+  uint64_t typed_mark_ = 0;                  // the newest key's mark
   uint64_t acked_mark_ = 0;
   int typed_from_x_ = -1, typed_from_y_ = -1;  // where typing on this row began: backspace stops there
 
   // The escape sequence being read: 0 none, 1 after ESC, 2 in CSI, 3 after ESC O.
   int esc_ = 0;
-  bool esc_params_ = false;    // the CSI had parameters or intermediates: not an arrow
+  bool esc_params_ = false;  // the CSI had parameters or intermediates: not an arrow
   char32_t utf8_cp_ = 0;
   int utf8_left_ = 0;
 

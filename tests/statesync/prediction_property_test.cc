@@ -136,18 +136,12 @@ class Program {
 // What a typist types: text, wide text, backspace, arrows, Enter.
 std::string random_keys(std::mt19937& rng) {
   switch (rng() % 20) {
-    case 0:
-      return "\x7f";
-    case 1:
-      return "\x1b[D";
-    case 2:
-      return "\x1b[C";
-    case 3:
-      return "\r";
-    case 4:
-      return "日";
-    default:
-      return std::string(1, char('a' + rng() % 26));
+    case 0: return "\x7f";
+    case 1: return "\x1b[D";
+    case 2: return "\x1b[C";
+    case 3: return "\r";
+    case 4: return "日";
+    default: return std::string(1, char('a' + rng() % 26));
   }
 }
 
