@@ -414,7 +414,7 @@ constexpr Flag kJoinFlags[] = {
 
 const Command kJoin{
     .name = "join",
-    .usage = "[--name NAME] [--predict adaptive|always|never] [--udp-endpoint ADDR:PORT] LINK",
+    .usage = "[--name NAME] [--predict adaptive|always|never]\n[--udp-endpoint ADDR:PORT] LINK",
     .summary = "join a session as a native mate (Ctrl-^ then . leaves)",
     .description =
         "tandem join joins the session a tandem://... LINK names, as the host printed it.\n"
