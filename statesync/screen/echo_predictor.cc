@@ -133,7 +133,26 @@ void EchoPredictor::observe(const ScreenState& authority, uint64_t now) {
   cursor_ = authority.cursor;
   modes_ = authority.modes;
   frame_at_ = now;
+  // Given up too early? Then wait longer next time.
+  for (const Prediction& e : expired_) {
+    if (now - e.acked_at > kLateEchoMs) {
+      expired_.clear();  // that was no echo
+      break;
+    }
+    if (e.y < fb_->rows() && e.after->cols() == fb_->cols() && cursor_.y == e.y && cursor_.x == e.x_after &&
+        same_text(fb_->row(e.y), *e.after, fb_->cols())) {
+      learn_echo_delay(e.acked_at, now);
+      expired_.clear();
+      break;
+    }
+  }
   judge(now);
+}
+
+void EchoPredictor::learn_echo_delay(uint64_t acked_at, uint64_t now) {
+  // A late echo raises the estimate at once; it falls slowly.
+  const double late = double(now - acked_at);
+  echo_after_ack_ms_ = late > echo_after_ack_ms_ ? late : (7 * echo_after_ack_ms_ + late) / 8;
 }
 
 void EchoPredictor::tick(uint64_t now) {
@@ -157,6 +176,7 @@ void EchoPredictor::reset() {
   counters_.killed += pending_.size();
   pending_.clear();
   fb_.reset();
+  expired_.clear();
   broken_ = false;
   need_mark_ = need_acked_at_ = typed_mark_ = acked_mark_ = 0;
   typed_from_x_ = typed_from_y_ = -1;
@@ -167,9 +187,12 @@ void EchoPredictor::reset() {
 
 bool EchoPredictor::next_base(RowRef& row, int& x, int& y) {
   if (broken_) {
-    // Keys we could not model are on their way: only a frame that came with or after
-    // their acknowledgement shows what they did.
-    if (!pending_.empty() || !fb_ || need_acked_at_ == 0 || frame_at_ < need_acked_at_) return false;
+    // Keys we could not model are on their way: only a frame that came with their
+    // acknowledgement, or as long after it as echoes have lately come, shows what
+    // they did.
+    if (!pending_.empty() || !fb_ || need_acked_at_ == 0 || frame_at_ < need_acked_at_ + uint64_t(echo_after_ack_ms_)) {
+      return false;
+    }
     broken_ = false;
   }
   if (!pending_.empty()) {
@@ -265,7 +288,7 @@ void EchoPredictor::unmodelled(uint64_t mark) {
 bool EchoPredictor::overdue(const Prediction& p, uint64_t now) const {
   // Never before the key is acknowledged: in an outage the user still sees what was
   // typed, and it is confirmed when the link is back.
-  return p.acked_at != 0 && now >= p.acked_at + kEchoTimeoutMs;
+  return p.acked_at != 0 && now >= p.acked_at + kEchoTimeoutMs + uint64_t(2 * echo_after_ack_ms_);
 }
 
 void EchoPredictor::judge(uint64_t now) {
@@ -280,7 +303,13 @@ void EchoPredictor::judge(uint64_t now) {
       if (first.acked_at == 0 && now - first.made_at >= kGlitchMs) {
         glitch_ = std::max(glitch_, now - first.made_at >= kGlitchFlagMs ? 20 : 10);
       }
-      if (overdue(first, now)) kill(now);
+      if (overdue(first, now)) {
+        expired_.clear();
+        for (const Prediction& p : pending_) {
+          if (p.acked_at != 0) expired_.push_back(p);
+        }
+        kill(now);
+      }
       return;
     }
     // The newest prediction the frame shows.
@@ -296,6 +325,7 @@ void EchoPredictor::judge(uint64_t now) {
       confirmed_epoch_ = std::max(confirmed_epoch_, p.epoch);
       confirmed_x_ = p.x_after;
       confirmed_y_ = p.y;
+      if (p.acked_at != 0) learn_echo_delay(p.acked_at, now);
       if (glitch_ > 0 && now - p.made_at < kGlitchMs && now - last_decay_ >= kGlitchDecayMs) {
         --glitch_;
         last_decay_ = now;

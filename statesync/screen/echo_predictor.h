@@ -57,10 +57,14 @@ class EchoPredictor {
   static constexpr uint64_t kGlitchFlagMs = 5000;  // ... and this late underlines them
   static constexpr uint64_t kGlitchDecayMs = 150;  // a quick echo lowers the glitch trigger at most this often
   // An acknowledged key whose echo has not come this long after the acknowledgement
-  // is taken as not echoed (the program does not echo it, or echoes elsewhere). A key
-  // not yet acknowledged stays predicted (an outage: the user sees what was typed).
+  // (plus twice the recent delay from acknowledgement to echo: a host far from its
+  // relay echoes later than the relay acknowledges) is taken as not echoed (the
+  // program does not echo it, or echoes elsewhere). A key not yet acknowledged stays
+  // predicted (an outage: the user sees what was typed). (mosh: the server's echo
+  // ack, 50 ms after it applied the keys; our relay is not where keys are applied.)
   static constexpr uint64_t kEchoTimeoutMs = 250;
-  static constexpr size_t kPasteBytes = 100;  // more at once is a paste: not predicted (mosh: same)
+  static constexpr uint64_t kLateEchoMs = 3000;  // an echo later than this is not learnt from
+  static constexpr size_t kPasteBytes = 100;     // more at once is a paste: not predicted (mosh: same)
   static constexpr size_t kMaxPending = 256;
 
   explicit EchoPredictor(PredictMode mode = PredictMode::kAdaptive) : mode_(mode) {}
@@ -113,6 +117,7 @@ class EchoPredictor {
   void unmodelled(uint64_t mark);
   void judge(uint64_t now);
   void kill(uint64_t now);
+  void learn_echo_delay(uint64_t acked_at, uint64_t now);
   bool overdue(const Prediction& p, uint64_t now) const;
   bool display_on() const;
   int shown_index() const;
@@ -144,6 +149,10 @@ class EchoPredictor {
   bool srtt_trigger_ = false;
   bool flagging_ = false;
   int glitch_ = 0;
+  double echo_after_ack_ms_ = 0;  // recent delay from a key's acknowledgement to its echo
+  // The last chain given up as overdue: if an echo of it comes after all, the delay
+  // is learnt from it.
+  std::deque<Prediction> expired_;
   uint64_t last_decay_ = 0;
   PredictionCounters counters_;
 };

@@ -164,6 +164,10 @@ TEST(PredictionProperty, AfterTheNetworkHealsTheTypistSeesTheHostsScreenAndEvery
     std::string typed;
     const uint64_t start = 1000, heal = start + 20000, end = heal + 8000;
     uint64_t next_key = start;
+    // Half the seeds: the program gets the keys 300 ms after they are acknowledged (a
+    // host far from its relay), so echoes come long after the acknowledgement.
+    const uint64_t apply_after = seed % 2 ? 0 : 300;
+    std::vector<std::pair<uint64_t, std::string>> to_apply;
     for (uint64_t now = start; now < end; ++now) {
       if (now == heal) up.loss = down.loss = 0;
       if (now < heal && now % 2000 == 0) program.set_echo(Program::Echo(rng() % 4));
@@ -184,7 +188,12 @@ TEST(PredictionProperty, AfterTheNetworkHealsTheTypistSeesTheHostsScreenAndEvery
         if (host_in.handle(d->inst, bytes(d->diff)) == Receiver<InputState>::Outcome::kNewest && !d->diff.empty()) {
           host_out.ack_soon();
         }
-        for_each_new(host_in.latest(), consumed, [&](const InputEvent& e) { program.feed(std::get<Keys>(e).bytes); });
+        for_each_new(host_in.latest(), consumed,
+                     [&](const InputEvent& e) { to_apply.emplace_back(now + apply_after, std::get<Keys>(e).bytes); });
+      }
+      while (!to_apply.empty() && to_apply.front().first <= now) {
+        program.feed(to_apply.front().second);
+        to_apply.erase(to_apply.begin());
       }
       host_out.current() = host_term.state();
       if (auto m = host_out.tick(now, timing, host_in.newest_num())) down.put(now, *m);
@@ -211,7 +220,12 @@ TEST(PredictionProperty, AfterTheNetworkHealsTheTypistSeesTheHostsScreenAndEvery
     EXPECT_FALSE(predictor.active()) << "seed " << seed;
     const screen::ScreenState drawn = predictor.overlay(mate_in.latest());
     EXPECT_TRUE(screen::same_display(drawn, host_term.state())) << "seed " << seed;
-    EXPECT_GT(predictor.counters().confirmed, 0u) << "seed " << seed;
+    // With the host next to the relay, predictions are made and confirmed. (A host far
+    // behind its relay echoes long after the relay acknowledges; without an echo
+    // acknowledgement from the host, the predictor then mostly stands aside, safely.)
+    if (apply_after == 0) {
+      EXPECT_GT(predictor.counters().confirmed, 0u) << "seed " << seed;
+    }
   }
 }
 

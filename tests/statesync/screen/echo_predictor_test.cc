@@ -75,6 +75,37 @@ TEST(EchoPredictor, AWrongGuessIsErasedByTheFirstFrameThatDisprovesIt) {
   EXPECT_EQ(t.drawn_row(), "$ aBC");
 }
 
+TEST(EchoPredictor, AHostThatEchoesLateAfterTheAcknowledgementIsWaitedFor) {
+  Typist t;
+  // The relay acknowledges at once; the host, far from it, echoes 400 ms later.
+  auto late_echo = [&](std::string_view keys) {
+    t.type(keys);
+    t.now += 50;
+    t.predictor.acknowledged(t.mark, t.now);
+    for (int i = 0; i < 8; ++i) {
+      t.now += 50;
+      t.predictor.tick(t.now);
+    }
+    t.program.write(keys);
+    t.frame();
+  };
+  late_echo("a");
+  late_echo("b");
+  late_echo("c");
+  EXPECT_EQ(t.drawn_row(), "$ abc");
+  t.type("d");
+  EXPECT_EQ(t.drawn_row(), "$ abcd");
+  t.now += 50;
+  t.predictor.acknowledged(t.mark, t.now);
+  t.now += 400;
+  t.predictor.tick(t.now);
+  EXPECT_EQ(t.drawn_row(), "$ abcd");  // still awaited
+  // Only the first (hidden: its epoch was not confirmed) was given up on, before the
+  // delay was known.
+  EXPECT_EQ(t.predictor.counters().killed, 1u);
+  EXPECT_EQ(t.predictor.counters().erased, 0u);
+}
+
 TEST(EchoPredictor, NothingIsShownWhereTheProgramDoesNotEcho) {
   Typist t;
   t.type("x");
