@@ -187,12 +187,10 @@ void EchoPredictor::reset() {
 
 bool EchoPredictor::next_base(RowRef& row, int& x, int& y) {
   if (broken_) {
-    // Keys we could not model are on their way: only a frame that came with their
-    // acknowledgement, or as long after it as echoes have lately come, shows what
-    // they did.
-    if (!pending_.empty() || !fb_ || need_acked_at_ == 0 || frame_at_ < need_acked_at_ + uint64_t(echo_after_ack_ms_)) {
-      return false;
-    }
+    // Keys we could not model are on their way: only a frame that came with or after
+    // their acknowledgement shows what they did. (Not the learnt echo delay: waiting
+    // for it, typing faster than it would never be predicted, nor the delay relearnt.)
+    if (!pending_.empty() || !fb_ || need_acked_at_ == 0 || frame_at_ < need_acked_at_) return false;
     broken_ = false;
   }
   if (!pending_.empty()) {

@@ -104,6 +104,14 @@ TEST(EchoPredictor, AHostThatEchoesLateAfterTheAcknowledgementIsWaitedFor) {
   // delay was known.
   EXPECT_EQ(t.predictor.counters().killed, 1u);
   EXPECT_EQ(t.predictor.counters().erased, 0u);
+  // The long wait does not hold back typing after Enter.
+  t.arrive("d");
+  t.type("\r");
+  t.arrive("\r\n$ ");
+  t.type("e");
+  t.arrive("e");
+  t.type("f");
+  EXPECT_EQ(t.drawn().fb.row(1).text(), "$ ef");
 }
 
 TEST(EchoPredictor, NothingIsShownWhereTheProgramDoesNotEcho) {
