@@ -22,6 +22,7 @@ const NetProfile kProfiles[] = {
     {"wan", 50, 0, 0},
     {"wan-loss", 50, 0, 0.05},
     {"bad", 150, 20, 0.10},
+    {"far", 100, 0, 0},  // across continents: 200 ms round trip
 };
 
 constexpr int kCols = 80, kRows = 24;
@@ -291,8 +292,9 @@ bool Rig::start(bool native_mate, bool ssh_mate, std::string* error) {
     if (line.rfind("rw ", 0) == 0) ssh_rw = line.substr(3);
   }
   if (native_mate) {
-    mate_ = Watched::spawn(base(), {tandem_, "join", join_rw, "--udp-endpoint", mate_net_->address().to_string()},
-                           {"HOME=" + dir_, "TANDEM="}, error);
+    std::vector<std::string> argv{tandem_, "join", join_rw, "--udp-endpoint", mate_net_->address().to_string()};
+    if (!predict_.empty()) argv.insert(argv.end(), {"--predict", predict_});
+    mate_ = Watched::spawn(base(), argv, {"HOME=" + dir_, "TANDEM="}, error);
     if (!mate_ || !run_until([&] { return mate_->has_row("$"); }, std::chrono::seconds(20))) {
       if (error->empty()) *error = "the native mate did not join: " + (mate_ ? mate_->raw() : std::string());
       return false;
@@ -342,7 +344,9 @@ bool Rig::start_mosh(std::string* error) {
   if (!mate_net_) return false;
   mate_net_->set_both(imp);
   mate_ = Watched::spawn(base(), {"mosh-client", "127.0.0.1", std::to_string(mate_net_->address().port())},
-                         {"MOSH_KEY=" + key, "MOSH_PREDICTION_DISPLAY=never", "LANG=C.UTF-8", "HOME=" + dir_}, error);
+                         {"MOSH_KEY=" + key, "MOSH_PREDICTION_DISPLAY=" + (predict_.empty() ? "never" : predict_),
+                          "LANG=C.UTF-8", "HOME=" + dir_},
+                         error);
   if (!mate_ || !run_until([&] { return mate_->has_row("$"); }, std::chrono::seconds(20))) {
     if (error->empty()) *error = "mosh-client did not connect: " + (mate_ ? mate_->raw() : std::string());
     return false;

@@ -25,7 +25,8 @@ struct NetProfile {
   int jitter_ms = 0;
   double loss = 0;    // each way
 };
-// lan, wan, wan-loss, bad (as the benchmark issue defines them); nullptr if unknown.
+// lan, wan, wan-loss, bad (as the benchmark issue defines them), far (200 ms round
+// trip, for prediction); nullptr if unknown.
 const NetProfile* find_profile(const std::string& name);
 
 uint64_t now_us();
@@ -90,13 +91,17 @@ class Rig {
   ~Rig();
   // Relay, netsims, proxy, host; then the mates that are asked for. False with `error`.
   bool start(bool native_mate, bool ssh_mate, std::string* error);
-  // Instead: mosh-server running bash and mosh-client (prediction display off, so
-  // what shows is what the server sent) through the mate's netsim, point to point.
+  // Instead: mosh-server running bash and mosh-client (prediction display off unless
+  // set_predict says otherwise, so what shows is what the server sent) through the
+  // mate's netsim, point to point.
   // mate() is the client; host() is the client too (mosh has no third screen).
   bool start_mosh(std::string* error);
   bool is_mosh() const { return mosh_pid_ > 0; }
   // The host's link without impairment (only the mate's is impaired, as mosh's one link is).
   void set_host_unimpaired(bool on) { host_unimpaired_ = on; }
+  // The native mate's --predict (nothing: its default), or mosh's prediction display
+  // (nothing: never).
+  void set_predict(std::string mode) { predict_ = std::move(mode); }
 
   // Runs the loop until `done()` holds or `timeout` passes; false on timeout.
   bool run_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
@@ -126,6 +131,7 @@ class Rig {
   uint64_t start_to_links_us_ = 0;
   pid_t mosh_pid_ = 0;
   bool host_unimpaired_ = false;
+  std::string predict_;
 };
 
 // A prompt line ("$ " or "$") is on screen below a row that is exactly `line`.

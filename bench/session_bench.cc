@@ -12,6 +12,12 @@
 //   wake:    a blackout (simulated sleep) on the host's link, then on the mate's;
 //            the time from the network coming back to the mate seeing output made
 //            in the dark.
+//   idle:    nothing happens for 30 s: datagrams and bytes each way on the native
+//            mate's link (heartbeats only).
+//   predict: the native mate types lines at the shell prompt at 10 keys/s; the time
+//            from each keypress to that character on the mate's own screen
+//            (predicted or echoed), p50/p90/p99, and how many characters shown
+//            were later taken away (wrong predictions the user saw).
 #include <algorithm>
 #include <optional>
 #include <cstdio>
@@ -37,6 +43,8 @@ struct Options {
   std::vector<int> blackouts{5, 30, 300};
   bool native = true, ssh = true;
   bool host_unimpaired = false;  // comparing with mosh: only the mate's link is impaired
+  std::string predict;           // the native mate's --predict (empty: its default)
+  std::string mosh_predict;      // mosh-client's prediction display (empty: never)
 };
 
 double percentile(std::vector<double> v, double p) {
@@ -119,6 +127,7 @@ void print(const std::string& bench, const Options& o, bool mosh, const std::str
 bool start(Rig& rig, const Options& o, bool mosh, bool native, bool ssh, const char* bench) {
   std::string error;
   rig.set_host_unimpaired(o.host_unimpaired);
+  rig.set_predict(mosh ? o.mosh_predict : o.predict);
   if (mosh ? rig.start_mosh(&error) : rig.start(native, ssh, &error)) return true;
   fail(bench, error);
   return false;
@@ -341,6 +350,89 @@ std::optional<Figures> wake(const Options& o, bool mosh) {
   return all;
 }
 
+std::optional<Figures> idle(const Options& o, bool mosh) {
+  Rig rig(o.tandem, o.net, o.seed);
+  if (!start(rig, o, mosh, true, false, "idle")) return std::nullopt;
+  rig.run_for(3s);  // the join's notices and first acks settle
+  const netsim::DirectionCounters up0 = rig.mate_net().upstream(), down0 = rig.mate_net().downstream();
+  constexpr int kSeconds = 30;
+  rig.run_for(std::chrono::seconds(kSeconds));
+  const netsim::DirectionCounters up = rig.mate_net().upstream(), down = rig.mate_net().downstream();
+  Figures f{{"seconds", kSeconds},
+            {"up_datagrams", double(up.datagrams - up0.datagrams)},
+            {"down_datagrams", double(down.datagrams - down0.datagrams)},
+            {"up_bytes", double(up.bytes - up0.bytes)},
+            {"down_bytes", double(down.bytes - down0.bytes)}};
+  print("idle", o, mosh, "", f);
+  return f;
+}
+
+// Lines typed at the prompt: "#" (a comment, so Enter runs nothing) then letters.
+std::optional<Figures> predict(const Options& o, bool mosh) {
+  Rig rig(o.tandem, o.net, o.seed);
+  if (!start(rig, o, mosh, true, false, "predict")) return std::nullopt;
+  Watched& typist = *rig.mate();
+  rig.host().type("clear\r");
+  auto at_prompt = [](const Watched& w) { return w.screen().cursor.y == 0 && w.cursor_row() == "$"; };
+  if (!rig.run_until([&] { return at_prompt(typist) && at_prompt(rig.host()); }, 10s)) {
+    return fail("predict", "no clear prompt"), std::nullopt;
+  }
+  rig.run_for(300ms);
+  constexpr int kLine = 40;
+  const uint64_t gap_us = 1000000 / uint64_t(std::max(o.keys_per_second, 1));
+  std::vector<double> delays;
+  int erased = 0;
+  for (int line_start = 0; line_start < o.chars; line_start += kLine) {
+    const int n = std::min(kLine, o.chars - line_start);
+    std::string expected = "#";
+    for (int i = 1; i < n; ++i) expected.push_back(key_at(line_start + i));
+    const int row = typist.screen().cursor.y, x0 = typist.screen().cursor.x;
+    std::vector<uint64_t> typed_at(size_t(n), 0), seen_at(size_t(n), 0);
+    std::vector<bool> showing(size_t(n), false);
+    int next = 0;
+    uint64_t next_key_at = now_us();
+    auto step = [&] {
+      const uint64_t now = now_us();
+      const std::string text = typist.row(row);
+      bool all = true;
+      for (int i = 0; i < n; ++i) {
+        const size_t at = size_t(x0 + i);
+        const bool there = i < next && at < text.size() && text[at] == expected[size_t(i)];
+        if (there && !seen_at[size_t(i)]) seen_at[size_t(i)] = now;
+        if (showing[size_t(i)] && !there) ++erased;
+        showing[size_t(i)] = there;
+        all = all && seen_at[size_t(i)] != 0;
+      }
+      if (next < n && now >= next_key_at) {
+        typed_at[size_t(next)] = now_us();
+        typist.type(std::string(1, expected[size_t(next)]));
+        ++next;
+        next_key_at += gap_us;
+      }
+      return all && text.substr(size_t(x0)) == expected && rig.host().shows(expected);
+    };
+    if (!rig.run_until(step, 60s)) {
+      dump("typist", typist);
+      return fail("predict", "typing at the prompt stalled"), std::nullopt;
+    }
+    for (int i = 0; i < n; ++i) delays.push_back(double(seen_at[size_t(i)] - typed_at[size_t(i)]));
+    typist.type("\r");
+    if (!rig.run_until([&] { return typist.screen().cursor.y == row + 1 && typist.cursor_row() == "$"; }, 30s)) {
+      return fail("predict", "no prompt after Enter"), std::nullopt;
+    }
+  }
+  Figures f{{"keys", double(delays.size())},
+            {"shown_p50_ms", percentile(delays, 0.5) / 1000},
+            {"shown_p90_ms", percentile(delays, 0.9) / 1000},
+            {"shown_p99_ms", percentile(delays, 0.99) / 1000},
+            {"erased", double(erased)},
+            {"erased_pct", 100.0 * double(erased) / double(std::max<size_t>(delays.size(), 1))}};
+  const std::string mode =
+      mosh ? (o.mosh_predict.empty() ? "never" : o.mosh_predict) : (o.predict.empty() ? "adaptive" : o.predict);
+  print("predict", o, mosh, ",\"predict\":\"" + mode + "\"", f);
+  return f;
+}
+
 using Scenario = std::optional<Figures> (*)(const Options&, bool);
 
 // tandem's figure next to mosh's, from the same run.
@@ -357,7 +449,10 @@ int compare(const Options& given, const std::string& name, Scenario scenario) {
   Figures ratios;
   for (const auto& [k, v] : *ours) {
     for (const auto& [k2, v2] : *theirs) {
-      if (k == k2 && k != "keys" && k != "raw_bytes" && k != "blackout_s" && v2 > 0) ratios.emplace_back(k, v / v2);
+      if (k == k2 && k != "keys" && k != "raw_bytes" && k != "blackout_s" && k != "erased" && k != "erased_pct" &&
+          k != "seconds" && v2 > 0) {
+        ratios.emplace_back(k, v / v2);
+      }
     }
   }
   std::string line = "{\"bench\":\"vs-mosh\",\"scenario\":\"" + name + "\",\"net\":\"" + o.net.name +
@@ -387,7 +482,7 @@ int session_main(const std::vector<std::string>& args) {
     } else if (a == "--net" && v) {
       const NetProfile* p = find_profile(args[++i]);
       if (!p) {
-        std::fprintf(stderr, "tandem-bench session: --net is lan, wan, wan-loss or bad\n");
+        std::fprintf(stderr, "tandem-bench session: --net is lan, wan, wan-loss, bad or far\n");
         return 2;
       }
       o.net = *p;
@@ -407,6 +502,10 @@ int session_main(const std::vector<std::string>& args) {
         std::fprintf(stderr, "tandem-bench session: --impl is tandem, mosh or compare\n");
         return 2;
       }
+    } else if (a == "--predict" && v) {
+      o.predict = args[++i];
+    } else if (a == "--mosh-predict" && v) {
+      o.mosh_predict = args[++i];
     } else if (a == "--only" && v) {
       const std::string which = args[++i];
       o.native = which == "native";
@@ -425,10 +524,12 @@ int session_main(const std::vector<std::string>& args) {
                       : o.scenario == "echo"  ? echo
                       : o.scenario == "roam"  ? roam
                       : o.scenario == "wake"  ? wake
+                      : o.scenario == "predict" ? predict
+                      : o.scenario == "idle"  ? idle
                                               : nullptr;
   if (scenario && impl == "compare") return compare(o, o.scenario, scenario);
   if (scenario) return scenario(o, impl == "mosh") ? 0 : 1;
-  std::fprintf(stderr, "tandem-bench session: --scenario is startup, flood, echo, roam or wake\n");
+  std::fprintf(stderr, "tandem-bench session: --scenario is startup, flood, echo, roam, wake, idle or predict\n");
   return 2;
 }
 

@@ -11,6 +11,8 @@
 // A relay silent for a while is asked again with the same link (JoinRecovery): after
 // a relay restart the mate comes back by itself, and when the session is gone it
 // says so and exits non-zero.
+// Keys are echoed locally before the session's screen comes back (EchoPredictor,
+// --predict): only on this terminal; what is sent is what was typed.
 #include <signal.h>
 #include <unistd.h>
 
@@ -27,6 +29,7 @@
 #include "src/scroll_mode.h"
 #include "statesync/input_flow.h"
 #include "statesync/input_state.h"
+#include "statesync/screen/echo_predictor.h"
 #include "statesync/sync_endpoints.h"
 
 namespace tandem {
@@ -52,17 +55,21 @@ class JoinClient {
   // `join`: the link joined with, asked again after a silence (its UDP going to
   // `udp_override` if set); `accept`: the relay's first answer.
   JoinClient(event_base* base, LocalTerminal& tty, std::unique_ptr<ScreenLink> link, const JoinLink& join,
-             const std::string& udp_override, const proto::JoinAccept& accept, const std::string& name)
+             const std::string& udp_override, const proto::JoinAccept& accept, const std::string& name,
+             screen::PredictMode predict)
       : base_(base),
         tty_(tty),
         link_(std::move(link)),
         flow_(link_->sync()),
         view_(tty),
         pacer_(base, [this] { draw(); }),
+        predictor_(predict),
+        predict_tick_(base, [this] { predict_tick(); }),
         read_only_(accept.read_only()),
         stdin_(base, STDIN_FILENO, transport::Watch::For::kRead, [this] { read_stdin(); }),
         winch_(base, SIGWINCH,
                [this] {
+                 predictor_.reset();  // the session's frames change size: every guess is off
                  view_.forget();
                  pacer_.draw_now();
                  if (!read_only_) send_size();
@@ -121,10 +128,17 @@ class JoinClient {
     Connection& c = sync();
     c.set_on_incoming([this] {
       held_.reset();  // the new link's screen is here: no need for the old one's
+      const transport::Link& link = link_->link().link();
+      if (link.rtt().has_sample()) predictor_.set_rtt(link.rtt().srtt_ms());
+      predictor_.observe(sync().incoming(), transport::now_ms());
+      predict_tick_start();
       pacer_.request();
     });
     // A paste moves at the relay's pace: stdin is read only while there is room.
     c.set_on_acked([this] {
+      // The relay has the keys before the first still held here (acknowledged ones
+      // were dropped from the outgoing log).
+      predictor_.acknowledged(sync().outgoing().begin(), transport::now_ms());
       flow_.pump();
       if (flow_.has_room() && !left_) stdin_.enable();
     });
@@ -155,6 +169,7 @@ class JoinClient {
     for (uint64_t seq = unacked.begin(); seq < unacked.end(); ++seq) fresh->sync().outgoing().push(unacked.at(seq));
     fresh->sync().outgoing_changed();
     link_ = std::move(fresh);
+    predictor_.reset();  // its input log starts again
     flow_.rebind(link_->sync());
     attach();
     flow_.pump();
@@ -210,7 +225,22 @@ class JoinClient {
       return;
     }
     flow_.push_keys(keys);
+    predictor_.type(keys, sync().outgoing().end(), transport::now_ms());
+    predict_tick_start();
+    if (predictor_.showing()) pacer_.draw_now();  // the point of it: no frame's wait
     if (!flow_.has_room()) stdin_.disable();
+  }
+
+  // While predictions wait for their echo, they are judged again now and then (an
+  // echo that never comes takes its prediction away).
+  void predict_tick_start() {
+    if (predictor_.active()) predict_tick_.start_if_idle(std::chrono::milliseconds(screen::EchoPredictor::kTickMs));
+  }
+  void predict_tick() {
+    const bool was_showing = predictor_.showing();
+    predictor_.tick(transport::now_ms());
+    if (was_showing || predictor_.showing()) pacer_.request();
+    predict_tick_start();
   }
 
   void leave() {
@@ -245,7 +275,13 @@ class JoinClient {
       view_.draw_still(scroll_->frame(size.cols, size.rows));
       return;
     }
-    view_.draw(held_ ? *held_ : sync().incoming());
+    if (held_) {
+      view_.draw(*held_);
+    } else if (predictor_.showing()) {
+      view_.draw(predictor_.overlay(sync().incoming()));
+    } else {
+      view_.draw(sync().incoming());
+    }
     const std::string text =
         view_.viewport().partial() ? "tandem: " + view_.viewport().describe() + " follows the cursor" : "";
     if (text == view_text_) return;
@@ -287,6 +323,8 @@ class JoinClient {
   statesync::InputFlow<Connection> flow_;
   ScreenView view_;
   FramePacer pacer_;
+  screen::EchoPredictor predictor_;  // only what this terminal shows: never sent
+  transport::Timer predict_tick_;
   bool read_only_;
   bool escape_pending_ = false;
   bool left_ = false;
@@ -368,11 +406,15 @@ constexpr Flag kJoinFlags[] = {
      .short_name = 'p',
      .value = "PORT",
      .help = "the port of a pasted ssh line, so that\n`tandem join ssh -p PORT TOKEN@HOST` works unquoted"},
+    {.name = "predict",
+     .value = "WHEN",
+     .help = "echo keys locally before the session does:\nadaptive (default: on a slow link or after\na "
+             "glitch), always, or never"},
 };
 
 const Command kJoin{
     .name = "join",
-    .usage = "[--name NAME] [--udp-endpoint ADDR:PORT] LINK",
+    .usage = "[--name NAME] [--predict adaptive|always|never]\n[--udp-endpoint ADDR:PORT] LINK",
     .summary = "join a session as a native mate (Ctrl-^ then . leaves)",
     .description =
         "tandem join joins the session a tandem://... LINK names, as the host printed it.\n"
@@ -387,7 +429,10 @@ const Command kJoin{
         "The link may come wrapped across lines, in pieces, or quoted. A plain-ssh line\n"
         "(ssh -p PORT TOKEN@HOST, or ssh://TOKEN@HOST:PORT) carries no relay key: it is\n"
         "joined natively only if this machine knows that relay's key (pinned in the\n"
-        "config, or from an earlier visit).",
+        "config, or from an earlier visit).\n"
+        "Keys are echoed locally before the session's screen comes back (--predict;\n"
+        "by default when the round trip is long or the link stalls): wrong guesses are\n"
+        "taken back within a round trip, and nothing predicted is ever sent.",
     .flags = kJoinFlags,
     .max_positionals = 16,  // a link pasted in pieces, or an ssh line split by the shell
     .run = cmd_join,
@@ -407,6 +452,16 @@ int cmd_join(const Options& args) {
     return 1;
   }
   const std::string name = clean_mate_name(args.value("name"));
+  screen::PredictMode predict = screen::PredictMode::kAdaptive;
+  if (args.has("predict")) {
+    std::optional<screen::PredictMode> mode = screen::parse_predict_mode(args.value("predict"));
+    if (!mode) {
+      std::fprintf(stderr, "tandem join: --predict is adaptive, always or never, not '%s'\n",
+                   args.value("predict").c_str());
+      return 2;
+    }
+    predict = *mode;
+  }
   JoinIdentity identity{
       name, [] { std::fprintf(stderr, "tandem join: %s (the host approves each mate)\n", kWaitingForHost); }};
   std::optional<proto::JoinAccept> accept = join_bootstrap(*link, &error, 0, nullptr, identity);
@@ -442,7 +497,7 @@ int cmd_join(const Options& args) {
   JoinEnd end;
   std::string gone, farewell;
   {
-    JoinClient client(base.get(), tty, std::move(sync), *link, udp_override, *accept, name);
+    JoinClient client(base.get(), tty, std::move(sync), *link, udp_override, *accept, name, predict);
     end = client.run();
     gone = client.gone();
     farewell = client.farewell();
