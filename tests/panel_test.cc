@@ -78,5 +78,15 @@ TEST(Panel, AQrCodeThatDoesNotFitSaysSo) {
   EXPECT_NE(text.find("too small for the QR code"), std::string::npos) << text;
 }
 
+TEST(Panel, TheApprovalPromptSaysOnlyThePrefixKeyAnswersIt) {
+  MateInfo mate{.who = "127.0.0.1:4242", .role = Role::kReadWrite, .via = Via::kNative, .name = "alice"};
+  std::vector<PanelLine> lines = approval_panel(mate, 1);
+  ASSERT_EQ(lines.size(), 2u);
+  std::string hint(lines[1].text.begin(), lines[1].text.end());
+  EXPECT_NE(hint.find("Ctrl-^ then y to admit, Ctrl-^ then n to refuse"), std::string::npos) << hint;
+  EXPECT_NE(hint.find("other keys are typed as usual"), std::string::npos) << hint;
+  EXPECT_NE(hint.find("1 more waiting"), std::string::npos) << hint;
+}
+
 }  // namespace
 }  // namespace tandem

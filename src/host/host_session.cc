@@ -21,7 +21,6 @@ constexpr auto kRelayCheck = std::chrono::seconds(1);
 constexpr uint64_t kRelayQuietMs = 7000;  // a relay elsewhere silent this long (two heartbeats): say so
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kMaxReadPerWakeup = 1024 * 1024;  // then let the loop breathe (draw, keystrokes)
-constexpr char kEscapeKey = 0x1e;                  // Ctrl-^, as `tandem join`'s (and mosh's)
 
 std::string trimmed(std::string text) {
   while (!text.empty() && text.back() == '\n') text.pop_back();
@@ -193,42 +192,28 @@ void HostSession::show(Showing what) {
 }
 
 std::string HostSession::host_keys(std::string_view bytes) {
-  if (showing_ == Showing::kApproval) {
-    // y or n answers the oldest waiting mate; other keys wait (not typed) until then.
-    for (char c : bytes) {
-      if (c != 'y' && c != 'Y' && c != 'n' && c != 'N') continue;
-      const uint64_t ticket = asking_.front().ticket;
-      asking_.erase(asking_.begin());
-      backend_->answer(ticket, c == 'y' || c == 'Y');
-      show(asking_.empty() ? Showing::kNothing : Showing::kApproval);
-      break;
-    }
-    return {};
-  }
-  if (showing_ != Showing::kNothing) {
+  if (showing_ != Showing::kNothing && showing_ != Showing::kApproval) {
     show(Showing::kNothing);  // the whole read: one key, or its escape sequence
     return {};
   }
-  std::string keys;
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    const char c = bytes[i];
-    if (!escape_pending_) {
-      if (c == kEscapeKey) {
-        escape_pending_ = true;
-      } else {
-        keys.push_back(c);
-      }
-      continue;
+  // While a mate asks to join, only Ctrl-^ then y or n answers: the host typing on
+  // must neither admit anyone by chance nor lose what it typed.
+  std::string typed;
+  while (!bytes.empty()) {
+    HostKeys::Read read = keys_.read(bytes, showing_ == Showing::kApproval ? "lqyYnN" : "lq");
+    typed += read.typed;
+    if (read.command == 'l' || read.command == 'q') {
+      show(read.command == 'l' ? Showing::kLinks : Showing::kCode);
+      return typed;  // what came after in this read was meant for the panel
     }
-    escape_pending_ = false;
-    if (c == 'l' || c == 'q') {
-      show(c == 'l' ? Showing::kLinks : Showing::kCode);
-      return keys;  // what came after in this read was meant for the panel
-    }
-    keys.push_back(kEscapeKey);
-    if (c != kEscapeKey) keys.push_back(c);
+    if (!read.command) break;
+    const uint64_t ticket = asking_.front().ticket;
+    asking_.erase(asking_.begin());
+    backend_->answer(ticket, read.command == 'y' || read.command == 'Y');
+    show(asking_.empty() ? Showing::kNothing : Showing::kApproval);
+    bytes = read.rest;
   }
-  return keys;
+  return typed;
 }
 
 int HostSession::run() {

@@ -105,8 +105,9 @@ std::vector<PanelLine> approval_panel(const MateInfo& mate, size_t more) {
   details += ", " + mate.who + ", " + via_name(mate.via);
   std::vector<PanelLine> out;
   out.push_back(line("tandem: mate " + who + "(" + details + ") wants to join " + role_name(mate.role) + ":"));
-  out.push_back(line("  y to admit, n to refuse (only you see this" +
-                     (more ? "; " + std::to_string(more) + " more waiting after it)" : std::string(")"))));
+  out.push_back(
+      line("  Ctrl-^ then y to admit, Ctrl-^ then n to refuse; other keys are typed as usual (only you see this" +
+           (more ? "; " + std::to_string(more) + " more waiting after it)" : std::string(")"))));
   return out;
 }
 
