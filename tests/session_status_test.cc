@@ -85,17 +85,22 @@ TEST(PickMate, ByNumberNameAddressOrIpAlone) {
   EXPECT_EQ(pick_mate(mates, "10.0.0.2", &error)->who, "10.0.0.2:5000");
 }
 
-TEST(PickMate, NoneOrSeveralAreRefusedInWords) {
+TEST(PickMate, NoneOrSeveralAreRefusedInOneSentence) {
   const std::vector<MateInfo> mates = {MateInfo{.who = "10.0.0.3:6000"}, MateInfo{.who = "10.0.0.3:6001"}};
   std::string error;
-  EXPECT_FALSE(pick_mate(mates, "10.0.0.3", &error));
-  EXPECT_NE(error.find("2 mates match"), std::string::npos) << error;
-  EXPECT_FALSE(pick_mate(mates, "3", &error));
-  EXPECT_NE(error.find("no mate number 3"), std::string::npos) << error;
-  EXPECT_FALSE(pick_mate(mates, "0", &error));
-  EXPECT_FALSE(pick_mate(mates, "bob", &error));
-  EXPECT_NE(error.find("no mate is called 'bob'"), std::string::npos) << error;
-  EXPECT_FALSE(pick_mate(mates, "99999999999999999999", &error));
+  auto refusal = [&](std::string_view which) {
+    EXPECT_FALSE(pick_mate(mates, which, &error)) << which;
+    return kick_refusal(which, error);
+  };
+  EXPECT_EQ(refusal("10.0.0.3"),
+            "tandem: cannot kick '10.0.0.3': 2 mates match it; name one by its number in `tandem status`\n");
+  EXPECT_EQ(refusal("3"), "tandem: cannot kick '3': no mate has that number (`tandem status` lists 2)\n");
+  EXPECT_EQ(refusal("0"), "tandem: cannot kick '0': no mate has that number (`tandem status` lists 2)\n");
+  EXPECT_EQ(refusal("bob"),
+            "tandem: cannot kick 'bob': no mate has that name or address (`tandem status` lists them)\n");
+  EXPECT_EQ(refusal("99999999999999999999"),
+            "tandem: cannot kick '99999999999999999999': no mate has that name or address (`tandem status` lists "
+            "them)\n");
 }
 
 TEST(SessionStatus, MatesAreNumberedAndNamed) {

@@ -133,7 +133,7 @@ void HostSession::act(const ControlRequest& request, ControlSocket::Reply reply)
   std::string error;
   if (request.ask == ControlRequest::Ask::kKick) {
     std::optional<MateInfo> mate = pick_mate(backend_->mates(), request.target, &error);
-    if (!mate) return reply(std::string(kRefusedPrefix) + error + "\n");
+    if (!mate) return reply(kick_refusal(request.target, error));
     backend_->kick(*mate, [reply, label = mate->label()](const std::string& error) {
       reply(error.empty() ? "tandem: removed " + label + "\n" : std::string(kRefusedPrefix) + error + "\n");
     });

@@ -24,8 +24,12 @@ std::string all_links(const Links& links);
 
 // The mate `which` names, as `tandem status` lists them: its number (from 1), its
 // name, its address ("ip:port"), or its ip alone; nullopt with `error` in words when
-// none or several match.
+// none or several match, said of `which` ("2 mates match it; ..."): see kick_refusal().
 std::optional<MateInfo> pick_mate(const std::vector<MateInfo>& mates, std::string_view which, std::string* error);
+// What `tandem kick WHICH` answers when pick_mate() found no one: "tandem: cannot kick
+// 'nobody': no mate has that name or address (...)". It starts with
+// kRefusedPrefix, as every refusal on $TANDEM_SOCKET does.
+std::string kick_refusal(std::string_view which, const std::string& why);
 
 struct SessionStatus {
   Links links;
