@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "src/notice_stack.h"
+
 namespace tandem {
 namespace {
 
@@ -108,6 +110,33 @@ TEST(SessionStatus, MatesAreNumberedAndNamed) {
   s.mates.push_back(MateInfo{.who = "10.0.0.2:5000", .role = Role::kReadOnly, .via = Via::kNative, .name = "alice"});
   EXPECT_NE(s.text().find("1. alice (10.0.0.2:5000)  read-only  native"), std::string::npos) << s.text();
   EXPECT_NE(s.json().find("\"name\":\"alice\""), std::string::npos) << s.json();
+}
+
+// The notice shows whole links or none: what a host copies from it is a working link.
+TEST(LinksNotice, EveryWidthGetsWholeLinksOnly) {
+  Links l;
+  l.ssh_rw = "ssh -p 34211 bhr5l5aztnkj7ul3sjjus4odiirekzab@127.0.0.1";
+  l.ssh_ro = "ssh -p 34211 m2a5l5aztnkj7ul3sjjus4odiirec4cd@127.0.0.1";
+  const std::vector<std::string> forms = links_notice("tandem: ", l);
+  ASSERT_EQ(forms.size(), 3u);
+  EXPECT_EQ(forms[0], "tandem: rw " + l.ssh_rw + "  ro " + l.ssh_ro);
+  EXPECT_EQ(forms[1], "tandem: ro " + l.ssh_ro + "  (Ctrl-^ then l: all links)");
+  EXPECT_EQ(forms[2], "tandem: Ctrl-^ then l shows the links");
+  for (size_t cols = forms[2].size(); cols <= forms[0].size() + 1; ++cols) {
+    NoticeStack s;
+    s.push(forms, 5000, "links");
+    const std::string line = s.lines(cols).at(0);
+    EXPECT_LE(line.size(), cols);
+    // Every link begun is there whole (a prefix of a token would be a wrong token).
+    for (size_t at = line.find("ssh -p"); at != std::string::npos; at = line.find("ssh -p", at + 1)) {
+      const std::string rest = line.substr(at);
+      EXPECT_TRUE(rest.starts_with(l.ssh_rw) || rest.starts_with(l.ssh_ro)) << cols << ": " << line;
+    }
+  }
+  Links ro_only;
+  ro_only.ssh_ro = l.ssh_ro;
+  EXPECT_EQ(links_notice("tandem: ", ro_only),
+            (std::vector<std::string>{"tandem: ro " + l.ssh_ro, "tandem: Ctrl-^ then l shows the links"}));
 }
 
 }  // namespace

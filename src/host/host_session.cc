@@ -82,7 +82,7 @@ BackendEvents HostSession::events() {
   e.on_links_changed = [this](const Links& links) {
     set_links(links);
     if (showing_ != Showing::kNothing) show(showing_);  // the panel shows the new links
-    show_notice("tandem: the relay lost the session; new links: " + links_.short_links(), kLinksNotice, "links");
+    show_notice(links_notice("tandem: the relay lost the session; new links: ", links), kLinksNotice, "links");
   };
   e.on_late_rotation = [this](const Links& links) { rotated(links, false, {}); };
   return e;
@@ -122,7 +122,7 @@ bool HostSession::start(RelayBackend& backend, const std::vector<std::string>& c
   stdin_watch_ = std::make_unique<transport::Watch>(base_, STDIN_FILENO, transport::Watch::For::kRead,
                                                     [this] { read_stdin(); });
   if (backend.health()) relay_timer_.start_repeating(kRelayCheck);
-  show_notice("tandem: " + links_.short_links(), kLinksNotice, "links");
+  show_notice(links_notice("tandem: ", links_.links), kLinksNotice, "links");
   if (options_.code_at_start) show(Showing::kCode);
   return true;
 }
@@ -148,8 +148,7 @@ void HostSession::act(const ControlRequest& request, ControlSocket::Reply reply)
 std::string HostSession::rotated(const Links& links, bool kick_all, const std::string& remark) {
   set_links(links);
   if (showing_ == Showing::kLinks) show(Showing::kLinks);  // the panel shows the new links
-  show_notice("tandem: new links (Ctrl-^ then l shows them); the old ones admit no one: " + links_.short_links(),
-              kLinksNotice, "links");
+  show_notice(links_notice("tandem: new links; the old ones admit no one: ", links), kLinksNotice, "links");
   // Printed on the shared screen: the read-only links alone, as `tandem links` does.
   return std::string("tandem: new links; the old ones admit no one") + (kick_all ? " and every mate was removed" : "") +
          (remark.empty() ? "" : " (" + remark + ")") + "\n" + links_text(links, false);
@@ -258,6 +257,7 @@ void HostSession::read_stdin() {
 
 void HostSession::resized() {
   view_.forget();  // the terminal changed: draw afresh
+  update_notices();  // in the forms that fit its new width
   apply_size();
   pacer_.draw_now();
 }
@@ -288,7 +288,11 @@ void HostSession::draw() {
 }
 
 void HostSession::show_notice(const std::string& text, std::chrono::milliseconds how_long, std::string kind) {
-  notices_.push(text, transport::now_ms() + uint64_t(how_long.count()), std::move(kind));
+  show_notice(std::vector<std::string>{text}, how_long, std::move(kind));
+}
+
+void HostSession::show_notice(std::vector<std::string> forms, std::chrono::milliseconds how_long, std::string kind) {
+  notices_.push(std::move(forms), transport::now_ms() + uint64_t(how_long.count()), std::move(kind));
   update_notices();
 }
 
@@ -296,7 +300,7 @@ void HostSession::show_notice(const std::string& text, std::chrono::milliseconds
 void HostSession::update_notices() {
   const uint64_t now = transport::now_ms();
   notices_.expire(now);
-  view_.set_notices(notices_.lines());
+  view_.set_notices(notices_.lines(tty_.size().cols));
   if (std::optional<uint64_t> next = notices_.next_expiry()) {
     notice_timer_.start(std::chrono::milliseconds(*next > now ? *next - now : 0));
   } else {

@@ -67,6 +67,8 @@ class HostSession {
   void draw();
   void finish();
   void show_notice(const std::string& text, std::chrono::milliseconds how_long, std::string kind = {});
+  // `forms`: one notice, longest first; the longest that fits the terminal is shown.
+  void show_notice(std::vector<std::string> forms, std::chrono::milliseconds how_long, std::string kind);
   void update_notices();
   void act(const ControlRequest& request, ControlSocket::Reply reply);
   // New links from `tandem rotate`: kept, shown to the host alone, and its text.

@@ -43,6 +43,13 @@ std::string short_links(const Links& links) {
   return links.ssh_rw.empty() ? "ro " + links.ssh_ro : "rw " + links.ssh_rw + "  ro " + links.ssh_ro;
 }
 
+std::vector<std::string> links_notice(const std::string& lead, const Links& links) {
+  std::vector<std::string> forms = {lead + short_links(links)};
+  if (!links.ssh_rw.empty()) forms.push_back(lead + "ro " + links.ssh_ro + "  (Ctrl-^ then l: all links)");
+  forms.push_back(lead + "Ctrl-^ then l shows the links");
+  return forms;
+}
+
 std::string all_links(const Links& links) {
   std::string t;
   if (!links.ssh_rw.empty()) t += "rw " + links.ssh_rw + "\njoin-rw " + links.join_rw + "\n";

@@ -18,6 +18,11 @@ namespace tandem {
 std::string links_text(const Links& links, bool read_write = true);
 // The short form: "rw SSH-LINK  ro SSH-LINK" (the host's own notices).
 std::string short_links(const Links& links);
+// The host's notice of `links` after `lead` ("tandem: "), in forms for NoticeStack,
+// longest first: both ssh links; the read-only one alone and where the rest are; where
+// they are. Each shows whole links only: a token cut short at the terminal's edge
+// would be copied as a wrong one.
+std::vector<std::string> links_notice(const std::string& lead, const Links& links);
 // Every link, one "KIND LINK" a line (rw, join-rw, ro, join-ro): $TANDEM_LINKS, and
 // the start of the --links-file.
 std::string all_links(const Links& links);
