@@ -104,7 +104,7 @@ void SshMate::render() {
       notice_timer_.start(kJoinNotice);
     }
   }
-  if (!notice_.empty()) screen::overlay_notice(frame, notice_);
+  if (!notice_.empty()) screen::overlay_notice(frame, notice_, screen::NoticeRow::kOffTheCursor);
   if (known_) history_pacer_.pace(shown_ ? &*shown_ : nullptr, frame);  // a repaint writes history whole
   std::string out;
   if (shown_ && !known_) {
