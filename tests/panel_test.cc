@@ -88,5 +88,24 @@ TEST(Panel, TheApprovalPromptSaysOnlyThePrefixKeyAnswersIt) {
   EXPECT_NE(hint.find("1 more waiting"), std::string::npos) << hint;
 }
 
+TEST(Panel, ThePromptKeepsOffTheRowTheHostTypesOn) {
+  MateInfo mate{.who = "127.0.0.1:4242", .role = Role::kReadOnly, .via = Via::kSsh};
+  auto prompt_rows = [&](int cursor_y) {
+    screen::ScreenState frame(120, 24);
+    frame.cursor.y = cursor_y;
+    Panel panel(approval_panel(mate, 0));
+    panel.lay_over(frame);
+    std::vector<int> rows;
+    for (int y = 0; y < 24; ++y) {
+      if (!row_text(frame, y).empty()) rows.push_back(y);
+    }
+    return rows;
+  };
+  EXPECT_EQ(prompt_rows(5), (std::vector<int>{21, 22}));   // above the bottom row, as every panel
+  EXPECT_EQ(prompt_rows(23), (std::vector<int>{21, 22}));  // the cursor on the bottom row is not under it
+  EXPECT_EQ(prompt_rows(22), (std::vector<int>{0, 1}));    // it would be: the prompt goes to the top
+  EXPECT_EQ(prompt_rows(21), (std::vector<int>{0, 1}));
+}
+
 }  // namespace
 }  // namespace tandem
