@@ -32,6 +32,13 @@ std::optional<JoinLink> JoinLink::parse(const std::string& text, std::string* er
   link.fingerprint = rest.substr(hash + 1);
   rest.resize(hash);
   if (link.fingerprint.rfind("SHA256:", 0) != 0 || link.fingerprint.size() < 10) return fail("bad fingerprint");
+  // Base64: anything else is a damaged link (a word of the sentence around it), not
+  // another relay's key, and must not read as one.
+  for (char c : std::string_view(link.fingerprint).substr(7)) {
+    const bool ok =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
+    if (!ok) return fail("bad fingerprint: SHA256: is followed by base64 alone");
+  }
   size_t at = rest.find('@');
   if (at == std::string::npos || at == 0) return fail("no token");
   link.token = rest.substr(0, at);

@@ -11,6 +11,19 @@ constexpr size_t kMaxText = 4096;  // a link is about 110 bytes; a paste may be 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
 bool is_quote(char c) { return c == '\'' || c == '"' || c == '`' || c == '<' || c == '>'; }
 
+// What a sentence may put after a link ("join tandem://...#SHA256:abc." or "(see
+// tandem://...)"); no link ends in it (a base64 fingerprint never does). A `]`
+// closing an IPv6 address (ssh TOKEN@[::1]) stays.
+size_t trailing_punctuation(std::string_view word) {
+  for (std::string_view closing : {"\u2019", "\u201D", "\u00BB", "\u203A"}) {  // ’ ” » ›
+    if (word.ends_with(closing)) return closing.size();
+  }
+  if (word.empty()) return 0;
+  const char c = word.back();
+  if (c == ']') return word.find('[') == std::string_view::npos ? 1 : 0;
+  return std::string_view(".,;:!?)}").find(c) != std::string_view::npos || is_quote(c) ? 1 : 0;
+}
+
 std::vector<std::string_view> words(std::string_view text) {
   std::vector<std::string_view> out;
   size_t i = 0;
@@ -130,15 +143,16 @@ std::optional<PastedLink> parse_pasted_link(std::string_view text, std::string* 
   if (text.size() > kMaxText)
     return refuse(error, "that is far too long for a link (" + std::to_string(text.size()) + " bytes)");
   std::vector<std::string_view> w = words(text);
-  // Quotes around the whole paste (as a chat or a shell line may leave them), and
-  // `tandem join` in front, pasted along with the link.
+  // Quotes around the whole paste (as a chat or a shell line may leave them), a
+  // sentence's punctuation after it, and `tandem join` in front, pasted along with
+  // the link.
   auto unquote = [&w] {
-    while (!w.empty() && !w.front().empty() && is_quote(w.front().front())) {
+    while (!w.empty() && !w.front().empty() && (is_quote(w.front().front()) || w.front().front() == '(')) {
       w.front().remove_prefix(1);
       if (w.front().empty()) w.erase(w.begin());
     }
-    while (!w.empty() && !w.back().empty() && is_quote(w.back().back())) {
-      w.back().remove_suffix(1);
+    while (!w.empty() && trailing_punctuation(w.back()) > 0) {
+      w.back().remove_suffix(trailing_punctuation(w.back()));
       if (w.back().empty()) w.pop_back();
     }
   };

@@ -48,15 +48,15 @@ std::string host_name() {
 }
 
 // The options and the config, as the backend and the host session want them; false
-// with `error` in words.
+// with `error` a whole message ("tandem: --size is ..."), as Options' own refusals are.
 bool read_options(const Options& args, BackendOptions& b, HostOptions& h, std::vector<std::string>& command,
                   std::unique_ptr<NamedSession>& named, std::string* error) {
   auto fail = [&](std::string why) {
-    *error = std::move(why);
+    *error = "tandem: " + why;
     return false;
   };
   std::optional<Config> config = load_config(error);
-  if (!config) return false;
+  if (!config) return fail(*error);
   h.size = config->size;
   if (args.has("size")) {
     std::optional<SizePolicy> policy = parse_size_policy(args.value("size"));
@@ -116,7 +116,7 @@ bool read_options(const Options& args, BackendOptions& b, HostOptions& h, std::v
   b.name = host_name();
   if (args.has("name")) {
     named = NamedSession::open(args.value("name"), error);
-    if (!named) return false;
+    if (!named) return fail(*error);
     b.named = named.get();
   }
   h.links_file = args.value("links-file");
@@ -235,7 +235,7 @@ int cmd_share(const Options& args) {
   std::unique_ptr<NamedSession> named;  // held (and locked) while the session runs
   std::string error;
   if (!read_options(args, backend_options, host_options, command, named, &error)) {
-    std::fprintf(stderr, "tandem: %s\n", error.c_str());
+    std::fprintf(stderr, "%s\n", error.c_str());
     return 2;
   }
   if (const char* nested = std::getenv("TANDEM"); nested && *nested) {

@@ -62,6 +62,8 @@ expect_refused "--bogus" relay --bogus=1
 expect_refused "--bogus" --bogus
 expect_refused "'x'" relay --linger x
 expect_refused "--listen wants ADDR:PORT" relay --listen
+expect_refused "^tandem: --history wants lines (0 to [0-9]*), not '20000'$" --history 20000  # said once, not "tandem: tandem:"
+expect_refused "^tandem: --size is 'host' (the default) or 'smallest', not 'x'$" --size x
 expect_refused "unexpected 'extra'" status extra
 expect_refused "unknown command 'bogus'" bogus
 expect_refused "unknown command 'bogus'" help bogus

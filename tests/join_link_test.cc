@@ -26,10 +26,11 @@ TEST(JoinLink, Ipv6HostsAreBracketed) {
 
 TEST(JoinLink, BadLinksSayWhy) {
   std::string why;
-  for (const char* bad : {"ssh://tok@h:1#SHA256:abcdefgh", "tandem://tok@h:1", "tandem://@h:1#SHA256:abcdefgh",
-                          "tandem://tok@h#SHA256:abcdefgh", "tandem://tok@h:0#SHA256:abcdefgh",
-                          "tandem://tok@h:99999#SHA256:abcdefgh", "tandem://to;k@h:1#SHA256:abcdefgh",
-                          "tandem://tok@h:1#MD5:abcdefgh"}) {
+  for (const char* bad :
+       {"ssh://tok@h:1#SHA256:abcdefgh", "tandem://tok@h:1", "tandem://@h:1#SHA256:abcdefgh",
+        "tandem://tok@h#SHA256:abcdefgh", "tandem://tok@h:0#SHA256:abcdefgh", "tandem://tok@h:99999#SHA256:abcdefgh",
+        "tandem://to;k@h:1#SHA256:abcdefgh", "tandem://tok@h:1#MD5:abcdefgh", "tandem://tok@h:1#SHA256:abcdefgh.",
+        "tandem://tok@h:1#SHA256:abc)defgh"}) {
     EXPECT_FALSE(JoinLink::parse(bad, &why)) << bad;
     EXPECT_NE(why.find("not a tandem link"), std::string::npos);
   }

@@ -55,5 +55,28 @@ TEST(NoticeStack, ClearEmptiesIt) {
   EXPECT_TRUE(s.lines().empty());
 }
 
+TEST(NoticeStack, TheLongestFormThatFitsTheWidthIsShown) {
+  NoticeStack s;
+  s.push(std::vector<std::string>{"tandem: rw LINK-ONE  ro LINK-TWO", "tandem: ro LINK-TWO  (more)", "tandem: more"},
+         5000);
+  EXPECT_EQ(s.lines(), std::vector<std::string>{"tandem: rw LINK-ONE  ro LINK-TWO"});
+  EXPECT_EQ(s.lines(32), std::vector<std::string>{"tandem: rw LINK-ONE  ro LINK-TWO"});
+  EXPECT_EQ(s.lines(31), std::vector<std::string>{"tandem: ro LINK-TWO  (more)"});
+  EXPECT_EQ(s.lines(20), std::vector<std::string>{"tandem: more"});
+  EXPECT_EQ(s.lines(5), std::vector<std::string>{"tandem: more"});  // none fits: the shortest, cut where drawn
+}
+
+TEST(NoticeStack, TheCountOfEarlierNoticesIsPartOfTheWidth) {
+  NoticeStack s;
+  s.push("mate 1 joined", 5000);
+  s.push("mate 2 joined", 5000);
+  s.push(std::vector<std::string>{"tandem: LONG FORM", "tandem: short"}, 5000);
+  s.push("mate 3 joined", 5000);
+  s.push("mate 4 joined", 5000);  // mates 1 and 2 are pushed out: the long notice is the oldest line
+  EXPECT_EQ(s.lines(30)[1], "mate 3 joined");
+  EXPECT_EQ(s.lines(30)[0], "(+2 earlier) tandem: LONG FORM");
+  EXPECT_EQ(s.lines(29)[0], "(+2 earlier) tandem: short");
+}
+
 }  // namespace
 }  // namespace tandem

@@ -78,5 +78,34 @@ TEST(Panel, AQrCodeThatDoesNotFitSaysSo) {
   EXPECT_NE(text.find("too small for the QR code"), std::string::npos) << text;
 }
 
+TEST(Panel, TheApprovalPromptSaysOnlyThePrefixKeyAnswersIt) {
+  MateInfo mate{.who = "127.0.0.1:4242", .role = Role::kReadWrite, .via = Via::kNative, .name = "alice"};
+  std::vector<PanelLine> lines = approval_panel(mate, 1);
+  ASSERT_EQ(lines.size(), 2u);
+  std::string hint(lines[1].text.begin(), lines[1].text.end());
+  EXPECT_NE(hint.find("Ctrl-^ then y to admit, Ctrl-^ then n to refuse"), std::string::npos) << hint;
+  EXPECT_NE(hint.find("other keys are typed as usual"), std::string::npos) << hint;
+  EXPECT_NE(hint.find("1 more waiting"), std::string::npos) << hint;
+}
+
+TEST(Panel, ThePromptKeepsOffTheRowTheHostTypesOn) {
+  MateInfo mate{.who = "127.0.0.1:4242", .role = Role::kReadOnly, .via = Via::kSsh};
+  auto prompt_rows = [&](int cursor_y) {
+    screen::ScreenState frame(120, 24);
+    frame.cursor.y = cursor_y;
+    Panel panel(approval_panel(mate, 0));
+    panel.lay_over(frame);
+    std::vector<int> rows;
+    for (int y = 0; y < 24; ++y) {
+      if (!row_text(frame, y).empty()) rows.push_back(y);
+    }
+    return rows;
+  };
+  EXPECT_EQ(prompt_rows(5), (std::vector<int>{21, 22}));   // above the bottom row, as every panel
+  EXPECT_EQ(prompt_rows(23), (std::vector<int>{21, 22}));  // the cursor on the bottom row is not under it
+  EXPECT_EQ(prompt_rows(22), (std::vector<int>{0, 1}));    // it would be: the prompt goes to the top
+  EXPECT_EQ(prompt_rows(21), (std::vector<int>{0, 1}));
+}
+
 }  // namespace
 }  // namespace tandem

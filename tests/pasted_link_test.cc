@@ -29,6 +29,24 @@ TEST(PastedLink, ALinkWrappedAcrossLinesOrSpacedIsPutBackTogether) {
   }
 }
 
+TEST(PastedLink, ASentencesPunctuationAfterTheLinkIsNotPartOfTheFingerprint) {
+  for (std::string tail :
+       {".", ",", ")", ";", ":", "!", "?", "]", "}", "\"", "'", ").", "\u2019", "\u201D", "\u00BB"}) {
+    for (const std::string& pasted :
+         {kLink + tail, "tandem join '" + kLink + tail + "'", "tandem join '" + kLink + "'" + tail, "(" + kLink + tail,
+          "tandem://abc234@192.168.1.20:2222#SHA256:Uwbd+/x9\nabcdefgh" + tail}) {
+      std::string why;
+      auto p = parse_pasted_link(pasted, &why);
+      ASSERT_TRUE(p) << pasted << ": " << why;
+      EXPECT_EQ(p->link.to_string(), kLink) << pasted;
+    }
+  }
+  auto ssh = parse_pasted_link("ssh -p 2222 abc234@192.168.1.20.", nullptr);
+  ASSERT_TRUE(ssh);
+  EXPECT_EQ(ssh->link.host, "192.168.1.20");
+  EXPECT_EQ(parse_pasted_link("ssh -p 7000 abc234@[::1].", nullptr)->link.host, "::1");  // the address's ] stays
+}
+
 TEST(PastedLink, AnSshLineNamesTheRelayAndTokenButNoKey) {
   for (const char* pasted :
        {"ssh -p 2222 abc234@192.168.1.20", "ssh -p2222 abc234@192.168.1.20", "ssh abc234@192.168.1.20 -p 2222",

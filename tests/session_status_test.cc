@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "src/notice_stack.h"
+
 namespace tandem {
 namespace {
 
@@ -85,17 +87,22 @@ TEST(PickMate, ByNumberNameAddressOrIpAlone) {
   EXPECT_EQ(pick_mate(mates, "10.0.0.2", &error)->who, "10.0.0.2:5000");
 }
 
-TEST(PickMate, NoneOrSeveralAreRefusedInWords) {
+TEST(PickMate, NoneOrSeveralAreRefusedInOneSentence) {
   const std::vector<MateInfo> mates = {MateInfo{.who = "10.0.0.3:6000"}, MateInfo{.who = "10.0.0.3:6001"}};
   std::string error;
-  EXPECT_FALSE(pick_mate(mates, "10.0.0.3", &error));
-  EXPECT_NE(error.find("2 mates match"), std::string::npos) << error;
-  EXPECT_FALSE(pick_mate(mates, "3", &error));
-  EXPECT_NE(error.find("no mate number 3"), std::string::npos) << error;
-  EXPECT_FALSE(pick_mate(mates, "0", &error));
-  EXPECT_FALSE(pick_mate(mates, "bob", &error));
-  EXPECT_NE(error.find("no mate is called 'bob'"), std::string::npos) << error;
-  EXPECT_FALSE(pick_mate(mates, "99999999999999999999", &error));
+  auto refusal = [&](std::string_view which) {
+    EXPECT_FALSE(pick_mate(mates, which, &error)) << which;
+    return kick_refusal(which, error);
+  };
+  EXPECT_EQ(refusal("10.0.0.3"),
+            "tandem: cannot kick '10.0.0.3': 2 mates match it; name one by its number in `tandem status`\n");
+  EXPECT_EQ(refusal("3"), "tandem: cannot kick '3': no mate has that number (`tandem status` lists 2)\n");
+  EXPECT_EQ(refusal("0"), "tandem: cannot kick '0': no mate has that number (`tandem status` lists 2)\n");
+  EXPECT_EQ(refusal("bob"),
+            "tandem: cannot kick 'bob': no mate has that name or address (`tandem status` lists them)\n");
+  EXPECT_EQ(refusal("99999999999999999999"),
+            "tandem: cannot kick '99999999999999999999': no mate has that name or address (`tandem status` lists "
+            "them)\n");
 }
 
 TEST(SessionStatus, MatesAreNumberedAndNamed) {
@@ -103,6 +110,33 @@ TEST(SessionStatus, MatesAreNumberedAndNamed) {
   s.mates.push_back(MateInfo{.who = "10.0.0.2:5000", .role = Role::kReadOnly, .via = Via::kNative, .name = "alice"});
   EXPECT_NE(s.text().find("1. alice (10.0.0.2:5000)  read-only  native"), std::string::npos) << s.text();
   EXPECT_NE(s.json().find("\"name\":\"alice\""), std::string::npos) << s.json();
+}
+
+// The notice shows whole links or none: what a host copies from it is a working link.
+TEST(LinksNotice, EveryWidthGetsWholeLinksOnly) {
+  Links l;
+  l.ssh_rw = "ssh -p 34211 bhr5l5aztnkj7ul3sjjus4odiirekzab@127.0.0.1";
+  l.ssh_ro = "ssh -p 34211 m2a5l5aztnkj7ul3sjjus4odiirec4cd@127.0.0.1";
+  const std::vector<std::string> forms = links_notice("tandem: ", l);
+  ASSERT_EQ(forms.size(), 3u);
+  EXPECT_EQ(forms[0], "tandem: rw " + l.ssh_rw + "  ro " + l.ssh_ro);
+  EXPECT_EQ(forms[1], "tandem: ro " + l.ssh_ro + "  (Ctrl-^ then l: all links)");
+  EXPECT_EQ(forms[2], "tandem: Ctrl-^ then l shows the links");
+  for (size_t cols = forms[2].size(); cols <= forms[0].size() + 1; ++cols) {
+    NoticeStack s;
+    s.push(forms, 5000, "links");
+    const std::string line = s.lines(cols).at(0);
+    EXPECT_LE(line.size(), cols);
+    // Every link begun is there whole (a prefix of a token would be a wrong token).
+    for (size_t at = line.find("ssh -p"); at != std::string::npos; at = line.find("ssh -p", at + 1)) {
+      const std::string rest = line.substr(at);
+      EXPECT_TRUE(rest.starts_with(l.ssh_rw) || rest.starts_with(l.ssh_ro)) << cols << ": " << line;
+    }
+  }
+  Links ro_only;
+  ro_only.ssh_ro = l.ssh_ro;
+  EXPECT_EQ(links_notice("tandem: ", ro_only),
+            (std::vector<std::string>{"tandem: ro " + l.ssh_ro, "tandem: Ctrl-^ then l shows the links"}));
 }
 
 }  // namespace

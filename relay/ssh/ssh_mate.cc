@@ -23,6 +23,17 @@ constexpr auto kResizeRedraw = std::chrono::milliseconds(50);
 
 }  // namespace
 
+std::string view_notice(Role role, const screen::Viewport& viewport) {
+  // Short enough for a small terminal's bottom line; it says the role too.
+  return viewport.partial()
+             ? std::string("tandem: ") + role_name(role) + "; " + viewport.describe() + " follows the cursor"
+             : std::string();
+}
+
+std::string next_notice(const std::string& notice, const std::string& was, const std::string& now) {
+  return !now.empty() || notice == was ? now : notice;
+}
+
 SshMate::SshMate(event_base* base, ssh::Connection& connection, Session& session, Role role)
     : connection_(&connection),
       session_(session),
@@ -95,16 +106,13 @@ void SshMate::render() {
   const Size size = connection_->pty_size();
   screen::ScreenState frame = viewport_.frame(*screen, size.cols, size.rows);
   // A view smaller than the session follows the cursor, and says so for a while.
-  const std::string view = viewport_.partial() ? viewport_.describe() + " follows the cursor" : "";
+  const std::string view = view_notice(role_, viewport_);
   if (view != view_text_) {
+    notice_ = next_notice(notice_, view_text_, view);
     view_text_ = view;
-    if (!view.empty()) {
-      // Short enough for a small terminal's bottom line; it says the role too.
-      notice_ = std::string("tandem: ") + role_name(role_) + "; " + view;
-      notice_timer_.start(kJoinNotice);
-    }
+    if (!view.empty()) notice_timer_.start(kJoinNotice);
   }
-  if (!notice_.empty()) screen::overlay_notice(frame, notice_);
+  if (!notice_.empty()) screen::overlay_notice(frame, notice_, screen::NoticeRow::kOffTheCursor);
   if (known_) history_pacer_.pace(shown_ ? &*shown_ : nullptr, frame);  // a repaint writes history whole
   std::string out;
   if (shown_ && !known_) {

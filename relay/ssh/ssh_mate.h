@@ -18,6 +18,14 @@
 
 namespace tandem::relay {
 
+// What a plain-ssh mate is told of its view of the session: "tandem: read-write; view
+// 80x24 of 120x40 follows the cursor" while it shows only part of it, else nothing.
+std::string view_notice(Role role, const screen::Viewport& viewport);
+// The notice on after the view's words went from `was` to `now`: the new words if
+// any; else the words of the old view go too (a --size smallest session shrank to
+// the view: there is nothing partial to say), and any other notice stays.
+std::string next_notice(const std::string& notice, const std::string& was, const std::string& now);
+
 class SshMate : public Mate {
  public:
   SshMate(event_base* base, ssh::Connection& connection, Session& session, Role role);
@@ -64,7 +72,7 @@ class SshMate : public Mate {
   uint64_t read_only_told_ms_ = 0;
   screen::Display display_;
   screen::Viewport viewport_;
-  std::string view_text_;  // what a partial view was last said to be
+  std::string view_text_;                     // what the view was last said to be (view_notice)
   std::optional<screen::ScreenState> shown_;  // what the mate's terminal shows
   bool known_ = false;                         // false after a resize: repaint
   bool dirty_ = false;                        // a frame waits for the channel to drain

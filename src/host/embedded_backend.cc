@@ -89,7 +89,7 @@ bool EmbeddedBackend::remember(std::string* error) const {
 
 void EmbeddedBackend::kick(const MateInfo& mate, KickDone done) {
   const bool found = session_->kick(mate, std::string("[tandem: ") + kHostRemoved + "]");
-  done(found ? std::string() : "no mate " + mate.label() + " is in the session any more");
+  done(found ? std::string() : "remove " + mate.label() + ": it has already left the session");
 }
 
 void EmbeddedBackend::rotate(bool kick_all, RotateDone done) {

@@ -21,7 +21,6 @@ constexpr auto kRelayCheck = std::chrono::seconds(1);
 constexpr uint64_t kRelayQuietMs = 7000;  // a relay elsewhere silent this long (two heartbeats): say so
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kMaxReadPerWakeup = 1024 * 1024;  // then let the loop breathe (draw, keystrokes)
-constexpr char kEscapeKey = 0x1e;                  // Ctrl-^, as `tandem join`'s (and mosh's)
 
 std::string trimmed(std::string text) {
   while (!text.empty() && text.back() == '\n') text.pop_back();
@@ -83,7 +82,7 @@ BackendEvents HostSession::events() {
   e.on_links_changed = [this](const Links& links) {
     set_links(links);
     if (showing_ != Showing::kNothing) show(showing_);  // the panel shows the new links
-    show_notice("tandem: the relay lost the session; new links: " + links_.short_links(), kLinksNotice, "links");
+    show_notice(links_notice("tandem: the relay lost the session; new links: ", links), kLinksNotice, "links");
   };
   e.on_late_rotation = [this](const Links& links) { rotated(links, false, {}); };
   return e;
@@ -123,7 +122,7 @@ bool HostSession::start(RelayBackend& backend, const std::vector<std::string>& c
   stdin_watch_ = std::make_unique<transport::Watch>(base_, STDIN_FILENO, transport::Watch::For::kRead,
                                                     [this] { read_stdin(); });
   if (backend.health()) relay_timer_.start_repeating(kRelayCheck);
-  show_notice("tandem: " + links_.short_links(), kLinksNotice, "links");
+  show_notice(links_notice("tandem: ", links_.links), kLinksNotice, "links");
   if (options_.code_at_start) show(Showing::kCode);
   return true;
 }
@@ -134,7 +133,7 @@ void HostSession::act(const ControlRequest& request, ControlSocket::Reply reply)
   std::string error;
   if (request.ask == ControlRequest::Ask::kKick) {
     std::optional<MateInfo> mate = pick_mate(backend_->mates(), request.target, &error);
-    if (!mate) return reply(std::string(kRefusedPrefix) + error + "\n");
+    if (!mate) return reply(kick_refusal(request.target, error));
     backend_->kick(*mate, [reply, label = mate->label()](const std::string& error) {
       reply(error.empty() ? "tandem: removed " + label + "\n" : std::string(kRefusedPrefix) + error + "\n");
     });
@@ -149,8 +148,7 @@ void HostSession::act(const ControlRequest& request, ControlSocket::Reply reply)
 std::string HostSession::rotated(const Links& links, bool kick_all, const std::string& remark) {
   set_links(links);
   if (showing_ == Showing::kLinks) show(Showing::kLinks);  // the panel shows the new links
-  show_notice("tandem: new links (Ctrl-^ then l shows them); the old ones admit no one: " + links_.short_links(),
-              kLinksNotice, "links");
+  show_notice(links_notice("tandem: new links; the old ones admit no one: ", links), kLinksNotice, "links");
   // Printed on the shared screen: the read-only links alone, as `tandem links` does.
   return std::string("tandem: new links; the old ones admit no one") + (kick_all ? " and every mate was removed" : "") +
          (remark.empty() ? "" : " (" + remark + ")") + "\n" + links_text(links, false);
@@ -193,42 +191,28 @@ void HostSession::show(Showing what) {
 }
 
 std::string HostSession::host_keys(std::string_view bytes) {
-  if (showing_ == Showing::kApproval) {
-    // y or n answers the oldest waiting mate; other keys wait (not typed) until then.
-    for (char c : bytes) {
-      if (c != 'y' && c != 'Y' && c != 'n' && c != 'N') continue;
-      const uint64_t ticket = asking_.front().ticket;
-      asking_.erase(asking_.begin());
-      backend_->answer(ticket, c == 'y' || c == 'Y');
-      show(asking_.empty() ? Showing::kNothing : Showing::kApproval);
-      break;
-    }
-    return {};
-  }
-  if (showing_ != Showing::kNothing) {
+  if (showing_ != Showing::kNothing && showing_ != Showing::kApproval) {
     show(Showing::kNothing);  // the whole read: one key, or its escape sequence
     return {};
   }
-  std::string keys;
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    const char c = bytes[i];
-    if (!escape_pending_) {
-      if (c == kEscapeKey) {
-        escape_pending_ = true;
-      } else {
-        keys.push_back(c);
-      }
-      continue;
+  // While a mate asks to join, only Ctrl-^ then y or n answers: the host typing on
+  // must neither admit anyone by chance nor lose what it typed.
+  std::string typed;
+  while (!bytes.empty()) {
+    HostKeys::Read read = keys_.read(bytes, showing_ == Showing::kApproval ? "lqyYnN" : "lq");
+    typed += read.typed;
+    if (read.command == 'l' || read.command == 'q') {
+      show(read.command == 'l' ? Showing::kLinks : Showing::kCode);
+      return typed;  // what came after in this read was meant for the panel
     }
-    escape_pending_ = false;
-    if (c == 'l' || c == 'q') {
-      show(c == 'l' ? Showing::kLinks : Showing::kCode);
-      return keys;  // what came after in this read was meant for the panel
-    }
-    keys.push_back(kEscapeKey);
-    if (c != kEscapeKey) keys.push_back(c);
+    if (!read.command) break;
+    const uint64_t ticket = asking_.front().ticket;
+    asking_.erase(asking_.begin());
+    backend_->answer(ticket, read.command == 'y' || read.command == 'Y');
+    show(asking_.empty() ? Showing::kNothing : Showing::kApproval);
+    bytes = read.rest;
   }
-  return keys;
+  return typed;
 }
 
 int HostSession::run() {
@@ -273,6 +257,7 @@ void HostSession::read_stdin() {
 
 void HostSession::resized() {
   view_.forget();  // the terminal changed: draw afresh
+  update_notices();  // in the forms that fit its new width
   apply_size();
   pacer_.draw_now();
 }
@@ -303,7 +288,11 @@ void HostSession::draw() {
 }
 
 void HostSession::show_notice(const std::string& text, std::chrono::milliseconds how_long, std::string kind) {
-  notices_.push(text, transport::now_ms() + uint64_t(how_long.count()), std::move(kind));
+  show_notice(std::vector<std::string>{text}, how_long, std::move(kind));
+}
+
+void HostSession::show_notice(std::vector<std::string> forms, std::chrono::milliseconds how_long, std::string kind) {
+  notices_.push(std::move(forms), transport::now_ms() + uint64_t(how_long.count()), std::move(kind));
   update_notices();
 }
 
@@ -311,7 +300,7 @@ void HostSession::show_notice(const std::string& text, std::chrono::milliseconds
 void HostSession::update_notices() {
   const uint64_t now = transport::now_ms();
   notices_.expire(now);
-  view_.set_notices(notices_.lines());
+  view_.set_notices(notices_.lines(tty_.size().cols));
   if (std::optional<uint64_t> next = notices_.next_expiry()) {
     notice_timer_.start(std::chrono::milliseconds(*next > now ? *next - now : 0));
   } else {

@@ -8,8 +8,9 @@
 // once, off the cursor's row), new links, a relay that has gone quiet. So do
 // panels, until the next key: Ctrl-^ then l shows every link, Ctrl-^ then q a link's
 // QR code (also shown at start with --qr); Ctrl-^ twice types one Ctrl-^. With
-// --approve, a mate asking to join is a prompt of its own (y admits, n refuses;
-// others wait their turn), and keys go to it, not the program, while it is up. The
+// --approve, a mate asking to join is a prompt of its own (Ctrl-^ then y admits,
+// Ctrl-^ then n refuses; others wait their turn); other keys still go to the
+// program, so ordinary typing never answers it. The
 // session also answers `tandem status`, `tandem links`, `tandem wait-ready`, `tandem
 // kick` and `tandem rotate` over $TANDEM_SOCKET, leaving the read-write links out
 // unless they are asked for.
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "src/host/control_socket.h"
+#include "src/host/host_keys.h"
 #include "src/host/panel.h"
 #include "src/host/pty.h"
 #include "src/host/relay_backend.h"
@@ -65,6 +67,8 @@ class HostSession {
   void draw();
   void finish();
   void show_notice(const std::string& text, std::chrono::milliseconds how_long, std::string kind = {});
+  // `forms`: one notice, longest first; the longest that fits the terminal is shown.
+  void show_notice(std::vector<std::string> forms, std::chrono::milliseconds how_long, std::string kind);
   void update_notices();
   void act(const ControlRequest& request, ControlSocket::Reply reply);
   // New links from `tandem rotate`: kept, shown to the host alone, and its text.
@@ -73,7 +77,8 @@ class HostSession {
   void set_links(const Links& links);
   std::string answer(const ControlRequest& request) const;
   // What the host's keys do: a panel shown is closed by the next key (not typed);
-  // Ctrl-^ then a letter is a command to tandem. The rest goes to the program.
+  // Ctrl-^ then a letter is a command to tandem (y or n answers the --approve
+  // prompt). The rest goes to the program, prompt or not.
   std::string host_keys(std::string_view bytes);
   enum class Showing { kNothing, kLinks, kCode, kApproval };
   void show(Showing what);
@@ -94,7 +99,7 @@ class HostSession {
   std::optional<Size> size_limit_;
   int status_ = -1;
   std::string buffer_;
-  bool escape_pending_ = false;  // Ctrl-^ came; the next key says what for
+  HostKeys keys_;
   Showing showing_ = Showing::kNothing;
   Panel panel_;
   NoticeStack notices_;

@@ -90,7 +90,11 @@ void Panel::lay_over(screen::ScreenState& frame) {
   }
   const int bottom = frame.rows() - 1;  // the notice's row stays free
   const size_t first = rows_.size() > size_t(std::max(bottom, 0)) ? rows_.size() - size_t(std::max(bottom, 0)) : 0;
-  int y = std::max(0, bottom - int(rows_.size()));
+  const int n = int(rows_.size() - first);
+  int y = std::max(0, bottom - n);
+  // Keys still reach the program while the --approve prompt is up: when it would hide
+  // the row the host types on, it goes to the top if there is room above the cursor.
+  if (frame.cursor.y >= y && frame.cursor.y < bottom && frame.cursor.y >= n) y = 0;
   for (size_t i = first; i < rows_.size() && y < bottom; ++i, ++y) frame.fb.set_row(y, rows_[i]);
 }
 
@@ -105,8 +109,9 @@ std::vector<PanelLine> approval_panel(const MateInfo& mate, size_t more) {
   details += ", " + mate.who + ", " + via_name(mate.via);
   std::vector<PanelLine> out;
   out.push_back(line("tandem: mate " + who + "(" + details + ") wants to join " + role_name(mate.role) + ":"));
-  out.push_back(line("  y to admit, n to refuse (only you see this" +
-                     (more ? "; " + std::to_string(more) + " more waiting after it)" : std::string(")"))));
+  out.push_back(
+      line("  Ctrl-^ then y to admit, Ctrl-^ then n to refuse; other keys are typed as usual (only you see this" +
+           (more ? "; " + std::to_string(more) + " more waiting after it)" : std::string(")"))));
   return out;
 }
 

@@ -41,7 +41,8 @@ class Panel {
   bool shown() const { return !lines_.empty(); }
   const std::vector<PanelLine>& lines() const { return lines_; }
   // Lays the lines over `frame`, wrapped to its width, on the rows just above the
-  // bottom one (which stays free for notices); what does not fit is cut at the top.
+  // bottom one (which stays free for notices), or on the top rows when the cursor is
+  // on those and below them; what does not fit is cut at the top.
   void lay_over(screen::ScreenState& frame);
 
  private:

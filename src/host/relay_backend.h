@@ -38,7 +38,8 @@ struct BackendEvents : HostEvents {
   std::function<void(const Links&)> on_late_rotation = nullptr;
 };
 
-// What `tandem kick` hears back: empty when the mate was removed, else why not in words.
+// What `tandem kick` hears back: empty when the mate was removed, else why not in words
+// that follow "tandem: cannot " (kRefusedPrefix): "remove alice: it has already left the session".
 using KickDone = std::function<void(const std::string& error)>;
 // What `tandem rotate` hears back: the new links, or nullopt and why not; an error
 // with links is said, not fatal.

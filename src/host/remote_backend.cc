@@ -140,7 +140,7 @@ void RemoteBackend::kick_done(const statesync::KickDone& k) {
     if (it->serial != k.serial) continue;
     KickAsked asked = std::move(*it);
     kicks_asked_.erase(it);
-    asked.done(k.found ? std::string() : "no mate " + asked.label + " is in the session any more");
+    asked.done(k.found ? std::string() : "remove " + asked.label + ": it has already left the session");
     return;
   }
 }

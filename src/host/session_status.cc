@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <functional>
 
+#include "src/host/control_socket.h"
+
 namespace tandem {
 namespace {
 
@@ -41,6 +43,13 @@ std::string short_links(const Links& links) {
   return links.ssh_rw.empty() ? "ro " + links.ssh_ro : "rw " + links.ssh_rw + "  ro " + links.ssh_ro;
 }
 
+std::vector<std::string> links_notice(const std::string& lead, const Links& links) {
+  std::vector<std::string> forms = {lead + short_links(links)};
+  if (!links.ssh_rw.empty()) forms.push_back(lead + "ro " + links.ssh_ro + "  (Ctrl-^ then l: all links)");
+  forms.push_back(lead + "Ctrl-^ then l shows the links");
+  return forms;
+}
+
 std::string all_links(const Links& links) {
   std::string t;
   if (!links.ssh_rw.empty()) t += "rw " + links.ssh_rw + "\njoin-rw " + links.join_rw + "\n";
@@ -69,12 +78,15 @@ std::string SessionStatus::text() const {
   return t;
 }
 
+std::string kick_refusal(std::string_view which, const std::string& why) {
+  return std::string(kRefusedPrefix) + "kick '" + std::string(which) + "': " + why + "\n";
+}
+
 std::optional<MateInfo> pick_mate(const std::vector<MateInfo>& mates, std::string_view which, std::string* error) {
   if (!which.empty() && which.find_first_not_of("0123456789") == std::string_view::npos && which.size() < 6) {
     const size_t n = size_t(std::stoul(std::string(which)));
     if (n >= 1 && n <= mates.size()) return mates[n - 1];
-    *error = "there is no mate number " + std::string(which) + " (`tandem status` lists " +
-             std::to_string(mates.size()) + ")";
+    *error = "no mate has that number (`tandem status` lists " + std::to_string(mates.size()) + ")";
     return std::nullopt;
   }
   auto ip_of = [](const std::string& who) { return who.substr(0, who.rfind(':')); };
@@ -90,12 +102,11 @@ std::optional<MateInfo> pick_mate(const std::vector<MateInfo>& mates, std::strin
     }
     if (found.size() == 1) return *found[0];
     if (found.size() > 1) {
-      *error = std::to_string(found.size()) + " mates match '" + std::string(which) +
-               "'; name one by its number in `tandem status`";
+      *error = std::to_string(found.size()) + " mates match it; name one by its number in `tandem status`";
       return std::nullopt;
     }
   }
-  *error = "no mate is called '" + std::string(which) + "' (`tandem status` lists them)";
+  *error = "no mate has that name or address (`tandem status` lists them)";
   return std::nullopt;
 }
 

@@ -18,14 +18,23 @@ namespace tandem {
 std::string links_text(const Links& links, bool read_write = true);
 // The short form: "rw SSH-LINK  ro SSH-LINK" (the host's own notices).
 std::string short_links(const Links& links);
+// The host's notice of `links` after `lead` ("tandem: "), in forms for NoticeStack,
+// longest first: both ssh links; the read-only one alone and where the rest are; where
+// they are. Each shows whole links only: a token cut short at the terminal's edge
+// would be copied as a wrong one.
+std::vector<std::string> links_notice(const std::string& lead, const Links& links);
 // Every link, one "KIND LINK" a line (rw, join-rw, ro, join-ro): $TANDEM_LINKS, and
 // the start of the --links-file.
 std::string all_links(const Links& links);
 
 // The mate `which` names, as `tandem status` lists them: its number (from 1), its
 // name, its address ("ip:port"), or its ip alone; nullopt with `error` in words when
-// none or several match.
+// none or several match, said of `which` ("2 mates match it; ..."): see kick_refusal().
 std::optional<MateInfo> pick_mate(const std::vector<MateInfo>& mates, std::string_view which, std::string* error);
+// What `tandem kick WHICH` answers when pick_mate() found no one: "tandem: cannot kick
+// 'nobody': no mate has that name or address (...)". It starts with
+// kRefusedPrefix, as every refusal on $TANDEM_SOCKET does.
+std::string kick_refusal(std::string_view which, const std::string& why);
 
 struct SessionStatus {
   Links links;

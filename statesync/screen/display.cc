@@ -648,7 +648,7 @@ void Display::render(const ScreenState* from, const ScreenState* had, const Scre
   p.set_pen(Pen{});
 }
 
-void overlay_notice(ScreenState& frame, std::string_view text) {
+int overlay_notice(ScreenState& frame, std::string_view text, NoticeRow where) {
   const int cols = frame.cols();
   auto row = std::make_shared<Row>(cols, Cell{U' ', kDefaultColor, kDefaultColor, attr::kInverse, 1, 0});
   // Printable ASCII only: a notice is ours, but may quote what others chose (names).
@@ -657,7 +657,11 @@ void overlay_notice(ScreenState& frame, std::string_view text) {
     unsigned char ch = static_cast<unsigned char>(text[i]);
     row->at(x).ch = ch >= 0x20 && ch < 0x7F ? ch : U'?';
   }
-  frame.fb.set_row(frame.rows() - 1, std::move(row));
+  const int bottom = frame.rows() - 1;
+  const bool above = where == NoticeRow::kOffTheCursor && frame.cursor.y == bottom && bottom > 0;
+  const int y = above ? bottom - 1 : bottom;
+  frame.fb.set_row(y, std::move(row));
+  return y;
 }
 
 }  // namespace tandem::screen

@@ -74,8 +74,12 @@ class Display {
   DisplayOptions options_;
 };
 
-// Lays a one-line notice over the bottom row of `frame`, in reverse video: for
-// messages to one viewer that must not touch the session's own screen.
-void overlay_notice(ScreenState& frame, std::string_view text);
+// Where overlay_notice() puts its line: the bottom row (where `tandem join` reads a
+// link's last words, "[tandem: ...]"), or off the cursor: the bottom row, or the one
+// above when the cursor is on it, so a viewer's prompt and typing stay in sight.
+enum class NoticeRow { kBottom, kOffTheCursor };
+// Lays a one-line notice over `frame`, in reverse video: for messages to one viewer
+// that must not touch the session's own screen. The row it used.
+int overlay_notice(ScreenState& frame, std::string_view text, NoticeRow where = NoticeRow::kBottom);
 
 }  // namespace tandem::screen

@@ -91,9 +91,12 @@ wait_for "$host" '^end-of-60$' "the host's output"
 t "$small" new-session -d -x 60 -y 12 "$ro_link $SSH_OPTS; sleep 60"
 join_ro=$(sed -n 's/^join-ro //p' "$work/links")
 t "$smallnat" new-session -d -x 60 -y 12 "env -u TANDEM HOME=$work $tandem join '$join_ro'; sleep 60"
+# (on both kinds of mate the notice sits just above the prompt for a while, the last
+# line's row: every notice is read first, while it is up, then the last lines after)
 for m in "$small" "$smallnat"; do
-  # (the native mate's notice sits just above its prompt for a while: the last line shows after)
   wait_for "$m" 'view 60x12 of 100x30' "a 60x12 mate ($m) is told its view is partial"
+done
+for m in "$small" "$smallnat"; do
   wait_for "$m" '^end-of-60$' "a 60x12 mate ($m) sees the last lines"
 done
 t "$host" send-keys 'echo typed-at-the-bottom' Enter

@@ -135,6 +135,10 @@ mate "$rw3" "$rw_link" 60 15
 wait_for "$host3" 'read-write mate .* joined' "small rw mate joined"
 t "$host3" send-keys 'clear; stty size' Enter
 wait_for "$host3" '^15 60$' "a smaller read-write mate shrinks the session"
+#    Its view is the whole session now: no notice of a partial view stays (within 1 s,
+#    well before the join notice's 5 s are up).
+for _ in $(seq 1 20); do t "$rw3" capture-pane -p | grep -q 'view 60x15 of' || break; sleep 0.05; done
+t "$rw3" capture-pane -p | grep -q 'view 60x15 of' && fail "the mate the session shrank to is told of a partial view"
 t "$rw3" kill-server 2>/dev/null || true  # tmux may report its own exit as an error
 wait_for "$host3" 'read-write mate .* left' "small rw mate left"
 t "$host3" send-keys 'clear; stty size' Enter

@@ -86,7 +86,7 @@ wait_for "$sro" 'the host removed you' "the ssh mate is told it was removed"
 wait_for "$sro" 'ssh-exit=1' "the ssh mate is let go (ssh exits 1)"
 run_in_host "$host" "$tandem kick nobody" kick3
 [ "$(cat "$work/kick3.rc")" = 1 ] || fail "kicking nobody did not fail"
-grep -q "no mate is called 'nobody'" "$work/kick3.out" || fail "kick nobody: $(cat "$work/kick3.out")"
+grep -qx "tandem: cannot kick 'nobody': no mate has that name or address (\`tandem status\` lists them)" "$work/kick3.out" || fail "kick nobody: $(cat "$work/kick3.out")"
 
 # 5. `tandem rotate`: the old links stop working for new joins, mates in stay, and
 #    the links file, `tandem links` and the host's notice have the new ones.
@@ -112,8 +112,8 @@ wait_for "$new" '^\$ ?$' "the new link works"
 t "$host" send-keys 'clear; echo still-$((3*3))' Enter
 wait_for "$bob" '^still-9$' "a mate already in stays"
 
-# 6. --approve: every mate waits for the host's y or n, asked in a prompt only the
-#    host sees.
+# 6. --approve: every mate waits for the host's Ctrl-^ y or Ctrl-^ n, asked in a
+#    prompt only the host sees; ordinary typing (y and n in it) still goes to bash.
 t "$ahost" new-session -d -x 160 -y 24 \
   "cd $work; env -u TANDEM PS1='$ ' HOME=$work/ahome $tandem --approve $awhere --links-file $work/alinks -- bash --norc --noprofile; sleep 60"
 wait_file "$work/alinks" '^join-ro ' "links file (--approve)"
@@ -125,25 +125,30 @@ wait_for "$ahost" '^\$ ?$' "host prompt (--approve)"
 t "$a1" new-session -d -x 100 -y 24 "ssh $SSH_OPTS $a_ro; echo ssh-exit=\$?; sleep 60"
 wait_for "$a1" 'waiting for the host to admit you' "the ssh mate waits"
 wait_for "$ahost" 'mate \(no key, 127\.0\.0\.1:[0-9]+, ssh\) wants to join read-only' "the host is asked"
-t "$ahost" send-keys y
+wait_for "$ahost" 'Ctrl-\^ then y to admit, Ctrl-\^ then n to refuse' "the prompt says which keys answer it"
+t "$ahost" send-keys 'echo typed-while-prompt-$((2*3)) yes no' Enter
+wait_for "$ahost" '^typed-while-prompt-6 yes no$' "typing while the prompt is up reaches bash"
+sleep 0.5
+t "$a1" capture-pane -p | grep -q 'waiting for the host to admit you' || fail "typing answered the prompt: $(t "$a1" capture-pane -p)"
+t "$ahost" send-keys C-^ y
 wait_for "$a1" '^\$ ?$' "the admitted ssh mate sees the session"
 wait_for "$ahost" 'read-only mate 127\.0\.0\.1:[0-9]+ joined' "the host is told it joined"
 #    A native mate, refused: told in words, exit 1.
 t "$a2" new-session -d -x 100 -y 24 "env -u TANDEM HOME=$work/ahome $tandem join --name carol '$a_join_rw'; echo join-exit=\$?; sleep 60"
 wait_for "$a2" 'waiting for the host to admit you' "the native mate waits"
 wait_for "$ahost" 'mate carol \(no key, 127\.0\.0\.1:[0-9]+, native\) wants to join read-write' "the host is asked of carol"
-t "$ahost" send-keys n
+t "$ahost" send-keys C-^ n
 wait_for "$a2" 'the host refused you' "carol is told she was refused"
 wait_for "$a2" 'join-exit=1' "tandem join exits 1 when refused"
 #    An ssh mate, refused: exit status 1. A native one, admitted.
 t "$a3" new-session -d -x 100 -y 24 "ssh $SSH_OPTS $a_rw; echo ssh-exit=\$?; sleep 60"
 wait_for "$ahost" 'mate \(no key, 127\.0\.0\.1:[0-9]+, ssh\) wants to join read-write' "the host is asked of the ssh mate"
-t "$ahost" send-keys n
+t "$ahost" send-keys C-^ n
 wait_for "$a3" 'the host refused you' "the ssh mate is told it was refused"
 wait_for "$a3" 'ssh-exit=1' "ssh exits 1 when refused"
 t "$a4" new-session -d -x 100 -y 24 "env -u TANDEM HOME=$work/ahome $tandem join --name dave '$a_join_rw'; echo join-exit=\$?; sleep 60"
 wait_for "$ahost" 'mate dave \(no key, 127\.0\.0\.1:[0-9]+, native\) wants to join read-write' "the host is asked of dave"
-t "$ahost" send-keys y
+t "$ahost" send-keys C-^ y
 wait_for "$a4" '^\$ ?$' "dave sees the session"
 t "$a4" send-keys 'echo dave-$((4*4))' Enter
 wait_for "$ahost" '^dave-16$' "dave types into the session"

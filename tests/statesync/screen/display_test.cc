@@ -431,5 +431,31 @@ TEST(DisplayExtras, AZwjSequenceRedrawnWithBackspacesLeavesNoStaleCells) {
   EXPECT_EQ(screen_text(viewer.state()), "\xf0\x9f\x91\xa9" "ab");
 }
 
+TEST(OverlayNotice, OffTheCursorLiesOnTheBottomRowOrJustAboveTheCursorWhenItIsThere) {
+  constexpr NoticeRow kOff = NoticeRow::kOffTheCursor;
+  Terminal t(40, 5);
+  t.write("one\r\ntwo");
+  ScreenState s = t.state();
+  EXPECT_EQ(overlay_notice(s, "tandem: read-write", kOff), 4);
+  EXPECT_EQ(s.fb.row(4).text().substr(0, 19), " tandem: read-write");
+  t.write("\r\n\r\n\r\n$ typed");  // the prompt on the bottom row
+  s = t.state();
+  ASSERT_EQ(s.cursor.y, 4);
+  EXPECT_EQ(overlay_notice(s, "tandem: read-write", kOff), 3);
+  EXPECT_EQ(s.fb.row(4).text().substr(0, 7), "$ typed");
+  EXPECT_EQ(s.fb.row(3).text().substr(0, 19), " tandem: read-write");
+  Terminal one_row(40, 1);  // nowhere else to go
+  s = one_row.state();
+  EXPECT_EQ(overlay_notice(s, "tandem", kOff), 0);
+}
+
+TEST(OverlayNotice, LastWordsAlwaysLieOnTheBottomRowWhereTandemJoinReadsThem) {
+  Terminal t(40, 3);
+  t.write("\r\n\r\n$ ");
+  ScreenState s = t.state();
+  ASSERT_EQ(s.cursor.y, 2);
+  EXPECT_EQ(overlay_notice(s, "[tandem: the host removed you]"), 2);
+}
+
 }  // namespace
 }  // namespace tandem::screen
