@@ -48,7 +48,9 @@ void Session::publish(const screen::ScreenState& screen) {
 
 void Session::republish() {
   shown_ = screen_;
-  if (!host_notice_.empty()) screen::overlay_notice(shown_, host_notice_);
+  // Beside the cursor, not at the bottom: a mate's view smaller than the session
+  // follows the cursor and would not show the session's bottom row.
+  if (!host_notice_.empty()) screen::overlay_notice(shown_, host_notice_, screen::NoticeRow::kBesideTheCursor);
   if (!has_screen_ || ended_) return;
   for (Entry& e : mates_) {
     if (!e.removed) e.mate->show(shown_);

@@ -658,8 +658,9 @@ int overlay_notice(ScreenState& frame, std::string_view text, NoticeRow where) {
     row->at(x).ch = ch >= 0x20 && ch < 0x7F ? ch : U'?';
   }
   const int bottom = frame.rows() - 1;
-  const bool above = where == NoticeRow::kOffTheCursor && frame.cursor.y == bottom && bottom > 0;
-  const int y = above ? bottom - 1 : bottom;
+  int y = bottom;
+  if (where == NoticeRow::kOffTheCursor && frame.cursor.y == bottom && bottom > 0) y = bottom - 1;
+  if (where == NoticeRow::kBesideTheCursor) y = frame.cursor.y > 0 ? frame.cursor.y - 1 : std::min(1, bottom);
   frame.fb.set_row(y, std::move(row));
   return y;
 }

@@ -76,8 +76,10 @@ class Display {
 
 // Where overlay_notice() puts its line: the bottom row (where `tandem join` reads a
 // link's last words, "[tandem: ...]"), or off the cursor: the bottom row, or the one
-// above when the cursor is on it, so a viewer's prompt and typing stay in sight.
-enum class NoticeRow { kBottom, kOffTheCursor };
+// above when the cursor is on it, so a viewer's prompt and typing stay in sight; or
+// beside the cursor: the row above it (below, on the top row), which every view that
+// follows the cursor shows, however much smaller than the session it is.
+enum class NoticeRow { kBottom, kOffTheCursor, kBesideTheCursor };
 // Lays a one-line notice over `frame`, in reverse video: for messages to one viewer
 // that must not touch the session's own screen. The row it used.
 int overlay_notice(ScreenState& frame, std::string_view text, NoticeRow where = NoticeRow::kBottom);
