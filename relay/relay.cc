@@ -9,6 +9,7 @@
 
 #include "proto/bootstrap.pb.h"
 #include "proto/framing.h"
+#include "proto/tmate/daemon.h"
 #include "relay/log.h"
 #include "relay/native_mate.h"
 #include "relay/token.h"
@@ -174,8 +175,9 @@ Relay::~Relay() {
 }
 
 std::unique_ptr<Relay> Relay::open(event_base* base, RelayOptions options, std::string* error) {
-  ssh_key host_key = options.host_key;
+  ssh_key host_key = options.host_key, rsa_key = options.rsa_host_key;
   options.host_key = nullptr;
+  options.rsa_host_key = nullptr;
   std::unique_ptr<Relay> r(new Relay(base, std::move(options)));
   if (r->options_.secret) {
     r->secret_ = *r->options_.secret;
@@ -183,7 +185,7 @@ std::unique_ptr<Relay> Relay::open(event_base* base, RelayOptions options, std::
     randombytes_buf(r->secret_.data(), r->secret_.size());
   }
   Relay* raw = r.get();
-  r->door_ = FrontDoor::open(base, r->options_.ssh_listen, host_key,
+  r->door_ = FrontDoor::open(base, r->options_.ssh_listen, host_key, rsa_key,
                              [raw](std::string_view token) { return raw->by_token(token); }, r->options_.connections,
                              error);
   if (!r->door_) return nullptr;
@@ -195,6 +197,13 @@ std::unique_ptr<Relay> Relay::open(event_base* base, RelayOptions options, std::
     }
   });
   r->door_->add_subsystem(kSubsystem, std::make_unique<TandemSubsystem>(*raw));
+  if (r->options_.tmate_hosts) {
+    auto tmate = std::make_unique<TmateService>(
+        base, static_cast<TmateDirectory&>(*raw), r->secret_,
+        TmateOptions{r->options_.public_host, r->options_.hosts.history_lines, r->options_.hosts.sessions_per_address});
+    r->tmate_ = tmate.get();
+    r->door_->add_subsystem(tmate::kSubsystem, std::move(tmate));
+  }
   r->endpoint_ = transport::ServerEndpoint::open(base, r->options_.udp_listen, error);
   if (!r->endpoint_) return nullptr;
   r->bootstrap_ = std::make_unique<BootstrapService>(static_cast<HostDirectory&>(*raw), r->secret_,
@@ -212,6 +221,10 @@ Session& Relay::create(std::string id, std::string rw_token, std::string ro_toke
   Session& ref = *s;
   sessions_[s->id()] = std::move(s);
   return ref;
+}
+
+Session& Relay::create_tmate_session(SessionOptions options) {
+  return create(new_session_id(), new_token(), new_token(), std::move(options));
 }
 
 Session& Relay::create_session(SessionOptions options, HostEvents events) {
@@ -340,6 +353,16 @@ void Relay::sweep() {
         }
       }
     }
+    if (std::optional<std::chrono::milliseconds> silent = tmate_ ? tmate_->host_silence(id, now) : std::nullopt;
+        silent && !s->ended()) {
+      const bool was_lost = !s->host_notice().empty();
+      s->check_host(*silent, unix_ms(), options_.timeouts, now);
+      if (s->ended()) {
+        forget_tokens(*s);
+      } else if (was_lost != !s->host_notice().empty()) {
+        log("relay: session %s: tmate host %s\n", id.c_str(), was_lost ? "back" : "unreachable");
+      }
+    }
     if (s->finished(now)) finished.push_back(id);
   }
   for (const std::string& id : finished) remove(id);
@@ -363,6 +386,7 @@ void Relay::sweep() {
 
 void Relay::remove(const std::string& id) {
   hosts_.erase(id);
+  if (tmate_) tmate_->forget(id);
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
   std::erase_if(by_token_, [&](const auto& kv) { return kv.second.expired() || kv.second.lock() == it->second; });

@@ -24,6 +24,7 @@
 #include "relay/native_mate.h"
 #include "relay/session.h"
 #include "relay/ssh/front_door.h"
+#include "relay/tmate/tmate_service.h"
 #include "transport/event_loop.h"
 #include "transport/server_endpoint.h"
 
@@ -33,6 +34,8 @@ struct RelayOptions {
   transport::Address ssh_listen;
   transport::Address udp_listen;     // port 0: any free one
   ssh_key host_key = nullptr;        // taken over; nullptr: a fresh one
+  ssh_key rsa_host_key = nullptr;    // taken over; nullptr: none (tmate hosts may pin RSA)
+  bool tmate_hosts = false;          // stock tmate hosts may share through it (the "tmate" subsystem)
   std::optional<Secret> secret;      // resume secrets are MACs under it; default: a fresh one
   std::string public_host;           // the name in links; empty: the one the host dialed
   HostTimeouts timeouts;             // how long a silent host is waited for
@@ -42,7 +45,7 @@ struct RelayOptions {
   bool ends_with_host = false;       // embedded in its host: native mates are told the session goes with it
 };
 
-class Relay : private HostDirectory {
+class Relay : private HostDirectory, private TmateDirectory {
  public:
   static std::unique_ptr<Relay> open(event_base* base, RelayOptions options, std::string* error);
   ~Relay() override;
@@ -50,6 +53,7 @@ class Relay : private HostDirectory {
   uint16_t ssh_port() const { return door_->port(); }
   uint16_t udp_port() const { return endpoint_->local_address().port(); }
   const std::string& fingerprint() const { return door_->fingerprint(); }
+  const std::string& rsa_fingerprint() const { return door_->rsa_fingerprint(); }
 
   // A session whose host is in this process; it lives until end_session. With `id`
   // and tokens (a named session coming back), those; else new ones.
@@ -58,7 +62,7 @@ class Relay : private HostDirectory {
                           std::string ro_token);
   // The host is done: mates are told `message` and let go; the session goes once
   // they are.
-  void end_session(Session& session, const std::string& message);
+  void end_session(Session& session, const std::string& message) override;
   // New tokens for the session (`tandem rotate`): the old ones admit no one from now
   // on; mates already in stay.
   void rotate(Session& session);
@@ -75,6 +79,8 @@ class Relay : private HostDirectory {
   const ssh::ListenerCounters& connection_counters() const { return door_->counters(); }
   // The session's links, naming this relay as `host`.
   Links links(const Session& s, const std::string& host) const override;
+  // Sessions whose host is a stock tmate.
+  size_t tmate_hosts() const { return tmate_ ? tmate_->hosts() : 0; }
 
  private:
   class TandemSubsystem;
@@ -89,6 +95,9 @@ class Relay : private HostDirectory {
   std::pair<uint64_t, LinkKeyBytes> attach_host(Session& s) override;
   size_t sessions_of_key(const std::string& key) const override;
   size_t sessions_from(const std::string& ip) const override;
+
+  // TmateDirectory, for tmate hosts.
+  Session& create_tmate_session(SessionOptions options) override;
 
   // A remote host's `tandem rotate` (HostLink): new tokens, and what the host needs of them.
   statesync::NewTokens new_tokens(Session& s, bool kick_all);
@@ -105,6 +114,7 @@ class Relay : private HostDirectory {
   std::unique_ptr<transport::ServerEndpoint> endpoint_;
   std::unique_ptr<FrontDoor> door_;
   std::unique_ptr<BootstrapService> bootstrap_;
+  TmateService* tmate_ = nullptr;  // owned by the door; nullptr unless tmate_hosts
   std::map<std::string, std::shared_ptr<Session>> sessions_;      // by id
   std::unordered_map<std::string, std::weak_ptr<Session>> by_token_;  // by a hash of each token
   std::map<std::string, std::unique_ptr<HostLink>> hosts_;        // remote hosts, by session id

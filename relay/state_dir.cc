@@ -12,7 +12,7 @@ namespace tandem::relay {
 namespace {
 
 // The relay's SSH host key: read, or made on first start (0600).
-ssh::KeyPtr load_host_key(const std::string& path, std::string* error) {
+ssh::KeyPtr load_host_key(const std::string& path, enum ssh_keytypes_e type, std::string* error) {
   ssh_key raw = nullptr;
   if (access(path.c_str(), F_OK) == 0) {
     if (ssh_pki_import_privkey_file(path.c_str(), nullptr, nullptr, nullptr, &raw) != SSH_OK) {
@@ -21,7 +21,7 @@ ssh::KeyPtr load_host_key(const std::string& path, std::string* error) {
     }
     return ssh::KeyPtr(raw);
   }
-  if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &raw) != SSH_OK) {
+  if (ssh_pki_generate(type, type == SSH_KEYTYPE_RSA ? 3072 : 0, &raw) != SSH_OK) {
     *error = "cannot generate a host key";
     return nullptr;
   }
@@ -89,8 +89,10 @@ std::optional<RelayState> load_state(const std::string& dir, std::string* error)
     return std::nullopt;
   }
   RelayState state;
-  state.host_key = load_host_key(dir + "/ssh_host_ed25519_key", error);
+  state.host_key = load_host_key(dir + "/ssh_host_ed25519_key", SSH_KEYTYPE_ED25519, error);
   if (!state.host_key) return std::nullopt;
+  state.rsa_host_key = load_host_key(dir + "/ssh_host_rsa_key", SSH_KEYTYPE_RSA, error);
+  if (!state.rsa_host_key) return std::nullopt;
   std::optional<Secret> secret = load_secret(dir + "/resume.key", error);
   if (!secret) return std::nullopt;
   state.secret = *secret;

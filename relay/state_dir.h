@@ -1,4 +1,4 @@
-// The relay's state directory: its SSH host key and the key its resume secrets are
+// The relay's state directory: its SSH host keys (ed25519, and RSA for tmate hosts) and the key its resume secrets are
 // made with, each made on first start (0600) in a directory of its own (0700). With
 // it, a restarted relay has the same fingerprint and gives hosts their sessions back.
 #pragma once
@@ -12,7 +12,8 @@
 namespace tandem::relay {
 
 struct RelayState {
-  ssh::KeyPtr host_key;
+  ssh::KeyPtr host_key;      // ed25519
+  ssh::KeyPtr rsa_host_key;  // for tmate hosts that pin an RSA key
   Secret secret{};
 };
 

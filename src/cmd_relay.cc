@@ -75,7 +75,8 @@ const Command kRelay{
         "line per notable event. Its keys stay in the state directory, so a restarted\n"
         "relay keeps its fingerprint and gives hosts their sessions back. Started as\n"
         "root, it gives root up once its ports are bound and its keys read.\n"
-        "Not in this build yet: the tmate-compatible mode.",
+        "Stock tmate 2.4 hosts share through it too (the ~/.tmate.conf lines it prints):\n"
+        "their sessions take every kind of tandem mate.",
     .flags = kRelayFlags,
     .run = cmd_relay,
 };
@@ -121,6 +122,8 @@ int cmd_relay(const Options& args) {
   options.ssh_listen = *listen;
   options.udp_listen = listen->with_port(udp_port.value_or(listen->port()));
   options.host_key = state->host_key.release();
+  options.rsa_host_key = state->rsa_host_key.release();
+  options.tmate_hosts = true;
   options.secret = state->secret;
   options.public_host = public_host;
   options.timeouts.linger = std::chrono::seconds(linger);
@@ -157,6 +160,11 @@ int cmd_relay(const Options& args) {
   std::printf("Hosts use this relay with these lines in ~/.config/tandem/config:\n"
               "  relay-host = %s\n  relay-port = %u\n  relay-fingerprint = %s\n",
               host.c_str(), unsigned(relay->ssh_port()), relay->fingerprint().c_str());
+  std::printf("tmate 2.4 hosts use it with these lines in ~/.tmate.conf:\n"
+              "  set -g tmate-server-host %s\n  set -g tmate-server-port %u\n"
+              "  set -g tmate-server-rsa-fingerprint %s\n  set -g tmate-server-ed25519-fingerprint %s\n",
+              host.c_str(), unsigned(relay->ssh_port()), relay->rsa_fingerprint().c_str(),
+              relay->fingerprint().c_str());
   std::fflush(stdout);
   event_base_dispatch(base.get());
   relay::log("relay: stopping (%zu sessions; their hosts will resume them when it is back)\n", relay->sessions());

@@ -28,7 +28,11 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
   // oracle): a key is asked for, and a banner says why for clients that have none.
   bool auth_none(std::string_view user) override {
     if (!same_user(user)) return false;
-    if (door_.service_of(user)) return false;  // a service user proves a key
+    if (Subsystem* s = door_.service_of(user)) {  // a service user proves a key, unless it needs none
+      if (!s->admits_without_key()) return false;
+      service_ = s;
+      return true;
+    }
     Grant g = door_.gatekeeper_.authorize(user);
     if (g.role != Role::kNone && !Gatekeeper::wants_key(g)) {
       grant_ = std::move(g);
@@ -134,6 +138,7 @@ class FrontDoor::Peer : public ssh::ConnectionHandler, public Caller {
   }
 
   void drained() override {
+    if (opened_) opened_->drained(*this);
     if (mate_) mate_->drained();
   }
 
@@ -231,11 +236,11 @@ std::chrono::milliseconds FrontDoor::miss(const std::string& ip) {
 FrontDoor::~FrontDoor() { listener_.reset(); }
 
 std::unique_ptr<FrontDoor> FrontDoor::open(event_base* base, const transport::Address& listen, ssh_key host_key,
-                                           Gatekeeper::Lookup lookup, ssh::ListenerLimits limits, std::string* error) {
+                                           ssh_key rsa_key, Gatekeeper::Lookup lookup, ssh::ListenerLimits limits, std::string* error) {
   std::unique_ptr<FrontDoor> door(new FrontDoor(base, std::move(lookup)));
   FrontDoor* raw = door.get();
   door->listener_ = ssh::Listener::open(
-      base, listen, host_key,
+      base, listen, host_key, rsa_key,
       [raw](ssh::Connection& c) -> std::unique_ptr<ssh::ConnectionHandler> { return std::make_unique<Peer>(*raw, c); },
       limits, error);
   if (!door->listener_) return nullptr;

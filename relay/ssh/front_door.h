@@ -39,10 +39,14 @@ class Subsystem {
   // The SSH user this subsystem serves itself (any key admits it), or empty: then
   // only token users reach it.
   virtual std::string_view service_user() const = 0;
+  // Whether its service user gets in with no key at all (tmate hosts log in so).
+  virtual bool admits_without_key() const { return false; }
   // The caller asked for the subsystem; false refuses.
   virtual bool open(Caller& caller) = 0;
   // Bytes from the caller on the subsystem's channel.
   virtual void data(Caller& caller, std::string_view bytes) = 0;
+  // Everything the caller was sent has been written: room for more.
+  virtual void drained(Caller&) {}
   // The caller's connection is going (whatever the subsystem holds for it, it lets go).
   virtual void closed(Caller&) {}
 };
@@ -55,12 +59,13 @@ class FrontDoor {
   static constexpr uint64_t kAlarmEveryMs = 60000;  // at most this often
 
   static std::unique_ptr<FrontDoor> open(event_base* base, const transport::Address& listen, ssh_key host_key,
-                                         Gatekeeper::Lookup lookup, ssh::ListenerLimits limits, std::string* error);
+                                         ssh_key rsa_key, Gatekeeper::Lookup lookup, ssh::ListenerLimits limits, std::string* error);
   ~FrontDoor();
 
   void add_subsystem(std::string name, std::unique_ptr<Subsystem> subsystem);
   uint16_t port() const { return listener_->port(); }
   const std::string& fingerprint() const { return listener_->fingerprint(); }
+  const std::string& rsa_fingerprint() const { return listener_->rsa_fingerprint(); }
   size_t connections() const { return listener_->connections(); }
   Gatekeeper& gatekeeper() { return gatekeeper_; }
   const ssh::ListenerCounters& counters() const { return listener_->counters(); }

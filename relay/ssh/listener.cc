@@ -245,9 +245,18 @@ Listener::~Listener() {
   accepting_.reset();
 }
 
+std::string Connection::local_host() const {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  const int fd = session_ ? ssh_get_fd(session_.get()) : -1;
+  if (fd < 0 || getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+  return transport::Address(reinterpret_cast<sockaddr*>(&ss), len).host();
+}
+
 std::unique_ptr<Listener> Listener::open(event_base* base, const transport::Address& listen, ssh_key host_key,
-                                         HandlerFactory handlers, ListenerLimits limits, std::string* error) {
-  KeyPtr key(host_key);
+                                         ssh_key rsa_key, HandlerFactory handlers, ListenerLimits limits,
+                                         std::string* error) {
+  KeyPtr key(host_key), rsa(rsa_key);
   if (sodium_init() < 0) {
     if (error) *error = "libsodium cannot start";
     return nullptr;
@@ -283,6 +292,15 @@ std::unique_ptr<Listener> Listener::open(event_base* base, const transport::Addr
     return nullptr;
   }
   key.release();  // the bind owns it now
+  if (rsa) {
+    if (ssh_key_type(rsa.get()) != SSH_KEYTYPE_RSA ||
+        ssh_bind_options_set(l->bind_.get(), SSH_BIND_OPTIONS_IMPORT_KEY, rsa.get()) != SSH_OK) {
+      if (error) *error = "cannot use the RSA host key";
+      return nullptr;
+    }
+    l->rsa_fingerprint_ = key_fingerprint(rsa.get());
+    rsa.release();
+  }
   Listener* raw = l.get();
   l->accepting_ = std::make_unique<transport::Watch>(base, l->fd_.get(), transport::Watch::For::kRead,
                                                      [raw] { raw->accept_all(); });

@@ -75,6 +75,8 @@ class Connection {
   State state() const { return state_; }
   const std::string& peer() const { return peer_; }  // "address:port"
   std::string ip() const { return address_.host(); }
+  // The address the client dialed (this end of its TCP connection), without the port.
+  std::string local_host() const;
   Size pty_size() const { return pty_size_; }  // 80x24 until the client says
   // The client's terminal type (pty-req) and its COLORTERM (if it sent that variable):
   // untrusted names, bounded; empty until said.
@@ -129,16 +131,18 @@ class Connection {
 class Listener {
  public:
   using HandlerFactory = std::function<std::unique_ptr<ConnectionHandler>(Connection&)>;
-  // Listens on `listen` with `host_key` (taken over; nullptr: a fresh ed25519 key).
-  // nullptr with `error`.
+  // Listens on `listen` with `host_key` (taken over; nullptr: a fresh ed25519 key)
+  // and `rsa_key` beside it (taken over; nullptr: none). nullptr with `error`.
   static std::unique_ptr<Listener> open(event_base* base, const transport::Address& listen, ssh_key host_key,
-                                        HandlerFactory handlers,
-                                        ListenerLimits limits, std::string* error);
+                                        ssh_key rsa_key, HandlerFactory handlers, ListenerLimits limits,
+                                        std::string* error);
   ~Listener();
 
   uint16_t port() const { return port_; }
   // The host key's fingerprint, as `ssh-keygen -l` prints it ("SHA256:...").
   const std::string& fingerprint() const { return fingerprint_; }
+  // The RSA host key's, or empty.
+  const std::string& rsa_fingerprint() const { return rsa_fingerprint_; }
   size_t connections() const { return connections_.size(); }
   const ListenerCounters& counters() const { return counters_; }
   event_base* base() const { return base_; }
@@ -155,7 +159,7 @@ class Listener {
   transport::UniqueFd fd_;
   uint16_t port_ = 0;
   BindPtr bind_;
-  std::string fingerprint_;
+  std::string fingerprint_, rsa_fingerprint_;
   ListenerLimits limits_;
   ListenerCounters counters_;
   std::unique_ptr<transport::Watch> accepting_;

@@ -1,0 +1,62 @@
+// What a tmate host shows, rebuilt on the relay: one emulator per pane fed with the
+// pane's raw output (PTY_DATA), the windows and panes from SYNC_LAYOUT, the status
+// line, and each pane's copy mode (the "output" view tmate fills with its messages).
+// compose() draws what a tmate mate would see as one tandem screen: the active
+// window's panes with their borders, and a status line below them. A window of one
+// pane shares that pane's rows and history, so mates can scroll back through it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "proto/tmate/daemon.h"
+#include "statesync/screen/terminal.h"
+
+namespace tandem::relay {
+
+class TmateScreen {
+ public:
+  // `history`: scrollback lines each pane keeps.
+  explicit TmateScreen(size_t history) : history_(history) {}
+
+  void layout(const tmate::out::SyncLayout& layout);
+  void pty_data(int64_t pane, std::string_view bytes);
+  void status(const tmate::out::Status& status);
+  void copy_mode(const tmate::out::SyncCopyMode& mode);
+  void write_copy_mode(int64_t pane, std::string_view line);
+  // A reconnecting host's panes, with their history: they replace what was kept.
+  void snapshot(const tmate::out::Snapshot& snapshot);
+
+  // The session as a tmate mate would see it.
+  screen::ScreenState compose() const;
+  // The active window's active pane, if the layout names one.
+  const screen::Terminal* active_pane() const;
+  bool has_layout() const { return !layout_.windows.empty(); }
+
+  static constexpr size_t kMaxCopyLines = 200;  // lines of a copy-mode output view kept
+
+ private:
+  struct Pane {
+    std::unique_ptr<screen::Terminal> term;
+    tmate::out::SyncCopyMode copy;
+    std::deque<std::string> copy_lines;
+  };
+  Pane& pane(int64_t id, int cols, int rows);
+  Pane& known(int64_t id);  // the pane, made if the layout has not named it yet
+  const tmate::out::Window* active_window() const;
+  void draw_pane(const tmate::out::Pane& geometry, const Pane& pane, screen::ScreenState& out) const;
+  void draw_status(screen::ScreenState& out) const;
+
+  size_t history_;
+  tmate::out::SyncLayout layout_;
+  std::map<int64_t, Pane> panes_;
+  std::string status_left_, status_right_;
+  bool has_status_ = false;
+  uint64_t history_id_ = screen::ScreenState(1, 1, 0).history;  // a composite's (no lines)
+};
+
+}  // namespace tandem::relay
