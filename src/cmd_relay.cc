@@ -152,7 +152,10 @@ int cmd_relay(const Options& args) {
   // A terminal that went away (or a habit from other daemons) must not stop the relay.
   transport::SignalWatch hup(base.get(), SIGHUP, [] { relay::log("relay: SIGHUP ignored (the log is stderr)\n"); });
 
-  const std::string host = public_host.empty() ? "THIS-RELAY'S-ADDRESS" : public_host;
+  // The name hosts dial: --public-host, else the address it listens on if that is one.
+  const std::string bound = listen->host();
+  const bool wildcard = bound == "0.0.0.0" || bound == "::" || bound.empty();
+  const std::string host = !public_host.empty() ? public_host : wildcard ? "THIS-RELAY'S-ADDRESS" : bound;
   std::printf("tandem relay %s: SSH on %s, UDP on port %u, state in %s\n", TANDEM_VERSION,
               listen->with_port(relay->ssh_port()).to_string().c_str(), unsigned(relay->udp_port()),
               state_dir.c_str());

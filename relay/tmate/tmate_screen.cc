@@ -230,11 +230,13 @@ void TmateScreen::draw_pane(const tmate::out::Pane& g, const Pane& p, screen::Sc
 
 void TmateScreen::draw_status(screen::ScreenState& out) const {
   std::string line = has_status_ ? status_left_ : "[tmate] ";
-  for (const tmate::out::Window& w : layout_.windows) {
-    line += std::to_string(w.index) + ":" + plain(w.name) + (w.index == layout_.active_window ? "* " : "  ");
+  for (size_t i = 0; i < layout_.windows.size(); ++i) {
+    const tmate::out::Window& w = layout_.windows[i];
+    if (i > 0) line += ' ';
+    line += std::to_string(w.index) + ":" + plain(w.name) + (w.index == layout_.active_window ? "*" : "");
   }
   screen::Terminal bar(out.cols(), 1, 0);
-  std::string bytes = "\x1b[30;42m\x1b[K" + line;
+  std::string bytes = "\x1b[?7l\x1b[30;42m\x1b[K" + line;  // no wrap: what is past the edge is cut
   if (has_status_ && !status_right_.empty()) {
     const int col = std::max(1, out.cols() - int(status_right_.size()) + 1);
     bytes += "\x1b[" + std::to_string(col) + "G" + status_right_;
