@@ -52,6 +52,10 @@ class BlockingTask {
       : state_(std::move(state)), done_(std::move(done)) {}
 
   void finished() {
+    // Only the thread's byte means it is done (a readable event on a reused fd number
+    // can come from a file the loop watched before).
+    char byte;
+    if (read(state_->done_read.get(), &byte, 1) != 1) return;
     watch_->disable();
     // `done` may destroy this task: nothing of it is touched afterwards.
     std::function<void(Result)> done = std::move(done_);

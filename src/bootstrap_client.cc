@@ -1,6 +1,7 @@
 #include "src/bootstrap_client.h"
 
 #include <libssh/libssh.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <sys/stat.h>
 
@@ -107,6 +108,8 @@ SessionPtr connect_relay(const std::string& host, uint16_t port, const std::stri
     *error = "cannot reach the relay at " + host + ":" + std::to_string(port) + ": " + ssh_get_error(s.get());
     return nullptr;
   }
+  // Not across exec: a shell started meanwhile must not hold the relay's connection.
+  if (const int fd = ssh_get_fd(s.get()); fd >= 0) fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
   ssh_key raw = nullptr;
   std::string seen;
   if (ssh_get_server_publickey(s.get(), &raw) == SSH_OK) {
@@ -214,10 +217,17 @@ std::optional<proto::HostAccept> host_bootstrap(const RelayAddress& relay, const
                                                 std::string* error) {
   SessionPtr s = connect_relay(relay.host, relay.port, kHostUser, relay.fingerprint, true,
                                "refusing to share through it", error);
+  // tmate-ssh-server says who it is ("SSH-2.0-tmate"), and leaves other subsystems
+  // unanswered: no need to wait for it.
+  if (const char* banner = s ? ssh_get_serverbanner(s.get()) : nullptr;
+      banner && std::string_view(banner).rfind("SSH-2.0-tmate", 0) == 0) {
+    *error = "the relay at " + relay.host + " is a tmate relay: it " + kNoTandemSubsystem;
+    return std::nullopt;
+  }
   if (!s || !authenticate_host(s.get(), relay.identity_file, error)) return std::nullopt;
   std::optional<std::string> body =
       exchange(s.get(), proto::frame(hello.SerializeAsString()),
-               "the relay at " + relay.host + " does not offer tandem sessions (is it a tandem relay?)", error);
+               "the relay at " + relay.host + " " + kNoTandemSubsystem + " (is it a tandem relay?)", error);
   if (!body) return std::nullopt;
   return parse_host_accept(*body, error);
 }

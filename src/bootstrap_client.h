@@ -38,6 +38,9 @@ struct JoinIdentity {
 std::optional<proto::JoinAccept> join_bootstrap(const JoinLink& link, std::string* error, uint64_t previous_link_id = 0,
                                                 JoinFailure* why = nullptr, const JoinIdentity& identity = {});
 
+// Part of the error when a relay offers no tandem sessions (a stock tmate relay).
+inline constexpr const char* kNoTandemSubsystem = "does not offer tandem sessions";
+
 // Where a host registers its session.
 struct RelayAddress {
   std::string host;

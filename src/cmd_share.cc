@@ -67,6 +67,7 @@ bool read_options(const Options& args, BackendOptions& b, HostOptions& h, std::v
     std::string relay = args.value("relay");
     config->relay_from = "--relay";
     config->relay_fingerprint.clear();
+    config->tmate_fingerprints.clear();
     const size_t colon = relay.rfind(':');
     if (colon != std::string::npos && relay.find(':') == colon) {
       std::optional<long> port = parse_number(std::string_view(relay).substr(colon + 1), kPort);
@@ -77,6 +78,11 @@ bool read_options(const Options& args, BackendOptions& b, HostOptions& h, std::v
     config->relay_host = relay;
   }
   if (args.has("relay-fingerprint")) config->relay_fingerprint = args.value("relay-fingerprint");
+  if (args.has("relay-protocol")) {
+    std::optional<RelayProtocol> protocol = parse_relay_protocol(args.value("relay-protocol"));
+    if (!protocol) return fail("--relay-protocol is 'auto', 'tandem' or 'tmate', not '" + args.value("relay-protocol") + "'");
+    config->relay_protocol = *protocol;
+  }
   if (args.has("identity")) config->identity_file = args.value("identity");
   if (args.has("local")) config->relay_host.clear();
   const std::string listen = args.value("listen", kDefaultListen);
@@ -159,6 +165,9 @@ int cmd_share(const Options& args);
 constexpr Flag kShareFlags[] = {
     {.name = "relay", .value = "HOST[:PORT]", .help = "share through this relay (default port 2222)"},
     {.name = "relay-fingerprint", .value = "SHA256:...", .help = "the relay's key, if not pinned in the config"},
+    {.name = "relay-protocol",
+     .value = "PROTO",
+     .help = "tandem, tmate (a stock tmate-ssh-server), or auto (the\ndefault: tandem's unless the relay offers only tmate's)"},
     {.name = "identity",
      .value = "FILE",
      .help = "the SSH key to register with\n(default: ssh-agent's, or ~/.ssh/id_*)"},

@@ -98,6 +98,13 @@ bool parse_config(const std::string& text, const std::string& path, Config& conf
         return false;
       }
       config.size = *policy;
+    } else if (key == "relay-protocol") {
+      std::optional<RelayProtocol> protocol = parse_relay_protocol(value);
+      if (!protocol) {
+        *error = where + "relay-protocol is 'auto', 'tandem' or 'tmate', not '" + value + "'";
+        return false;
+      }
+      config.relay_protocol = *protocol;
     } else if (key == "mate-clipboard") {
       if (value != "yes" && value != "no") {
         *error = where + "mate-clipboard is 'yes' or 'no', not '" + value + "'";
@@ -106,11 +113,19 @@ bool parse_config(const std::string& text, const std::string& path, Config& conf
       config.mate_clipboard = value == "yes";
     } else {
       *error = where + "unknown key '" + key +
-               "' (known: relay-host, relay-port, relay-fingerprint, identity-file, command, size, mate-clipboard)";
+               "' (known: relay-host, relay-port, relay-fingerprint, relay-protocol, identity-file, command, size, "
+               "mate-clipboard)";
       return false;
     }
   }
   return true;
+}
+
+std::optional<RelayProtocol> parse_relay_protocol(const std::string& text) {
+  if (text == "auto") return RelayProtocol::kAuto;
+  if (text == "tandem") return RelayProtocol::kTandem;
+  if (text == "tmate") return RelayProtocol::kTmate;
+  return std::nullopt;
 }
 
 void parse_tmate_conf(const std::string& text, Config& config) {
@@ -134,6 +149,15 @@ void parse_tmate_conf(const std::string& text, Config& config) {
     } else if (option == "tmate-server-port") {
       long port = std::strtol(value.c_str(), nullptr, 10);
       if (port >= 1 && port <= 65535) config.relay_port = uint16_t(port);
+    } else if ((option == "tmate-server-rsa-fingerprint" || option == "tmate-server-ed25519-fingerprint" ||
+                option == "tmate-server-ecdsa-fingerprint") &&
+               value.rfind("SHA256:", 0) == 0) {
+      // ed25519 first: the key libssh (and so tandem) asks a relay for first.
+      if (option == "tmate-server-ed25519-fingerprint") {
+        config.tmate_fingerprints.insert(config.tmate_fingerprints.begin(), value);
+      } else {
+        config.tmate_fingerprints.push_back(value);
+      }
     }
   }
 }
@@ -153,6 +177,7 @@ std::optional<Config> load_config(std::string* error) {
           config.relay_host = from_tmate.relay_host;
           config.relay_port = from_tmate.relay_port;
           config.relay_from = from_tmate.relay_from;
+          config.tmate_fingerprints = from_tmate.tmate_fingerprints;
         }
       }
     }

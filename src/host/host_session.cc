@@ -74,7 +74,8 @@ BackendEvents HostSession::events() {
     if (showing_ == Showing::kApproval) show(asking_.empty() ? Showing::kNothing : Showing::kApproval);
   };
   e.on_mates_size = [this](std::optional<Size> size) {
-    if (options_.size != SizePolicy::kSmallest) return;
+    mates_size_ = size;
+    if (!bounded_by_mates()) return;
     size_limit_ = size;
     apply_size();
   };
@@ -95,6 +96,7 @@ void HostSession::set_links(const Links& links) {
 
 bool HostSession::start(RelayBackend& backend, const std::vector<std::string>& command, std::string* error) {
   backend_ = &backend;
+  if (bounded_by_mates()) size_limit_ = mates_size_;  // mates may have said before the backend was ours
   links_.relay = backend.relay_name();
   set_links(backend.links());
   control_ = ControlSocket::open(

@@ -97,6 +97,12 @@ class HostSession {
   transport::SignalWatch winch_, term_, hup_;
   transport::Timer notice_timer_, relay_timer_;
   std::optional<Size> size_limit_;
+  std::optional<Size> mates_size_;  // the smallest read-write mate's, as the relay last said
+  // Whether mates' terminals bound the session: --size smallest, or a relay whose
+  // mates cannot see past their own size (tmate's).
+  bool bounded_by_mates() const {
+    return options_.size == SizePolicy::kSmallest || (backend_ && backend_->mates_bound_size());
+  }
   int status_ = -1;
   std::string buffer_;
   HostKeys keys_;

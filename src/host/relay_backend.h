@@ -57,6 +57,9 @@ class RelayBackend {
   virtual std::vector<MateInfo> mates() const = 0;
   // The link to a relay elsewhere; nullopt for an embedded relay.
   virtual std::optional<LinkHealth> health() const = 0;
+  // Whether mates' terminals must bound the session's size whatever the host chose
+  // (a tmate relay shows mates only what fits their own size).
+  virtual bool mates_bound_size() const { return false; }
   // The host is done: every mate is told `message`.
   virtual void end(const std::string& message) = 0;
   // The goodbyes are through (or there is nobody left to tell).

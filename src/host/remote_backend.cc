@@ -49,7 +49,10 @@ RemoteBackend::~RemoteBackend() {
 std::unique_ptr<RelayBackend> RemoteBackend::open(event_base* base, const BackendOptions& options,
                                                   BackendEvents events, std::string* error) {
   const Config& c = options.config;
-  RelayAddress where{c.relay_host, c.relay_port, c.relay_fingerprint, c.identity_file};
+  // A relay named in ~/.tmate.conf is pinned there (its ed25519 key is the one asked for).
+  const std::string pinned =
+      c.relay_fingerprint.empty() && !c.tmate_fingerprints.empty() ? c.tmate_fingerprints.front() : c.relay_fingerprint;
+  RelayAddress where{c.relay_host, c.relay_port, pinned, c.identity_file};
   std::unique_ptr<RemoteBackend> r(
       new RemoteBackend(base, where, make_hello(options), options.udp_override, std::move(events)));
   r->history_ = options.history;
