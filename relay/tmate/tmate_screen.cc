@@ -229,6 +229,12 @@ void TmateScreen::draw_pane(const tmate::out::Pane& g, const Pane& p, screen::Sc
 }
 
 void TmateScreen::draw_status(screen::ScreenState& out) const {
+  // The same status line as last time is the same row (its generation too): mates
+  // are not sent it again.
+  if (status_row_ && status_row_->cols() == out.cols() && status_source_ == status_text()) {
+    out.fb.set_row(out.rows() - 1, status_row_);
+    return;
+  }
   std::string line = has_status_ ? status_left_ : "[tmate] ";
   for (size_t i = 0; i < layout_.windows.size(); ++i) {
     const tmate::out::Window& w = layout_.windows[i];
@@ -242,7 +248,15 @@ void TmateScreen::draw_status(screen::ScreenState& out) const {
     bytes += "\x1b[" + std::to_string(col) + "G" + status_right_;
   }
   bar.write(bytes);
-  out.fb.set_row(out.rows() - 1, bar.state().fb.row_ref(0));
+  status_row_ = bar.state().fb.row_ref(0);
+  status_source_ = status_text();
+  out.fb.set_row(out.rows() - 1, status_row_);
+}
+
+std::string TmateScreen::status_text() const {
+  std::string s = status_left_ + '\0' + status_right_ + (has_status_ ? "\1" : "\0");
+  for (const tmate::out::Window& w : layout_.windows) s += std::to_string(w.index) + ':' + w.name + '\0';
+  return s + std::to_string(layout_.active_window);
 }
 
 screen::ScreenState TmateScreen::compose() const {

@@ -50,12 +50,15 @@ class TmateScreen {
   const tmate::out::Window* active_window() const;
   void draw_pane(const tmate::out::Pane& geometry, const Pane& pane, screen::ScreenState& out) const;
   void draw_status(screen::ScreenState& out) const;
+  std::string status_text() const;  // what the status line is made of
 
   size_t history_;
   tmate::out::SyncLayout layout_;
   std::map<int64_t, Pane> panes_;
   std::string status_left_, status_right_;
   bool has_status_ = false;
+  mutable screen::RowRef status_row_;  // the status line last drawn, and what it was drawn from
+  mutable std::string status_source_;
   uint64_t history_id_ = screen::ScreenState(1, 1, 0).history;  // a composite's (no lines)
 };
 

@@ -78,7 +78,13 @@ class TmateService::Host {
     channel_ = nullptr;
     lost_at_ = std::max<uint64_t>(now_ms, 1);
   }
-  void changed() { publish_soon_.start_if_idle(std::chrono::milliseconds(0)); }
+  // A change is shown at once, then at most every kPublishEvery while changes keep
+  // coming (a tmate host sends its raw output: a flood is thousands of changes).
+  void changed() {
+    if (publish_soon_.pending()) return;
+    const uint64_t now = transport::now_ms(), due = published_ms_ + kPublishEveryMs;
+    publish_soon_.start(std::chrono::milliseconds(due > now ? due - now : 0));
+  }
   inline void send(const in::Message& m);
   inline bool room() const;
   void notify(const std::string& text) { send(in::Notify{text}); }
@@ -92,7 +98,11 @@ class TmateService::Host {
   }
 
  private:
-  void publish() { session_.publish(screen_.compose()); }
+  static constexpr uint64_t kPublishEveryMs = 30;
+  void publish() {
+    published_ms_ = transport::now_ms();
+    session_.publish(screen_.compose());
+  }
 
   void input(std::string_view bytes) {
     std::string encoded;
@@ -119,6 +129,7 @@ class TmateService::Host {
   uint64_t lost_at_ = 0;
   std::optional<Size> size_;
   std::string pending_;  // keys typed while the host was away
+  uint64_t published_ms_ = 0;
   transport::Timer publish_soon_;
 };
 
