@@ -9,6 +9,10 @@ namespace {
 using tmate::out::SyncLayout;
 
 constexpr int kMaxSide = 1000;  // what a pane or the session may measure, either way
+// What all of a host's panes may cost together, in cells; panes past it are shrunk
+// to one cell (a real tmux has no room for more: its panes share one window).
+constexpr size_t kMaxPaneCells = 4 * kMaxCells;
+constexpr size_t kPanesWithHistory = 16;  // more panes keep no history (what one costs is bounded)
 
 // tmux 2.2's packed cell (flags<<24 | attr<<16 | bg<<8 | fg) as SGR.
 std::string sgr(uint32_t packed) {
@@ -90,11 +94,16 @@ std::string plain(std::string_view s) {
 }  // namespace
 
 TmateScreen::Pane& TmateScreen::pane(int64_t id, int cols, int rows) {
+  const size_t history = panes_.size() < kPanesWithHistory ? history_ : 0;
   Pane& p = panes_[id];
-  cols = std::clamp(cols, 1, kMaxSide);
-  rows = std::clamp(rows, 1, kMaxSide);
+  const Size size = Size::bounded(std::min(cols, kMaxSide), std::min(rows, kMaxSide));
+  cols = size.cols;
+  rows = size.rows;
+  if (cells_ + size_t(cols) * size_t(rows) > kMaxPaneCells) cols = rows = 1;
+  cells_ += size_t(cols) * size_t(rows);
   if (!p.term) {
-    p.term = std::make_unique<screen::Terminal>(cols, rows, history_);
+    p.history = history;
+    p.term = std::make_unique<screen::Terminal>(cols, rows, history);
   } else if (p.term->cols() != cols || p.term->rows() != rows) {
     p.term->resize(cols, rows);
   }
@@ -103,8 +112,10 @@ TmateScreen::Pane& TmateScreen::pane(int64_t id, int cols, int rows) {
 
 void TmateScreen::layout(const SyncLayout& layout) {
   layout_ = layout;
-  layout_.cols = std::clamp(layout_.cols, 1, kMaxSide);
-  layout_.rows = std::clamp(layout_.rows, 1, kMaxSide);
+  const Size session = Size::bounded(std::min(layout_.cols, kMaxSide), std::min(layout_.rows, kMaxSide - 1));
+  layout_.cols = session.cols;
+  layout_.rows = session.rows;
+  cells_ = 0;
   std::map<int64_t, bool> seen;
   for (const tmate::out::Window& w : layout_.windows) {
     for (const tmate::out::Pane& p : w.panes) {
@@ -155,10 +166,10 @@ void TmateScreen::write_copy_mode(int64_t id, std::string_view line) {
 void TmateScreen::snapshot(const tmate::out::Snapshot& snapshot) {
   for (const tmate::out::SnapshotPane& sp : snapshot.panes) {
     auto it = panes_.find(sp.id);
-    const int cols = it != panes_.end() ? it->second.term->cols() : std::max(layout_.cols, 1);
-    const int rows = it != panes_.end() ? it->second.term->rows() : std::max(layout_.rows, 1);
-    Pane& p = panes_[sp.id];
-    p.term = std::make_unique<screen::Terminal>(cols, rows, history_);
+    if (it == panes_.end()) continue;  // the layout names every pane first
+    Pane& p = it->second;
+    const int cols = p.term->cols(), rows = p.term->rows();
+    p.term = std::make_unique<screen::Terminal>(cols, rows, p.history);
     std::string bytes;
     for (size_t i = 0; i < sp.lines.size(); ++i) {
       const tmate::out::SnapshotLine& line = sp.lines[i];
@@ -219,7 +230,7 @@ void TmateScreen::draw_pane(const tmate::out::Pane& g, const Pane& p, screen::Sc
   for (int y = 0; y < g.rows && g.y + y < out.rows() - 1 && y < shown->rows(); ++y) {
     copy_cells(shown->fb.row(y), 0, g.cols, out.fb.mut_row(g.y + y), g.x);
   }
-  if (p.copy.on) {
+  if (p.copy.on && g.y < out.rows() - 1) {
     // Where tmux shows its copy-mode position: the pane's top right corner.
     const std::string mark = p.copy.backing_screen ? "[copy mode]" : "[tmate]";
     const int x0 = g.x + g.cols - int(mark.size());

@@ -42,6 +42,7 @@ class TmateScreen {
  private:
   struct Pane {
     std::unique_ptr<screen::Terminal> term;
+    size_t history = 0;  // scrollback lines it keeps
     tmate::out::SyncCopyMode copy;
     std::deque<std::string> copy_lines;
   };
@@ -55,6 +56,7 @@ class TmateScreen {
   size_t history_;
   tmate::out::SyncLayout layout_;
   std::map<int64_t, Pane> panes_;
+  size_t cells_ = 0;  // what the panes' screens cost, as the last layout sized them
   std::string status_left_, status_right_;
   bool has_status_ = false;
   mutable screen::RowRef status_row_;  // the status line last drawn, and what it was drawn from

@@ -46,6 +46,8 @@ template <class... Ts>
 struct overloaded : Ts... {
   using Ts::operator()...;
 };
+template <class... Ts>
+overloaded(Ts...) -> overloaded<Ts...>;  // clang 14 wants the guide
 
 }  // namespace
 
@@ -54,7 +56,7 @@ struct overloaded : Ts... {
 class TmateService::Host {
  public:
   Host(TmateService& service, Session& session)
-      : service_(service), session_(session), screen_(service.options_.history),
+      : session_(session), screen_(service.options_.history),
         publish_soon_(service.base_, [this] { publish(); }) {
     HostEvents events;
     events.on_input = [this](std::string_view bytes) { input(bytes); };
@@ -122,7 +124,6 @@ class TmateService::Host {
            (n == 1 ? "" : "s") + " connected");
   }
 
-  TmateService& service_;
   Session& session_;
   TmateScreen screen_;
   Channel* channel_ = nullptr;
