@@ -10,13 +10,14 @@ tandem=$(realpath "$1")
 command -v tmate >/dev/null || { echo "SKIP: no tmate (apt-get install tmate)"; exit 0; }
 work=$(mktemp -d)
 chmod 755 "$work"  # the relay gives root up; its state stays its own
-rw="tmate-rw-$$" ro="tmate-ro-$$" nat="tmate-native-$$" rw2="tmate-rw2-$$"
-SOCKETS=("$rw" "$ro" "$nat" "$rw2")
+rw="tmate-rw-$$" ro="tmate-ro-$$" nat="tmate-native-$$" rw2="tmate-rw2-$$" keyed="tmate-keyed-$$"
+SOCKETS=("$rw" "$ro" "$nat" "$rw2" "$keyed")
 source "$(dirname "$0")/lib.sh"
 sock="$work/tmate.sock"
 tm() { env -u TMUX HOME="$work" tmate -S "$sock" "$@"; }
 cleanup() {
   tm kill-server 2>/dev/null || true
+  env -u TMUX HOME="$work" tmate -S "$work/tmate2.sock" kill-server 2>/dev/null || true
   cleanup_all
 }
 trap cleanup EXIT
@@ -104,6 +105,34 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 [ "$scrolled" -gt 200 ] || fail_all "the rw mate's terminal has $scrolled lines of the burst, not its history"
+
+# A tmate host that admits only listed keys (tmate -a): a mate without one of them
+# is refused; one with it joins.
+mate_key "$work"
+sock2="$work/tmate2.sock"
+env -u TMUX HOME="$work" tmate -S "$sock2" -a "$work/mate_key.pub" new-session -d "env PS1='> ' bash --norc --noprofile"
+timeout 20 env -u TMUX HOME="$work" tmate -S "$sock2" wait tmate-ready || fail_all "the second tmate host is not ready"
+keyed_link=$(env -u TMUX HOME="$work" tmate -S "$sock2" display -p '#{tmate_ssh}')
+if timeout 20 $keyed_link $SSH_OPTS -o BatchMode=yes -o PubkeyAuthentication=no true 2>/dev/null; then
+  env -u TMUX HOME="$work" tmate -S "$sock2" kill-server
+  fail_all "a mate without a listed key joined a tmate -a session"
+fi
+mate "$keyed" "$keyed_link $SSH_OPTS $KEY_OPTS"
+wait_for "$keyed" 'Press <q>' "a mate with the listed key joins the tmate -a session"
+env -u TMUX HOME="$work" tmate -S "$sock2" kill-server
+wait_for "$keyed" 'mate-exit=' "that session ends with its host"
+
+# The tmate host's connection breaks (as a network change would break it): it comes
+# back with its reconnection data to the same session; every mate stays.
+host_port=$(ss -tnpH state established "( dport = :$port )" | grep '"tmate"' | awk '{print $3}' | sed 's/.*://' | head -1)
+if [ -n "$host_port" ] && ss -K dst 127.0.0.1 dport = "$port" sport = "$host_port" >/dev/null 2>&1; then
+  wait_file "$work/relay.log" 'the tmate host is back' "the tmate host comes back to its session"
+  [ "$(tm display -p '#{tmate_ssh}')" = "$rw_link" ] || fail_all "the links changed after a reconnect"
+  t "$rw" send-keys 'echo again-$((6*7))' Enter
+  wait_for "$nat" '^again-42$' "mates stay through the host's reconnect"
+else
+  echo "note: cannot break the host's connection here (ss -K); that part is skipped"
+fi
 
 # The relay restarts: the tmate host reconnects with its data and keeps its links;
 # the native mate comes back by itself; ssh mates are told, and join again.
