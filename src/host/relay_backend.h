@@ -1,6 +1,7 @@
 // Where a host's session lives, behind one interface: a relay embedded in this
 // process (EmbeddedBackend), a tandem relay elsewhere (RemoteBackend: an SSH
-// bootstrap, then UDP state sync that roams and resumes), later a tmate relay.
+// bootstrap, then UDP state sync that roams and resumes), or a stock tmate relay
+// (TmateBackend: tmate 2.4's protocol over SSH).
 // make_backend() picks one from the configuration; another kind of relay is one
 // more file and one more line there.
 #pragma once
