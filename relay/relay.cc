@@ -171,6 +171,7 @@ Relay::Relay(event_base* base, RelayOptions options)
 
 Relay::~Relay() {
   hosts_.clear();
+  if (tmate_) tmate_->forget_all();
   sessions_.clear();  // before the doors their mates came through
 }
 

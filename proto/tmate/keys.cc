@@ -127,7 +127,8 @@ uint64_t sequence_at(std::string_view s, size_t i, size_t* len) {
 
 }  // namespace
 
-std::vector<uint64_t> keys_from_bytes(std::string_view s) {
+std::vector<uint64_t> keys_from_bytes(std::string_view s, std::string* rest) {
+  if (rest) rest->clear();
   std::vector<uint64_t> keys;
   keys.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
@@ -173,6 +174,16 @@ std::vector<uint64_t> keys_from_bytes(std::string_view s) {
     size_t n = 0;
     const char32_t cp = utf8_at(s, i, &n);
     if (n == 0) {
+      const size_t need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc2 ? 2 : 0;
+      if (rest && need > 0 && i + need > s.size()) {
+        // Cut by the end of this piece: it may be whole with the next one's first bytes.
+        bool so_far = true;
+        for (size_t k = i + 1; k < s.size(); ++k) so_far = so_far && (uint8_t(s[k]) & 0xc0) == 0x80;
+        if (so_far) {
+          rest->assign(s.substr(i));
+          break;
+        }
+      }
       ++i;  // broken UTF-8: dropped
       continue;
     }

@@ -38,8 +38,10 @@ inline constexpr uint64_t kKeypadPeriod = kBase + 84;
 
 // What a terminal sends -> key codes. Sequences are taken whole from one piece of
 // input (a terminal writes a key in one go); what cannot be a key (mouse reports,
-// focus events, paste brackets, broken UTF-8) is left out.
-std::vector<uint64_t> keys_from_bytes(std::string_view bytes);
+// focus events, paste brackets, broken UTF-8) is left out. A UTF-8 character cut by
+// the end of the piece (a paste arrives in pieces) is left in `rest`, if given, to
+// go before the next piece.
+std::vector<uint64_t> keys_from_bytes(std::string_view bytes, std::string* rest = nullptr);
 
 // A key code -> the bytes a program reads for it, given the pane's modes (DECCKM
 // cursor keys, DECKPAM keypad), as tmux 2.2 writes them with xterm-keys off. Keys it

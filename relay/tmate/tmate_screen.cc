@@ -270,7 +270,7 @@ std::string TmateScreen::status_text() const {
   return s + std::to_string(layout_.active_window);
 }
 
-screen::ScreenState TmateScreen::compose() const {
+screen::ScreenState TmateScreen::compose() {
   const int cols = layout_.cols > 0 ? layout_.cols : 80;
   const int rows = layout_.rows > 0 ? layout_.rows : 23;
   const tmate::out::Window* w = active_window();
@@ -286,9 +286,14 @@ screen::ScreenState TmateScreen::compose() const {
   screen::ScreenState out = single ? single->term->state() : screen::ScreenState(cols, rows + 1, 0);
   if (single) {
     out.fb.resize(cols, rows + 1);  // the pane's rows, shared, and one more for the status line
-  } else {
-    out.history = history_id_;
-    if (w) {
+    // Its lines not in the session's history yet join it (shared rows, not copies).
+    Pane& p = panes_.at(w->panes.front().id);
+    const screen::Scrollback& lines = single->term->state().scrollback;
+    const uint64_t fresh = std::min<uint64_t>(lines.total() - std::min(p.in_history, lines.total()), lines.size());
+    for (size_t i = lines.size() - size_t(fresh); i < lines.size(); ++i) history_lines_.push(lines.line(i));
+    p.in_history = lines.total();
+  } else if (w) {
+    {
       for (const tmate::out::Pane& g : w->panes) {
         auto it = panes_.find(g.id);
         if (it != panes_.end()) draw_pane(g, it->second, out);
@@ -305,6 +310,9 @@ screen::ScreenState TmateScreen::compose() const {
       }
     }
   }
+  out.scrollback = history_lines_;
+  out.history = history_id_;
+  out.history_held = false;
   if (const screen::Terminal* active = active_pane(); active && w) {
     for (const tmate::out::Pane& g : w->panes) {
       if (g.id != w->active_pane) continue;

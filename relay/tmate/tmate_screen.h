@@ -2,8 +2,10 @@
 // pane's raw output (PTY_DATA), the windows and panes from SYNC_LAYOUT, the status
 // line, and each pane's copy mode (the "output" view tmate fills with its messages).
 // compose() draws what a tmate mate would see as one tandem screen: the active
-// window's panes with their borders, and a status line below them. A window of one
-// pane shares that pane's rows and history, so mates can scroll back through it.
+// window's panes with their borders, and a status line below them. The session has
+// one history, which mates' terminals get: the lines that scroll off a window of one
+// pane while it is shown (and those it printed while hidden, once it is shown again),
+// each once, however often the windows are switched.
 #pragma once
 
 #include <cstdint>
@@ -32,7 +34,7 @@ class TmateScreen {
   void snapshot(const tmate::out::Snapshot& snapshot);
 
   // The session as a tmate mate would see it.
-  screen::ScreenState compose() const;
+  screen::ScreenState compose();
   // The active window's active pane, if the layout names one.
   const screen::Terminal* active_pane() const;
   bool has_layout() const { return !layout_.windows.empty(); }
@@ -45,6 +47,7 @@ class TmateScreen {
     size_t history = 0;  // scrollback lines it keeps
     tmate::out::SyncCopyMode copy;
     std::deque<std::string> copy_lines;
+    uint64_t in_history = 0;  // its scrollback lines (a total) already in the session's history
   };
   Pane& pane(int64_t id, int cols, int rows);
   Pane& known(int64_t id);  // the pane, made if the layout has not named it yet
@@ -61,7 +64,8 @@ class TmateScreen {
   bool has_status_ = false;
   mutable screen::RowRef status_row_;  // the status line last drawn, and what it was drawn from
   mutable std::string status_source_;
-  uint64_t history_id_ = screen::ScreenState(1, 1, 0).history;  // a composite's (no lines)
+  screen::Scrollback history_lines_{history_};  // the session's history, shared by every window
+  uint64_t history_id_ = screen::ScreenState(1, 1, 0).history;
 };
 
 }  // namespace tandem::relay

@@ -108,7 +108,11 @@ class TmateService::Host {
 
   void input(std::string_view bytes) {
     std::string encoded;
-    for (uint64_t key : tmate::keys_from_bytes(bytes)) encoded += in::encode(in::PaneKey{-1, key});
+    // Mates' input arrives in pieces: a character cut between two waits for the rest.
+    // (Mates share one carry: their keys reach the one active pane anyway.)
+    std::string piece = std::exchange(carry_, {});
+    piece.append(bytes);
+    for (uint64_t key : tmate::keys_from_bytes(piece, &carry_)) encoded += in::encode(in::PaneKey{-1, key});
     if (channel_) {
       send_raw(encoded);
     } else if (pending_.size() + encoded.size() <= kMaxPendingInput) {
@@ -130,6 +134,7 @@ class TmateService::Host {
   uint64_t lost_at_ = 0;
   std::optional<Size> size_;
   std::string pending_;  // keys typed while the host was away
+  std::string carry_;    // the start of a UTF-8 character whose end has not come yet
   uint64_t published_ms_ = 0;
   transport::Timer publish_soon_;
 };
@@ -412,7 +417,12 @@ void TmateService::forget(const std::string& id) {
   auto it = hosts_.find(id);
   if (it == hosts_.end()) return;
   if (Channel* c = it->second->channel()) c->forget_host();
+  it->second->session().set_host(HostEvents{});  // nothing reaches the host from here on
   hosts_.erase(it);
+}
+
+void TmateService::forget_all() {
+  while (!hosts_.empty()) forget(hosts_.begin()->first);
 }
 
 TmateService::Host& TmateService::add_host(Session& s) {

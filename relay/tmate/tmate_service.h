@@ -68,6 +68,8 @@ class TmateService : public Subsystem {
   std::optional<std::chrono::milliseconds> host_silence(const std::string& id, uint64_t now_ms) const;
   // The session is gone from the relay.
   void forget(const std::string& id);
+  // Every session is going (the relay is): their hosts are let go first.
+  void forget_all();
   size_t hosts() const { return hosts_.size(); }
 
   // The reconnection data for a session (what the host presents to come back).

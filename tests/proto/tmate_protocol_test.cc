@@ -149,6 +149,18 @@ TEST(TmateKeys, TerminalBytesBecomeTmuxKeyCodes) {
   EXPECT_EQ(keys_from_bytes("\xff" "a"), (V{'a'}));                           // broken UTF-8 dropped
 }
 
+TEST(TmateKeys, ACharacterCutBetweenTwoPiecesIsKeptWhole) {
+  const std::string text = "a漢字b";
+  for (size_t cut = 0; cut <= text.size(); ++cut) {
+    std::string rest;
+    std::vector<uint64_t> keys = keys_from_bytes(text.substr(0, cut), &rest);
+    std::vector<uint64_t> more = keys_from_bytes(rest + text.substr(cut), &rest);
+    keys.insert(keys.end(), more.begin(), more.end());
+    EXPECT_EQ(keys, (std::vector<uint64_t>{'a', 0x6f22, 0x5b57, 'b'})) << cut;
+    EXPECT_TRUE(rest.empty());
+  }
+}
+
 TEST(TmateKeys, KeyCodesBecomeTheBytesTmux22Writes) {
   EXPECT_EQ(bytes_from_key('a', false, false), "a");
   EXPECT_EQ(bytes_from_key(key::kMeta | 'a', false, false), "\x1b" "a");
