@@ -99,7 +99,8 @@ void Scrollback::pack(Chunk& chunk) {
   }
   packed->bytes.shrink_to_fit();
   chunk.packed = std::move(packed);
-  chunk.rows = {};
+  // Not `rows = {}`: that assigns an empty list and keeps the 128 handles' storage.
+  std::vector<RowRef>().swap(chunk.rows);
 }
 
 std::shared_ptr<Scrollback::Chunk> Scrollback::unpacked(const Chunk& chunk, size_t n) {
