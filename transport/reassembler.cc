@@ -34,10 +34,13 @@ void Reassembler::resolve(uint32_t id) {
   size_t at = id - floor_;
   if (at >= above_floor_.size()) above_floor_.resize(at + 1, false);
   above_floor_[at] = true;
-  while (!above_floor_.empty() && above_floor_.front()) {
-    above_floor_.pop_front();
-    ++floor_;
-  }
+  raise_floor();
+}
+
+void Reassembler::raise_floor() {
+  const auto open = std::find(above_floor_.begin(), above_floor_.end(), false);
+  floor_ += uint32_t(open - above_floor_.begin());
+  above_floor_.erase(above_floor_.begin(), open);
 }
 
 Reassembler::~Reassembler() {
@@ -78,10 +81,7 @@ void Reassembler::give_up_below(uint32_t limit) {
   size_t drop = std::min<size_t>(limit - floor_, above_floor_.size());
   above_floor_.erase(above_floor_.begin(), above_floor_.begin() + long(drop));
   floor_ = limit;
-  while (!above_floor_.empty() && above_floor_.front()) {
-    above_floor_.pop_front();
-    ++floor_;
-  }
+  raise_floor();
 }
 
 bool Reassembler::add(const FragmentHeader& h, std::span<const uint8_t> data) {

@@ -1,5 +1,7 @@
 #include "statesync/screen/cell_runs.h"
 
+#include <algorithm>
+
 #include "proto/screen.pb.h"
 #include "proto/size.h"
 
@@ -82,6 +84,11 @@ void encode_cells(const Row& row, int x0, int x1, google::protobuf::RepeatedPtrF
 std::optional<DecodeError> decode_cells(const google::protobuf::RepeatedPtrField<proto::CellRun>& runs, Row& row,
                                         const Links& links) {
   const int cols = row.cols();
+  uint64_t extent = 0;  // where the runs end at most (marks counted as cells)
+  for (const proto::CellRun& run : runs) {
+    extent = std::max(extent, uint64_t(run.x()) + uint64_t(run.chars_size()) * (run.wide() ? 2 : 1) + run.blanks());
+  }
+  row.reserve(int(std::min(extent, uint64_t(cols))));
   for (const proto::CellRun& run : runs) {
     if (run.x() > uint32_t(cols)) return DecodeError{"cell run starts past the row"};
     if (!valid_color(run.fg()) || !valid_color(run.bg()) || !valid_color(run.underline_color())) {

@@ -13,6 +13,7 @@
 // a cell's `extra` indexes.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -45,6 +46,9 @@ class Row {
     return cells_.data() + x0;
   }
   Cell& at(int x) { return *span(x, x + 1); }
+  // Room for cells [0, x1) (at most the row's width), stored nothing yet: a decoder
+  // writing a row cell by cell then grows its storage once, not at every cell.
+  void reserve(int x1) { cells_.reserve(size_t(std::min(x1, cols_))); }
   // Sets cells [x0, x1) to c; erasing to the end of the line stores nothing.
   void fill(int x0, int x1, const Cell& c);
   // Blank line of `cols` cells of `fill`; keeps the storage for reuse.

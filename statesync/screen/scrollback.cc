@@ -7,17 +7,48 @@
 
 namespace tandem::screen {
 
-std::string_view Scrollback::inflated(const std::shared_ptr<const Packed>& packed) {
-  if (!packed->deflated) return packed->bytes;
-  // The chunk read last, inflated: history is read a line at a time (a late joiner's,
-  // a search), and a chunk is then inflated once for all its lines.
+namespace {
+
+void put_varint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out += char(uint8_t(v) | 0x80);
+    v >>= 7;
+  }
+  out += char(v);
+}
+
+// Reads a varint at `at`; false when the bytes end first or it is too long.
+bool get_varint(std::string_view in, size_t& at, uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift < 64 && at < in.size(); shift += 7) {
+    const uint8_t b = uint8_t(in[at++]);
+    v |= uint64_t(b & 0x7F) << shift;
+    if (!(b & 0x80)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view Scrollback::packed_line(const std::shared_ptr<const Packed>& packed, size_t k) {
+  // The chunk read last, inflated and split into lines: history is read a line at a
+  // time (a late joiner's, a search), and a chunk is then inflated once for all its lines.
   thread_local std::shared_ptr<const Packed> last;
   thread_local std::string bytes;
+  thread_local std::vector<std::string_view> lines;
   if (last != packed) {
     last = packed;
-    bytes = proto::inflate_bytes(packed->bytes, packed->offsets.back()).value_or(std::string());
+    bytes =
+        packed->deflated ? proto::inflate_bytes(packed->bytes, packed->size).value_or(std::string()) : packed->bytes;
+    lines.clear();
+    size_t at = 0;
+    uint64_t length = 0;
+    while (at < bytes.size() && get_varint(bytes, at, length) && length <= bytes.size() - at) {
+      lines.push_back(std::string_view(bytes).substr(at, length));
+      at += length;
+    }
   }
-  return bytes;
+  return k < lines.size() ? lines[k] : std::string_view();  // ours: always there
 }
 
 RowRef Scrollback::line(size_t i) const {
@@ -25,16 +56,13 @@ RowRef Scrollback::line(size_t i) const {
   const Chunk& chunk = *chunks_[j / kChunkLines];
   const size_t k = j % kChunkLines;
   if (!chunk.packed) return chunk.rows[k];
-  const Packed& p = *chunk.packed;
-  const std::string_view bytes = inflated(chunk.packed);
-  if (p.offsets[k + 1] > bytes.size()) return unpack_line({}, p.gens[k]);  // ours: cannot happen
-  return unpack_line(bytes.substr(p.offsets[k], p.offsets[k + 1] - p.offsets[k]), p.gens[k]);
+  return unpack_line(packed_line(chunk.packed, k), chunk.packed->gen(k));
 }
 
 uint64_t Scrollback::gen(size_t i) const {
   const size_t j = skip_ + i;
   const Chunk& chunk = *chunks_[j / kChunkLines];
-  return chunk.packed ? chunk.packed->gens[j % kChunkLines] : chunk.rows[j % kChunkLines]->gen;
+  return chunk.packed ? chunk.packed->gen(j % kChunkLines) : chunk.rows[j % kChunkLines]->gen;
 }
 
 RowRef Scrollback::push(RowRef row) {
@@ -51,7 +79,7 @@ RowRef Scrollback::push(RowRef row) {
   }
   if (row.use_count() == 1) row->trim_storage();  // a shared row may be read elsewhere
   Chunk& last = *chunks_.back();
-  const uint32_t cost = uint32_t(row->stored_cells());
+  const uint16_t cost = uint16_t(std::min<size_t>(row->stored_cells(), UINT16_MAX));
   cells_ += cost;
   last.costs[last.count] = cost;
   last.rows.push_back(std::move(row));
@@ -84,22 +112,35 @@ bool Scrollback::pack(bool last_too) {
 
 void Scrollback::pack(Chunk& chunk) {
   auto packed = std::make_shared<Packed>();
-  packed->offsets.reserve(chunk.count + 1);
-  packed->gens.reserve(chunk.count);
+  std::vector<uint64_t> gens(chunk.count);
+  std::string bytes;
   for (size_t k = 0; k < chunk.count; ++k) {
-    packed->offsets.push_back(uint32_t(packed->bytes.size()));
     const RowRef& row = chunk.rows[k];
-    packed->gens.push_back(row ? row->gen : 0);
-    if (row) packed->bytes += pack_line(*row);  // else dropped (and moved out) by a copy that held it alone
+    gens[k] = row ? row->gen : 0;
+    // An empty line where a copy that held the chunk alone dropped (and moved out) the row.
+    const std::string line = row ? pack_line(*row) : std::string();
+    put_varint(bytes, line.size());
+    bytes += line;
   }
-  packed->offsets.push_back(uint32_t(packed->bytes.size()));
-  if (std::optional<std::string> deflated = proto::deflate_bytes(packed->bytes)) {
+  packed->size = uint32_t(bytes.size());
+  if (std::optional<std::string> deflated = proto::deflate_bytes(bytes)) {
     packed->bytes = std::move(*deflated);
     packed->deflated = true;
+  } else {
+    packed->bytes = std::move(bytes);
   }
   packed->bytes.shrink_to_fit();
+  const auto [low, high] = std::minmax_element(gens.begin(), gens.end());
+  if (!gens.empty() && *high - *low <= UINT32_MAX) {
+    packed->first_gen = *low;
+    packed->gen_steps.reserve(gens.size());
+    for (uint64_t g : gens) packed->gen_steps.push_back(uint32_t(g - *low));
+  } else {
+    packed->gens = std::move(gens);
+  }
   chunk.packed = std::move(packed);
-  chunk.rows = {};
+  // Not `rows = {}`: that assigns an empty list and keeps the 128 handles' storage.
+  std::vector<RowRef>().swap(chunk.rows);
 }
 
 std::shared_ptr<Scrollback::Chunk> Scrollback::unpacked(const Chunk& chunk, size_t n) {
@@ -107,12 +148,7 @@ std::shared_ptr<Scrollback::Chunk> Scrollback::unpacked(const Chunk& chunk, size
   std::copy_n(chunk.costs.begin(), n, copy->costs.begin());
   copy->count = n;
   copy->rows.reserve(kChunkLines);
-  const Packed& p = *chunk.packed;
-  const std::string_view bytes = inflated(chunk.packed);
-  for (size_t k = 0; k < n; ++k) {
-    const bool ok = p.offsets[k + 1] <= bytes.size();  // ours: cannot fail
-    copy->rows.push_back(unpack_line(ok ? bytes.substr(p.offsets[k], p.offsets[k + 1] - p.offsets[k]) : "", p.gens[k]));
-  }
+  for (size_t k = 0; k < n; ++k) copy->rows.push_back(unpack_line(packed_line(chunk.packed, k), chunk.packed->gen(k)));
   return copy;
 }
 

@@ -68,15 +68,21 @@ class Scrollback {
  private:
   static constexpr size_t kChunkLines = 128;
   // The same lines packed: what a chunk becomes in place, for every copy sharing it.
+  // A relay holds little else per idle session, so this is kept small: where each
+  // line starts is found again when the chunk is inflated, and the generations are
+  // kept as steps from the smallest (lines pushed close together have close ones).
   struct Packed {
-    std::string bytes;               // the lines' bytes one after the other, deflated if that is smaller
+    std::string bytes;  // each line as its length (a varint) and bytes, deflated if that is smaller
     bool deflated = false;
-    std::vector<uint32_t> offsets;   // where each line starts in the inflated bytes, and the end
-    std::vector<uint64_t> gens;
+    uint32_t size = 0;  // of the bytes inflated
+    uint64_t first_gen = 0;
+    std::vector<uint32_t> gen_steps;  // each line's generation past first_gen
+    std::vector<uint64_t> gens;       // instead of the steps, when one does not fit in 32 bits
+    uint64_t gen(size_t k) const { return gens.empty() ? first_gen + gen_steps[k] : gens[k]; }
   };
   struct Chunk {
     std::vector<RowRef> rows;                   // empty once packed
-    std::array<uint32_t, kChunkLines> costs{};  // each line's cells when pushed: its budget share
+    std::array<uint16_t, kChunkLines> costs{};  // each line's cells when pushed (<= its width): its budget
     size_t count = 0;                           // lines appended, by any copy
     std::shared_ptr<const Packed> packed;
   };
@@ -87,7 +93,8 @@ class Scrollback {
   static std::shared_ptr<Chunk> first_lines(const Chunk& chunk, size_t n);
   // Lines of chunk i that are ours: all of them but in the last.
   size_t held(size_t i) const { return i + 1 == chunks_.size() ? last_count_ : kChunkLines; }
-  static std::string_view inflated(const std::shared_ptr<const Packed>& packed);
+  // Line k of a packed chunk, as pack_line() made it.
+  static std::string_view packed_line(const std::shared_ptr<const Packed>& packed, size_t k);
 
   // A vector, not a deque: an empty one allocates nothing, and every copy of a screen
   // state has one. At most a few dozen chunks; the front goes every 128 lines.

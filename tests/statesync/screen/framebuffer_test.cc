@@ -206,6 +206,27 @@ TEST(Scrollback, APackingScrollbackKeepsEveryLineAndItsGeneration) {
   EXPECT_EQ(more.line(999)->text(), "line 1099");
 }
 
+TEST(Scrollback, PackedLinesKeepGenerationsFarApartAndEmptyLines) {
+  // A chunk's lines may be pushed far apart in time (a session idle while others
+  // flood): generations more than 32 bits apart survive packing as they were.
+  Scrollback s(1000);
+  const uint64_t gens[] = {5, uint64_t(1) << 40, 7};
+  for (int i = 0; i < 3; ++i) {
+    auto row = std::make_shared<Row>(80);
+    if (i != 2) row->at(0) = Cell{char32_t('a' + i)};  // the last line is blank
+    row->gen = gens[i];
+    s.push(std::move(row));
+  }
+  EXPECT_TRUE(s.pack());
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(s.gen(i), gens[i]);
+    EXPECT_EQ(s.line(i)->gen, gens[i]);
+  }
+  EXPECT_EQ(s.line(0)->text(), "a");
+  EXPECT_EQ(s.line(1)->text(), "b");
+  EXPECT_EQ(s.line(2)->text(), "");
+}
+
 TEST(Scrollback, CopiesPushingOtherLinesKeepTheirOwn) {
   // A stream of states shares its last chunk; a copy pushing other lines than the one
   // that appended first gets its own.
