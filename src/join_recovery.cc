@@ -87,8 +87,11 @@ void JoinRecovery::done(Outcome o) {
   const RejoinPolicy::Verdict v = policy_.answered(o.accept, o.why, o.error, transport::now_ms());
   switch (v.kind) {
     case RejoinPolicy::Verdict::Kind::kSwap:
-      if (events_.on_retry) events_.on_retry({});
+      // The new link first: clearing the retry words looks at the link's silence, and
+      // the old link's would ask the relay again at once, for a second new link (the
+      // relay then kept the first one, announced and never leaving).
       if (events_.on_new_link) events_.on_new_link(*o.accept, *o.udp);
+      if (events_.on_retry) events_.on_retry({});
       break;
     case RejoinPolicy::Verdict::Kind::kKeep:
       break;
