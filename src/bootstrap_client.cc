@@ -128,8 +128,8 @@ SessionPtr connect_relay(const std::string& host, uint16_t port, const std::stri
   if (seen.empty() || seen != expected) {
     *error = "the relay at " + name + " has key " + seen + ", not " + expected + " as " +
              (remember ? "pinned" : "the link says") + ": " + refusing + " (someone may be in the middle" +
-             (remember ? "; if the relay's key really changed, fix relay-fingerprint in the config or the line in "
-                         "known_relays)"
+             (remember ? "; if the relay's key really changed, fix relay-fingerprint in the config (or "
+                         "tmate-server-*-fingerprint in ~/.tmate.conf) or the line in known_relays)"
                        : ")");
     return nullptr;
   }

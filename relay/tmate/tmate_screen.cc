@@ -227,12 +227,22 @@ void TmateScreen::draw_pane(const tmate::out::Pane& g, const Pane& p, screen::Sc
     view->write(bytes);
     shown = &view->state();
   }
-  for (int y = 0; y < g.rows && g.y + y < out.rows() - 1 && y < shown->rows(); ++y) {
-    copy_cells(shown->fb.row(y), 0, g.cols, out.fb.mut_row(g.y + y), g.x);
+  // In copy mode the host looks `oy` lines up into the pane's history: so do mates.
+  const screen::Scrollback& history = shown->scrollback;
+  const int64_t oy = p.copy.on && p.copy.backing_screen ? std::clamp<int64_t>(p.copy.oy, 0, int64_t(history.size())) : 0;
+  for (int y = 0; y < g.rows && g.y + y < out.rows() - 1; ++y) {
+    const int64_t at = int64_t(y) - oy;  // a screen row, or (negative) a history line
+    if (at >= 0 && at < shown->rows()) {
+      copy_cells(shown->fb.row(int(at)), 0, g.cols, out.fb.mut_row(g.y + y), g.x);
+    } else if (at < 0 && int64_t(history.size()) + at >= 0) {
+      copy_cells(*history.line(size_t(int64_t(history.size()) + at)), 0, g.cols, out.fb.mut_row(g.y + y), g.x);
+    }
   }
   if (p.copy.on && g.y < out.rows() - 1) {
     // Where tmux shows its copy-mode position: the pane's top right corner.
-    const std::string mark = p.copy.backing_screen ? "[copy mode]" : "[tmate]";
+    const std::string mark = p.copy.backing_screen
+                                 ? "[" + std::to_string(oy) + "/" + std::to_string(history.size()) + "]"
+                                 : std::string("[tmate]");
     const int x0 = g.x + g.cols - int(mark.size());
     screen::Row& row = out.fb.mut_row(g.y);
     for (size_t i = 0; i < mark.size(); ++i) put(row, x0 + int(i), char32_t(mark[i]), screen::indexed_color(3));

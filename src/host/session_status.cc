@@ -28,14 +28,16 @@ std::string json_string(const std::string& s) {
 }  // namespace
 
 std::string links_text(const Links& links, bool read_write) {
+  // A relay that has no native links (a tmate relay) gets no `tandem join` lines.
+  auto join = [](const std::string& link) { return link.empty() ? std::string() : "              tandem join " + link + "\n"; };
   std::string t = "tandem: sharing this session\n";
   if (!links.ssh_rw.empty() && read_write) {
-    t += "  read-write: " + links.ssh_rw + "\n              tandem join " + links.join_rw + "\n";
+    t += "  read-write: " + links.ssh_rw + "\n" + join(links.join_rw);
   } else if (!links.ssh_rw.empty()) {
     t += "  read-write: not shown on the shared screen (--rw shows it; Ctrl-^ then l on the\n"
          "              host's terminal shows it to the host alone)\n";
   }
-  t += "  read-only:  " + links.ssh_ro + "\n              tandem join " + links.join_ro + "\n";
+  t += "  read-only:  " + links.ssh_ro + "\n" + join(links.join_ro);
   return t;
 }
 
@@ -52,8 +54,8 @@ std::vector<std::string> links_notice(const std::string& lead, const Links& link
 
 std::string all_links(const Links& links) {
   std::string t;
-  if (!links.ssh_rw.empty()) t += "rw " + links.ssh_rw + "\njoin-rw " + links.join_rw + "\n";
-  return t + "ro " + links.ssh_ro + "\njoin-ro " + links.join_ro + "\n";
+  if (!links.ssh_rw.empty()) t += "rw " + links.ssh_rw + "\n" + (links.join_rw.empty() ? "" : "join-rw " + links.join_rw + "\n");
+  return t + "ro " + links.ssh_ro + "\n" + (links.join_ro.empty() ? "" : "join-ro " + links.join_ro + "\n");
 }
 
 std::string SessionStatus::text() const {

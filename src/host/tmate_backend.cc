@@ -267,11 +267,11 @@ void TmateBackend::message(std::string_view object) {
                    backoff_.reset();
                    lost_at_ = 0;
                    if (first) return;
-                   if (same) {
-                     if (events_.on_notice) events_.on_notice("tandem: back on the tmate relay; the links are the same");
-                   } else if (events_.on_links_changed) {
-                     events_.on_links_changed(links_);
+                   if (events_.on_notice) {
+                     events_.on_notice(same ? "tandem: back on the tmate relay; the links are the same"
+                                            : "tandem: back on the tmate relay, which keeps no session: new links");
                    }
+                   if (!same && events_.on_links_changed) events_.on_links_changed(links_);
                  },
                  [&](const in::Resize& r) {
                    if (!events_.on_mates_size) return;

@@ -85,6 +85,25 @@ TEST(TmateScreen, CopyModesOutputViewShowsTmatesMessagesUntilItEnds) {
   EXPECT_EQ(text(t.compose(), 0), "$");
 }
 
+TEST(TmateScreen, InCopyModeMatesSeeWhereTheHostLooks) {
+  TmateScreen t(100);
+  t.layout(SyncLayout{20, 3, {{0, "bash", {{0, 20, 3, 0, 0}}, 0}}, 0});
+  t.pty_data(0, "1\r\n2\r\n3\r\n4\r\n5\r\n6");
+  SyncCopyMode copy;
+  copy.pane = 0;
+  copy.on = true;
+  copy.oy = 2;  // two lines up: 2, 3 from history, then 4 of the screen
+  t.copy_mode(copy);
+  screen::ScreenState s = t.compose();
+  EXPECT_EQ(text(s, 0).substr(0, 1), "2");
+  EXPECT_NE(text(s, 0).find("[2/3]"), std::string::npos);
+  EXPECT_EQ(text(s, 1), "3");
+  EXPECT_EQ(text(s, 2), "4");
+  copy.on = false;
+  t.copy_mode(copy);
+  EXPECT_EQ(text(t.compose(), 0), "4");
+}
+
 TEST(TmateScreen, ASnapshotBringsBackThePaneWithItsColoursAndWideCharacters) {
   TmateScreen t(100);
   t.layout(SyncLayout{10, 2, {{0, "bash", {{0, 10, 2, 0, 0}}, 0}}, 0});
