@@ -1,6 +1,8 @@
 #include "proto/tmate/keys.h"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 
 namespace tandem::tmate {
 
@@ -191,6 +193,71 @@ std::vector<uint64_t> keys_from_bytes(std::string_view s, std::string* rest) {
     i += n;
   }
   return keys;
+}
+
+std::optional<uint64_t> key_from_name(std::string_view name) {
+  uint64_t mods = 0;
+  // Modifiers: C-, M-, S- in any order, and ^X for C-X.
+  while (name.size() > 2 && name[1] == '-' && std::string_view("CMScms").find(name[0]) != std::string_view::npos) {
+    const char m = char(std::toupper(uint8_t(name[0])));
+    mods |= m == 'C' ? key::kCtrl : m == 'M' ? key::kMeta : key::kShift;
+    name.remove_prefix(2);
+  }
+  if (name.size() == 2 && name[0] == '^') {
+    mods |= key::kCtrl;
+    name.remove_prefix(1);
+  }
+  struct Named {
+    std::string_view name;
+    uint64_t code;
+  };
+  static constexpr Named kNames[] = {
+      {"F1", key::kF1},          {"F2", key::kF1 + 1},      {"F3", key::kF1 + 2},     {"F4", key::kF1 + 3},
+      {"F5", key::kF1 + 4},      {"F6", key::kF1 + 5},      {"F7", key::kF1 + 6},     {"F8", key::kF1 + 7},
+      {"F9", key::kF1 + 8},      {"F10", key::kF1 + 9},     {"F11", key::kF1 + 10},   {"F12", key::kF1 + 11},
+      {"IC", key::kInsert},      {"Insert", key::kInsert},  {"DC", key::kDelete},     {"Delete", key::kDelete},
+      {"Home", key::kHome},      {"End", key::kEnd},        {"NPage", key::kPageDown}, {"PageDown", key::kPageDown},
+      {"PgDn", key::kPageDown},  {"PPage", key::kPageUp},   {"PageUp", key::kPageUp}, {"PgUp", key::kPageUp},
+      {"BTab", key::kBackTab},   {"BSpace", key::kBackspace}, {"Up", key::kUp},       {"Down", key::kDown},
+      {"Left", key::kLeft},      {"Right", key::kRight},    {"Tab", '\t'},            {"Space", ' '},
+      {"Enter", '\r'},           {"Escape", 0x1b},
+  };
+  uint64_t code = 0;
+  bool found = false;
+  for (const Named& n : kNames) {
+    if (n.name.size() == name.size() &&
+        std::equal(n.name.begin(), n.name.end(), name.begin(),
+                   [](char a, char b) { return std::tolower(uint8_t(a)) == std::tolower(uint8_t(b)); })) {
+      code = n.code;
+      found = true;
+      break;
+    }
+  }
+  if (!found) {
+    size_t n = 0;
+    const char32_t cp = name.size() == 1 ? char32_t(uint8_t(name[0])) : utf8_at(name, 0, &n);
+    if (name.empty() || (name.size() > 1 && n != name.size()) || (name.size() == 1 && uint8_t(name[0]) >= 0x80)) {
+      return std::nullopt;
+    }
+    code = cp;
+  }
+  // Ctrl with a character is the control character itself, as a terminal sends it.
+  if ((mods & key::kCtrl) && code < 0x80) {
+    const auto c = uint8_t(code);
+    if (c == ' ' || c == '2' || c == '@') {
+      code = 0;
+    } else if (std::isalpha(c)) {
+      code = uint8_t(std::tolower(c)) - 'a' + 1;
+    } else if (c >= '[' && c <= '_') {
+      code = c - '@';
+    } else if (c == '?') {
+      code = key::kBackspace;
+    } else {
+      return std::nullopt;
+    }
+    mods &= ~key::kCtrl;
+  }
+  return code | mods;
 }
 
 std::string bytes_from_key(uint64_t code, bool app_cursor, bool app_keypad) {

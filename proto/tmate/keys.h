@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,10 @@ inline constexpr uint64_t kKeypadPeriod = kBase + 84;
 // the end of the piece (a paste arrives in pieces) is left in `rest`, if given, to
 // go before the next piece.
 std::vector<uint64_t> keys_from_bytes(std::string_view bytes, std::string* rest = nullptr);
+
+// A key as tmux names it in bind-key and set-option prefix ("C-b", "M-Up", "PPage",
+// "F5", "%", "Space") -> its key code; nullopt for a name tmux 2.2 would not know.
+std::optional<uint64_t> key_from_name(std::string_view name);
 
 // A key code -> the bytes a program reads for it, given the pane's modes (DECCKM
 // cursor keys, DECKPAM keypad), as tmux 2.2 writes them with xterm-keys off. Keys it

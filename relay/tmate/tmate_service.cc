@@ -42,6 +42,53 @@ std::string fingerprint_of(std::string_view line) {
   return ssh::key_fingerprint(key.get());
 }
 
+// The host's tmux key bindings, as its replicated commands set them: the prefix key,
+// and what a key does after it (or without it, -n). A mate's `C-b c` then runs
+// new-window on the host, as it would for a tmate mate.
+struct KeyTable {
+  uint64_t prefix = 0x02;  // C-b
+  std::map<uint64_t, std::vector<std::string>> after_prefix, root;
+  static constexpr size_t kMaxBindings = 1024;
+
+  void command(const std::vector<std::string>& argv) {
+    if (argv.empty()) return;
+    const std::string& verb = argv[0];
+    if ((verb == "set-option" || verb == "set") && argv.size() >= 3 && argv[argv.size() - 2] == "prefix") {
+      if (std::optional<uint64_t> k = tmate::key_from_name(argv.back())) prefix = *k;
+      return;
+    }
+    const bool bind = verb == "bind-key" || verb == "bind";
+    if (!bind && verb != "unbind-key" && verb != "unbind") return;
+    size_t i = 1;
+    std::string table = "prefix";
+    bool all = false;
+    for (; i < argv.size() && argv[i].size() >= 2 && argv[i][0] == '-'; ++i) {
+      for (char f : std::string_view(argv[i]).substr(1)) {
+        if (f == 'n') table = "root";
+        if (f == 'a') all = true;
+        if (f == 'T' && i + 1 < argv.size()) table = argv[++i];
+        if (f == 't' && i + 1 < argv.size()) table = "mode:" + argv[++i];  // copy-mode tables: the host's own
+        if (f == 'T' || f == 't') break;
+      }
+    }
+    std::map<uint64_t, std::vector<std::string>>* keys =
+        table == "prefix" ? &after_prefix : table == "root" ? &root : nullptr;
+    if (!keys) return;
+    if (!bind && all) {
+      keys->clear();
+      return;
+    }
+    if (i >= argv.size()) return;
+    std::optional<uint64_t> key = tmate::key_from_name(argv[i]);
+    if (!key) return;
+    if (!bind) {
+      keys->erase(*key);
+    } else if (i + 1 < argv.size() && (keys->size() < kMaxBindings || keys->count(*key))) {
+      (*keys)[*key] = std::vector<std::string>(argv.begin() + long(i) + 1, argv.end());
+    }
+  }
+};
+
 template <class... Ts>
 struct overloaded : Ts... {
   using Ts::operator()...;
@@ -72,6 +119,7 @@ class TmateService::Host {
 
   Session& session() { return session_; }
   TmateScreen& screen() { return screen_; }
+  KeyTable& keys() { return keys_; }
   Channel* channel() const { return channel_; }
   uint64_t lost_at() const { return lost_at_; }
 
@@ -112,7 +160,27 @@ class TmateService::Host {
     // (Mates share one carry: their keys reach the one active pane anyway.)
     std::string piece = std::exchange(carry_, {});
     piece.append(bytes);
-    for (uint64_t key : tmate::keys_from_bytes(piece, &carry_)) encoded += in::encode(in::PaneKey{-1, key});
+    for (uint64_t key : tmate::keys_from_bytes(piece, &carry_)) {
+      const std::vector<std::string>* command = nullptr;
+      if (prefixed_) {
+        prefixed_ = false;
+        auto it = keys_.after_prefix.find(key);
+        if (it == keys_.after_prefix.end()) continue;  // an unbound key after the prefix does nothing
+        command = &it->second;
+      } else if (key == keys_.prefix) {
+        prefixed_ = true;
+        continue;
+      } else if (auto it = keys_.root.find(key); it != keys_.root.end()) {
+        command = &it->second;
+      }
+      if (!command) {
+        encoded += in::encode(in::PaneKey{-1, key});
+      } else if (command->front() == "send-prefix") {
+        encoded += in::encode(in::PaneKey{-1, keys_.prefix});
+      } else if (command->front() != "detach-client" && command->front() != "detach") {
+        encoded += in::encode(in::ExecCmd{0, *command});  // run on the host, as tmate does for its mates
+      }
+    }
     if (channel_) {
       send_raw(encoded);
     } else if (pending_.size() + encoded.size() <= kMaxPendingInput) {
@@ -135,6 +203,8 @@ class TmateService::Host {
   std::optional<Size> size_;
   std::string pending_;  // keys typed while the host was away
   std::string carry_;    // the start of a UTF-8 character whose end has not come yet
+  KeyTable keys_;
+  bool prefixed_ = false;  // a mate pressed the prefix: the next key is a binding's
   uint64_t published_ms_ = 0;
   transport::Timer publish_soon_;
 };
@@ -257,8 +327,14 @@ class TmateService::Channel {
     host_->changed();
   }
 
-  // Replicated tmux commands: only the mates' allow-list matters here.
+  // Replicated tmux commands: the key bindings mates' keys go through, and the
+  // mates' allow-list.
   void command(const std::vector<std::string>& argv) {
+    if (host_) {
+      host_->keys().command(argv);
+    } else {
+      keys_table_.command(argv);
+    }
     if (argv.empty() || (argv[0] != "set-option" && argv[0] != "set")) return;
     const std::string& last = argv.back();
     if (argv.size() >= 3 && argv[argv.size() - 2] == "tmate-authorized-keys") {
@@ -308,6 +384,7 @@ class TmateService::Channel {
     }
     if (Channel* old = host->channel()) old->replaced();
     host_ = host;
+    host->keys() = keys_table_;  // a host coming back replays every command: its table is whole
     link_host_ = service_.options_.public_host.empty() ? caller_.connection().local_host()
                                                        : service_.options_.public_host;
     if (link_host_.find(':') != std::string::npos && link_host_.front() != '[') link_host_ = "[" + link_host_ + "]";
@@ -351,6 +428,7 @@ class TmateService::Channel {
   bool header_ = false, done_ = false, restricted_ = false, named_ = false;
   int bad_ = 0;
   std::set<std::string> keys_;
+  KeyTable keys_table_;  // the bindings sent before READY
   std::string reconnect_;
   std::string link_host_;
   std::vector<out::Message> early_;

@@ -106,6 +106,17 @@ for _ in $(seq 1 100); do
 done
 [ "$scrolled" -gt 200 ] || fail_all "the rw mate's terminal has $scrolled lines of the burst, not its history"
 
+# tmux's prefix keys work for mates as for tmate's: copy mode on the host (and the
+# mates see where it looks), a new window.
+t "$rw" send-keys C-b '['
+t "$rw" send-keys PPage
+wait_for "$ro" '\[[0-9]+/[0-9]+\] *$' "mates see the host's copy-mode position"
+t "$rw" send-keys q
+t "$rw" send-keys C-b c
+wait_for "$ro" ' 2:[a-z]+\*' "C-b c from a mate opens a window on the host"
+t "$rw" send-keys 'echo prefix-$((6*7))' Enter
+wait_for "$nat" '^prefix-42$' "typing goes on in the new window"
+
 # A tmate host that admits only listed keys (tmate -a): a mate without one of them
 # is refused; one with it joins.
 mate_key "$work"

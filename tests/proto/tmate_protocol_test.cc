@@ -161,6 +161,21 @@ TEST(TmateKeys, ACharacterCutBetweenTwoPiecesIsKeptWhole) {
   }
 }
 
+TEST(TmateKeys, KeyNamesAreTmuxs) {
+  EXPECT_EQ(key_from_name("C-b"), 0x02u);
+  EXPECT_EQ(key_from_name("^A"), 0x01u);
+  EXPECT_EQ(key_from_name("c"), uint64_t('c'));
+  EXPECT_EQ(key_from_name("%"), uint64_t('%'));
+  EXPECT_EQ(key_from_name("Space"), uint64_t(' '));
+  EXPECT_EQ(key_from_name("PPage"), key::kPageUp);
+  EXPECT_EQ(key_from_name("M-Up"), key::kMeta | key::kUp);
+  EXPECT_EQ(key_from_name("C-Up"), key::kCtrl | key::kUp);
+  EXPECT_EQ(key_from_name("M-o"), key::kMeta | 'o');
+  EXPECT_EQ(key_from_name("F12"), key::kF1 + 11);
+  EXPECT_EQ(key_from_name("Nonsense"), std::nullopt);
+  EXPECT_EQ(key_from_name(""), std::nullopt);
+}
+
 TEST(TmateKeys, KeyCodesBecomeTheBytesTmux22Writes) {
   EXPECT_EQ(bytes_from_key('a', false, false), "a");
   EXPECT_EQ(bytes_from_key(key::kMeta | 'a', false, false), "\x1b" "a");
