@@ -279,12 +279,20 @@ void TmateBackend::message(std::string_view object) {
                    events_.on_mates_size(Size{uint16_t(r.cols), uint16_t(r.rows)});
                  },
                  [&](const in::PaneKey& k) {
+                   if (copy_) return copy_key(k.key);
                    const std::string bytes =
                        tmate::bytes_from_key(k.key, (latest_.modes & screen::mode::kAppCursor) != 0,
                                              (latest_.modes & screen::mode::kAppKeypad) != 0);
                    if (!bytes.empty() && events_.on_input) events_.on_input(bytes);
                  },
                  [&](const in::ExecCmd& c) {
+                   // A mate's `C-b [`: scroll back through what the relay's pane holds.
+                   if (!c.argv.empty() && c.argv[0] == "copy-mode") {
+                     const bool up = std::find(c.argv.begin(), c.argv.end(), "-u") != c.argv.end();
+                     copy_ = CopyMode{};
+                     if (up) copy_->oy = shown_ ? std::min<int64_t>(shown_->rows(), relay_history()) : 0;
+                     return send_copy_mode();
+                   }
                    send(out::FailedCmd{c.client, "tandem shares one terminal: tmux commands are not taken"});
                  },
                  [&](const in::ExecCmdStr& c) {
@@ -292,6 +300,47 @@ void TmateBackend::message(std::string_view object) {
                  },
              },
              std::get<in::Message>(decoded));
+}
+
+// How many lines the relay's pane has in its history: what our frames pushed there
+// (tmate's relay keeps 2000).
+int64_t TmateBackend::relay_history() const {
+  return std::min<int64_t>(int64_t(history_sent_), 2000);
+}
+
+void TmateBackend::send_copy_mode() {
+  out::SyncCopyMode m;
+  m.pane = kPane;
+  if (copy_) {
+    m.on = true;
+    m.backing_screen = true;
+    m.oy = copy_->oy;
+    m.cx = 0;
+    m.cy = 0;
+  }
+  send(m);
+  service();
+}
+
+// Keys while a tmate mate scrolls back: tmux's copy-mode moves (emacs and vi
+// alike), q or Escape to leave; the program sees none of them.
+void TmateBackend::copy_key(uint64_t key) {
+  const int64_t page = shown_ ? std::max(1, shown_->rows() - 1) : 20, top = relay_history();
+  int64_t& oy = copy_->oy;
+  switch (key) {
+    case 'q': case 0x1b: case 0x03:
+      copy_.reset();
+      return send_copy_mode();
+    case tmate::key::kUp: case 'k': case 0x10: case 'y' & 0x1f: oy += 1; break;
+    case tmate::key::kDown: case 'j': case 0x0e: case 'e' & 0x1f: oy -= 1; break;
+    case tmate::key::kPageUp: case 0x02: case 'b' | tmate::key::kMeta: oy += page; break;
+    case tmate::key::kPageDown: case 0x06: case ' ': oy -= page; break;
+    case 'g': case tmate::key::kHome: case '<' | tmate::key::kMeta: oy = top; break;
+    case 'G': case tmate::key::kEnd: case '>' | tmate::key::kMeta: oy = 0; break;
+    default: return;
+  }
+  oy = std::clamp<int64_t>(oy, 0, top);
+  send_copy_mode();
 }
 
 void TmateBackend::publish(const screen::ScreenState& screen) {
@@ -329,6 +378,7 @@ void TmateBackend::send_frame() {
   } else {
     display_.append(shown_ ? &*shown_ : nullptr, frame, bytes);
   }
+  history_sent_ = frame.scrollback.total();
   shown_ = std::move(frame);
   shown_->scrollback.clear();  // only its count matters next time
   last_frame_ms_ = transport::now_ms();

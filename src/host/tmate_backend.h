@@ -78,6 +78,13 @@ class TmateBackend : public RelayBackend {
   void send_frame();
   void schedule_frame();
   void greet();
+  // A tmate mate scrolling back (`C-b [`): the relay's pane is shown `oy` lines up.
+  struct CopyMode {
+    int64_t oy = 0;
+  };
+  int64_t relay_history() const;
+  void send_copy_mode();
+  void copy_key(uint64_t key);
 
   event_base* base_;
   BackendEvents events_;
@@ -105,6 +112,8 @@ class TmateBackend : public RelayBackend {
   std::optional<screen::ScreenState> shown_;  // what the relay's pane shows (none: unknown)
   uint64_t last_frame_ms_ = 0;
   std::string window_name_;
+  std::optional<CopyMode> copy_;
+  uint64_t history_sent_ = 0;  // history lines the relay's pane has been given
   uint64_t bytes_sent_ = 0;
 };
 

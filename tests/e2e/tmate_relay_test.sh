@@ -89,6 +89,16 @@ for _ in $(seq 1 100); do [ "$(count "$host" 'arrow-2')" -ge 2 ] && break; sleep
 t "$rw" send-keys 'seq 1 200000; echo end-$((6*7))' Enter
 for s in "$host" "$rw" "$ro"; do wait_for "$s" '^end-42$' "$s sees the end of the flood" 1200; done
 
+# A tmate mate scrolls back with C-b [ (tmux's copy mode on the relay's pane, moved
+# by the host): the flood's lines are there; q leaves, and nothing reached the shell.
+t "$rw" send-keys C-b '['
+t "$rw" send-keys PPage
+wait_for "$rw" '\[[0-9]+/[0-9]+\] *$' "a tmate mate scrolls back"
+t "$rw" send-keys q
+t "$rw" send-keys 'echo scrolled-$((6*7))' Enter
+wait_for "$host" '^scrolled-42$' "typing goes to the shell again"
+[ "$(count "$host" '.*[qk].*scrolled.*')" -eq 0 ] || fail_all "copy-mode keys reached the shell"
+
 # The host's connection drops (its session process on the relay is killed, as a
 # network change would end it): the host comes back by itself, with new links (a
 # standalone tmate relay keeps nothing) that it tells of; the old mates are let go.
