@@ -269,6 +269,18 @@ void HostSession::apply_size() {
   Size size = tty_.size();
   if (size_limit_) size = Size{std::min(size.cols, size_limit_->cols), std::min(size.rows, size_limit_->rows)};
   if (size.cols == terminal_.cols() && size.rows == terminal_.rows()) return;
+  // The host is told when mates' terminals make the session smaller than its own,
+  // and when that ends (its shell then runs in a part of its terminal).
+  const Size tty = tty_.size();
+  const bool smaller = size.cols < tty.cols || size.rows < tty.rows;
+  const bool was_smaller = terminal_.cols() < tty.cols || terminal_.rows() < tty.rows;
+  if (pty_ && smaller) {
+    show_notice("tandem: the session is " + std::to_string(size.cols) + "x" + std::to_string(size.rows) +
+                    ", the smallest read-write mate's terminal",
+                kMateNotice, "size");
+  } else if (pty_ && was_smaller && !smaller) {
+    show_notice("tandem: the session has your terminal's size again", kMateNotice, "size");
+  }
   terminal_.resize(size.cols, size.rows);
   if (pty_) pty_->resize(Size{uint16_t(terminal_.cols()), uint16_t(terminal_.rows())});
   if (showing_ != Showing::kNothing) show(showing_);  // a QR code may fit now, or no longer
