@@ -104,6 +104,7 @@ TmateScreen::Pane& TmateScreen::pane(int64_t id, int cols, int rows) {
   if (!p.term) {
     p.history = history;
     p.term = std::make_unique<screen::Terminal>(cols, rows, history);
+    p.term->set_reflow(true);  // as the host's tmux rewraps its panes
   } else if (p.term->cols() != cols || p.term->rows() != rows) {
     p.term->resize(cols, rows);
   }
@@ -170,6 +171,7 @@ void TmateScreen::snapshot(const tmate::out::Snapshot& snapshot) {
     Pane& p = it->second;
     const int cols = p.term->cols(), rows = p.term->rows();
     p.term = std::make_unique<screen::Terminal>(cols, rows, p.history);
+    p.term->set_reflow(true);
     std::string bytes;
     for (size_t i = 0; i < sp.lines.size(); ++i) {
       const tmate::out::SnapshotLine& line = sp.lines[i];

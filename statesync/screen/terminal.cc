@@ -779,10 +779,137 @@ void Terminal::osc_dispatch(std::string_view text) {
 // ---------------------------------------------------------------------------------
 // Resize
 
+namespace {
+
+// Cell `sx` of `src` into cell `x` of `dst`, with its cluster and extra (indexes
+// into each row's own tables).
+void put_cell(Row& dst, int x, const Row& src, int sx) {
+  Cell c = src.cell(sx);
+  const bool cluster = c.is_cluster();
+  const CellExtra& extra = src.extra_at(sx);
+  if (cluster) c.ch = U' ';
+  c.extra = 0;
+  dst.at(x) = c;
+  if (cluster) dst.set_cluster(x, src.text_at(sx));
+  if (!extra.empty()) dst.at(x).extra = dst.intern_extra(extra);
+}
+
+// Columns of a row in use: up to its last cell that is not a blank.
+int used_width(const Row& r) {
+  for (int x = r.cols() - 1; x >= 0; --x) {
+    if (!(r.cell(x) == Cell::blank())) return x + 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+// The screen's lines joined where they wrapped and split again at `cols`: what no
+// longer fits above scrolls into the history, and the cursor stays on its character.
+void Terminal::rewrap(int cols, int rows) {
+  const int old_rows = state_.rows();
+  int last = cursor().y;
+  for (int y = old_rows - 1; y > last; --y) {
+    if (!state_.fb.row(y).is_blank()) {
+      last = y;
+      break;
+    }
+  }
+  // A line that began in the history (its rows there wrapped) is rewrapped whole:
+  // those rows leave the history and come back rewrapped.
+  Scrollback& history = state_.scrollback;
+  size_t back = 0;
+  while (back < history.size() && back < size_t(kMaxDimension) && history.line(history.size() - 1 - back)->wrapped) ++back;
+  std::vector<RowRef> in;
+  for (size_t i = history.size() - back; i < history.size(); ++i) in.push_back(history.line(i));
+  if (back > 0) {
+    Scrollback kept(history.limit());
+    for (size_t i = 0; i + back < history.size(); ++i) kept.push(history.line(i));
+    kept.set_total(history.total() - back);
+    history = std::move(kept);
+  }
+  for (int y = 0; y <= last; ++y) in.push_back(state_.fb.row_ref(y));  // held: the rows are replaced below
+  const int cursor_in = int(back) + cursor().y;
+  std::vector<RowRef> out;
+  RowRef row = std::make_shared<Row>(cols);
+  int x = 0;
+  int cursor_row = -1, cursor_x = 0;
+  const int end = int(in.size()) - 1;
+  for (int y = 0; y <= end; ++y) {
+    const Row& src = *in[size_t(y)];
+    const int used = src.wrapped ? src.cols() : used_width(src);
+    for (int sx = 0; sx < used; ++sx) {
+      const Cell& c = src.cell(sx);
+      if (c.width == 0) continue;  // the second half of a wide character: with its first
+      const int w = c.width == 2 && sx + 1 < src.cols() ? 2 : 1;
+      if (x + w > cols) {
+        row->wrapped = true;
+        out.push_back(std::exchange(row, std::make_shared<Row>(cols)));
+        x = 0;
+      }
+      if (y == cursor_in && sx == cursor().x) {
+        cursor_row = int(out.size());
+        cursor_x = x;
+      }
+      put_cell(*row, x, src, sx);
+      if (w == 2) put_cell(*row, x + 1, src, sx + 1);
+      x += w;
+    }
+    if (y == cursor_in && cursor_row < 0) {
+      // The cursor past the line's text: as far past it as it was, on its last row.
+      int past = std::max(0, cursor().x - used);
+      if (x > 0 && x + past >= cols) {  // it would be past the edge: where the next character goes
+        row->wrapped = true;
+        out.push_back(std::exchange(row, std::make_shared<Row>(cols)));
+        x = 0;
+        past = 0;
+      }
+      cursor_row = int(out.size());
+      cursor_x = std::min(cols - 1, x + std::max(0, past));
+    }
+    if (!src.wrapped || y == end) {
+      out.push_back(std::exchange(row, std::make_shared<Row>(cols)));
+      x = 0;
+    }
+  }
+  if (cursor_row < 0) cursor_row = int(out.size()) - 1;
+  // The cursor keeps its row on the screen, as tmux keeps it (what no longer fits
+  // above goes to the history), unless what is below it would not fit.
+  int top = std::max({0, cursor_row - cursor().y, int(out.size()) - rows});
+  top = std::min(top, cursor_row);
+  for (int i = 0; i < top; ++i) {
+    out[size_t(i)]->trim_storage();
+    state_.scrollback.push(out[size_t(i)]);
+  }
+  state_.fb.resize(cols, rows);
+  for (int y = 0; y < rows; ++y) {
+    const size_t i = size_t(top + y);
+    state_.fb.set_row(y, i < out.size() ? out[i] : std::make_shared<Row>(cols));
+  }
+  cursor().y = cursor_row - top;
+  cursor().x = cursor_x;
+}
+
 void Terminal::resize(int cols, int rows) {
   cols = std::clamp(cols, 1, kMaxDimension);
   rows = std::clamp(rows, 1, std::min(kMaxDimension, int(kMaxCells / size_t(cols))));
   if (cols == state_.cols() && rows == state_.rows()) return;
+  if (reflow_ && cols != state_.cols() && !alt_screen()) {
+    rewrap(cols, rows);
+    other_.resize(cols, rows);
+    top_ = 0;
+    bottom_ = rows - 1;
+    const size_t old_cols = tabs_.size();
+    tabs_.resize(size_t(cols), false);
+    for (size_t t = old_cols; t < tabs_.size(); ++t) tabs_[t] = t % 8 == 0;
+    pending_wrap_ = false;
+    move_to(cursor().x, cursor().y);
+    for (SavedCursor& s : saved_) {
+      s.x = std::min(s.x, cols - 1);
+      s.y = std::min(s.y, rows - 1);
+    }
+    return;
+  }
   // Shrinking keeps the lines around the cursor: those above it scroll off the top.
   if (rows < state_.rows() && cursor().y >= rows) {
     int shift = cursor().y - rows + 1;

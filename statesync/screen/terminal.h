@@ -30,6 +30,9 @@ class Terminal : private ParserListener {
     write(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
   }
   void resize(int cols, int rows);
+  // Whether a change of width rewraps the screen's lines (as tmux does) rather than
+  // cutting them (as xterm does). Off by default.
+  void set_reflow(bool on) { reflow_ = on; }
 
   const ScreenState& state() const { return state_; }
   int cols() const { return state_.cols(); }
@@ -91,6 +94,8 @@ class Terminal : private ParserListener {
 
   ScreenState state_;
   Framebuffer other_;  // the buffer not shown: the main screen while the alternate one is up
+  bool reflow_ = false;
+  void rewrap(int cols, int rows);
   Parser parser_;
   Pen pen_;
   CellExtra pen_extra_;        // underline colour and hyperlink of what is printed

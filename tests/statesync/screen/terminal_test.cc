@@ -537,3 +537,71 @@ TEST(TerminalResize, AbsurdSizesAreClamped) {
 
 }  // namespace
 }  // namespace tandem::screen
+
+// ---- rewrapping on a change of width (set_reflow, as tmux) --------------------------
+
+namespace tandem::screen {
+namespace {
+
+TEST(TerminalReflow, ANarrowerScreenRewrapsLinesAndKeepsTheCursorOnItsCharacter) {
+  Terminal t(10, 4, 100);
+  t.set_reflow(true);
+  t.write("abcdefghij\r\n$ 0123456789xy");  // the second line wraps once
+  EXPECT_EQ(t.state().cursor.x, 4);
+  t.resize(5, 4);
+  // abcde fghij | $ 012 34567 89xy: the cursor keeps its row (2), as tmux keeps it,
+  // so what is above goes to the history.
+  EXPECT_EQ(screen_lines(t.state()), (Lines{"$ 012", "34567", "89xy", ""}));
+  EXPECT_EQ(t.state().scrollback.size(), 2u);
+  EXPECT_TRUE(t.state().fb.row(0).wrapped);
+  EXPECT_FALSE(t.state().fb.row(2).wrapped);
+  EXPECT_EQ(t.state().cursor.y, 2);
+  EXPECT_EQ(t.state().cursor.x, 4);
+  t.write("z!");
+  EXPECT_EQ(screen_lines(t.state()), (Lines{"$ 012", "34567", "89xyz", "!"}));
+}
+
+TEST(TerminalReflow, NarrowerThenWiderAgainBringsTheLineBackWhole) {
+  Terminal t(20, 3, 100);
+  t.set_reflow(true);
+  t.write("AAAAABBBBBCCCCCDDDDD\r\n$ ");  // the prompt on row 1
+  t.resize(10, 3);
+  EXPECT_EQ(screen_lines(t.state()), (Lines{"CCCCCDDDDD", "$", ""}));  // AAAAABBBBB went up
+  t.resize(20, 3);
+  EXPECT_EQ(screen_lines(t.state()), (Lines{"AAAAABBBBBCCCCCDDDDD", "$", ""}));
+  EXPECT_EQ(t.state().scrollback.size(), 0u);
+  EXPECT_EQ(t.state().cursor.y, 1);
+}
+
+TEST(TerminalReflow, AWiderScreenJoinsWhatWrapped) {
+  Terminal t(5, 4, 100);
+  t.set_reflow(true);
+  t.write("abcdefgh\r\n$ ");
+  EXPECT_EQ(screen_lines(t.state()), (Lines{"abcde", "fgh", "$", ""}));
+  t.resize(10, 4);
+  EXPECT_EQ(screen_lines(t.state()), (Lines{"abcdefgh", "$", "", ""}));
+  EXPECT_EQ(t.state().cursor.x, 2);
+  EXPECT_EQ(t.state().cursor.y, 1);
+  t.write("ok");
+  EXPECT_EQ(screen_lines(t.state())[1], "$ ok");
+}
+
+TEST(TerminalReflow, WhatNoLongerFitsScrollsIntoHistory) {
+  Terminal t(8, 3, 100);
+  t.set_reflow(true);
+  t.write("12345678\r\nabcdefgh\r\n$ ");
+  t.resize(4, 3);
+  EXPECT_EQ(screen_lines(t.state()), (Lines{"abcd", "efgh", "$"}));
+  EXPECT_EQ(t.state().scrollback.size(), 2u);  // 1234, 5678
+  EXPECT_EQ(t.state().cursor.y, 2);
+}
+
+TEST(TerminalReflow, OffItCutsAsBefore) {
+  Terminal t(10, 2, 100);
+  t.write("abcdefghij");
+  t.resize(5, 2);
+  EXPECT_EQ(screen_lines(t.state()), (Lines{"abcde", ""}));
+}
+
+}  // namespace
+}  // namespace tandem::screen
