@@ -1,5 +1,7 @@
 #include "proto/tmate/daemon.h"
 
+#include "proto/overloaded.h"
+
 #include <msgpack.h>
 
 #include <limits>
@@ -355,13 +357,6 @@ std::variant<in::Message, DecodeError> decode_in(const msgpack_object& o) {
   if (!m.ok()) return *m.error();
   return msg;
 }
-
-template <class... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-overloaded(Ts...) -> overloaded<Ts...>;  // clang 14 wants the guide
 
 }  // namespace
 

@@ -52,16 +52,12 @@ void copy_cells(const screen::Row& src, int x0, int n, screen::Row& dst, int dx)
   if (n <= 0) return;
   dst.break_wide(dx, dx + n);
   for (int i = 0; i < n; ++i) {
-    screen::Cell c = src.cell(x0 + i);
-    if (c.width == 2 && i == n - 1) c = screen::Cell::blank(c.bg);
-    if (c.width == 0 && i == 0) c = screen::Cell::blank(c.bg);
-    const bool cluster = c.is_cluster();
-    const screen::CellExtra& extra = src.extra_at(x0 + i);
-    if (cluster) c.ch = U' ';
-    c.extra = 0;
-    dst.at(dx + i) = c;
-    if (cluster) dst.set_cluster(dx + i, src.text_at(x0 + i));
-    if (!extra.empty()) dst.at(dx + i).extra = dst.intern_extra(extra);
+    const screen::Cell& c = src.cell(x0 + i);
+    if ((c.width == 2 && i == n - 1) || (c.width == 0 && i == 0)) {
+      dst.at(dx + i) = screen::Cell::blank(c.bg);  // half a wide character
+    } else {
+      dst.copy_cell(dx + i, src, x0 + i);
+    }
   }
   dst.gen = screen::next_row_gen();
 }

@@ -1,5 +1,7 @@
 #include "relay/tmate/tmate_service.h"
 
+#include "proto/overloaded.h"
+
 #include <libssh/libssh.h>
 #include <sodium.h>
 
@@ -88,13 +90,6 @@ struct KeyTable {
     }
   }
 };
-
-template <class... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-overloaded(Ts...) -> overloaded<Ts...>;  // clang 14 wants the guide
 
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "src/host/tmate_backend.h"
 
+#include "proto/overloaded.h"
+
 #include <libssh/libssh.h>
 #include <fcntl.h>
 #include <sys/utsname.h>
@@ -110,13 +112,6 @@ screen::DisplayOptions tmux_display() {
   o.hyperlinks = false;
   return o;
 }
-
-template <class... Ts>
-struct overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-overloaded(Ts...) -> overloaded<Ts...>;  // clang 14 wants the guide
 
 }  // namespace
 

@@ -164,4 +164,15 @@ bool Row::same_content(const Row& other) const {
   return true;
 }
 
+void Row::copy_cell(int x, const Row& src, int sx) {
+  Cell c = src.cell(sx);
+  const bool cluster = c.is_cluster();
+  const CellExtra& extra = src.extra_at(sx);
+  if (cluster) c.ch = U' ';
+  c.extra = 0;
+  at(x) = c;
+  if (cluster) set_cluster(x, src.text_at(sx));
+  if (!extra.empty()) at(x).extra = intern_extra(extra);
+}
+
 }  // namespace tandem::screen

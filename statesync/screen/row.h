@@ -81,6 +81,9 @@ class Row {
   // Before cells [x0, x1) are overwritten: a wide character cut by either edge
   // leaves a space behind in its other half.
   void break_wide(int x0, int x1);
+  // Cell `sx` of `src` into cell `x` of this row, with its cluster and its extra (each
+  // row has tables of its own, which a cell's indexes point into).
+  void copy_cell(int x, const Row& src, int sx);
 
   // Appends cell x's characters as UTF-8.
   void append_cell_utf8(std::string& out, int x) const;

@@ -781,19 +781,6 @@ void Terminal::osc_dispatch(std::string_view text) {
 
 namespace {
 
-// Cell `sx` of `src` into cell `x` of `dst`, with its cluster and extra (indexes
-// into each row's own tables).
-void put_cell(Row& dst, int x, const Row& src, int sx) {
-  Cell c = src.cell(sx);
-  const bool cluster = c.is_cluster();
-  const CellExtra& extra = src.extra_at(sx);
-  if (cluster) c.ch = U' ';
-  c.extra = 0;
-  dst.at(x) = c;
-  if (cluster) dst.set_cluster(x, src.text_at(sx));
-  if (!extra.empty()) dst.at(x).extra = dst.intern_extra(extra);
-}
-
 // Columns of a row in use: up to its last cell that is not a blank.
 int used_width(const Row& r) {
   for (int x = r.cols() - 1; x >= 0; --x) {
@@ -851,8 +838,8 @@ void Terminal::rewrap(int cols, int rows) {
         cursor_row = int(out.size());
         cursor_x = x;
       }
-      put_cell(*row, x, src, sx);
-      if (w == 2) put_cell(*row, x + 1, src, sx + 1);
+      row->copy_cell(x, src, sx);
+      if (w == 2) row->copy_cell(x + 1, src, sx + 1);
       x += w;
     }
     if (y == cursor_in && cursor_row < 0) {
