@@ -6,7 +6,7 @@ FUZZ_DIR ?= build-fuzz
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS = emulator_fuzz screen_diff_fuzz datagram_fuzz sync_fuzz bootstrap_fuzz host_bootstrap_fuzz join_hello_fuzz msgpack_fuzz tmate_daemon_fuzz http_request_fuzz make_diff_seeds make_sync_seeds
+FUZZ_TARGETS = emulator_fuzz screen_diff_fuzz datagram_fuzz sync_fuzz bootstrap_fuzz host_bootstrap_fuzz join_hello_fuzz msgpack_fuzz tmate_daemon_fuzz http_request_fuzz web_socket_fuzz make_diff_seeds make_sync_seeds
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build run test asan fuzz bench clean

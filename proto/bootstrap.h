@@ -26,12 +26,12 @@ inline constexpr const char* kHostRemovedAll = "the host made new links and remo
 inline constexpr const char* kWaitingForHost = "waiting for the host to admit you";
 
 enum class Role { kNone, kReadWrite, kReadOnly };
-enum class Via { kSsh, kNative };
+enum class Via { kSsh, kNative, kWeb };
 
 inline const char* role_name(Role r) {
   return r == Role::kReadWrite ? "read-write" : r == Role::kReadOnly ? "read-only" : "none";
 }
-inline const char* via_name(Via v) { return v == Via::kNative ? "native" : "ssh"; }
+inline const char* via_name(Via v) { return v == Via::kNative ? "native" : v == Via::kWeb ? "web" : "ssh"; }
 
 // A name a mate chose (`tandem join --name`) or a key's short form: untrusted, so
 // kept printable and short. Anything else becomes '?', and it is cut at kMaxMateName.
@@ -71,6 +71,7 @@ struct MateInfo {
 struct Links {
   std::string ssh_rw, join_rw;  // empty for a read-only-only session
   std::string ssh_ro, join_ro;
+  std::string web_rw, web_ro;   // a browser's page, the token in its fragment; empty: no web port
   std::string fingerprint;      // the relay's host key, as the join links pin it
   uint16_t ssh_port = 0;
   uint16_t udp_port = 0;

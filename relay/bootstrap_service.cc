@@ -38,6 +38,8 @@ void set_links(proto::SessionLinks& out, const Links& l) {
   out.set_fingerprint(l.fingerprint);
   out.set_ssh_port(l.ssh_port);
   out.set_udp_port(l.udp_port);
+  out.set_web_rw(l.web_rw);
+  out.set_web_ro(l.web_ro);
 }
 
 // At most 128 bytes of `text`, with anything unprintable (newlines, ESC) as '?'.
@@ -73,7 +75,7 @@ std::string new_session_id() {
 }
 
 Links make_links(const std::string& rw_token, const std::string& ro_token, const std::string& host,
-                 uint16_t ssh_port, uint16_t udp_port, const std::string& fingerprint) {
+                 uint16_t ssh_port, uint16_t udp_port, const std::string& fingerprint, const std::string& web_base) {
   Links l;
   const std::string port = std::to_string(ssh_port);
   if (!rw_token.empty()) {
@@ -82,6 +84,10 @@ Links make_links(const std::string& rw_token, const std::string& ro_token, const
   }
   l.ssh_ro = "ssh -p " + port + " " + ro_token + "@" + host;
   l.join_ro = JoinLink{ro_token, host, ssh_port, fingerprint}.to_string();
+  if (!web_base.empty()) {
+    if (!rw_token.empty()) l.web_rw = web_base + "#" + rw_token;
+    l.web_ro = web_base + "#" + ro_token;
+  }
   l.fingerprint = fingerprint;
   l.ssh_port = ssh_port;
   l.udp_port = udp_port;

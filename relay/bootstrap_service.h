@@ -83,7 +83,8 @@ class BootstrapService {
 
 // The ready-made links of a session: ssh commands and tandem:// links, for each role.
 Links make_links(const std::string& rw_token, const std::string& ro_token, const std::string& host,
-                 uint16_t ssh_port, uint16_t udp_port, const std::string& fingerprint);
+                 uint16_t ssh_port, uint16_t udp_port, const std::string& fingerprint,
+                 const std::string& web_base = {});  // "http://HOST:PORT/": web links too
 // A random session id (16 hex digits).
 std::string new_session_id();
 

@@ -205,6 +205,11 @@ std::unique_ptr<Relay> Relay::open(event_base* base, RelayOptions options, std::
     r->tmate_ = tmate.get();
     r->door_->add_subsystem(tmate::kSubsystem, std::move(tmate));
   }
+  if (r->options_.web) {
+    r->web_ = WebDoor::open(base, *r->options_.web, [raw](std::string_view token) { return raw->by_token(token); },
+                            error);
+    if (!r->web_) return nullptr;
+  }
   r->endpoint_ = transport::ServerEndpoint::open(base, r->options_.udp_listen, error);
   if (!r->endpoint_) return nullptr;
   r->bootstrap_ = std::make_unique<BootstrapService>(static_cast<HostDirectory&>(*raw), r->secret_,
@@ -261,7 +266,8 @@ statesync::NewTokens Relay::new_tokens(Session& s, bool kick_all) {
   const Links l = links(s, s.link_host());
   const Secret secret = bootstrap_->resume_secret(s.id(), s.rw_token(), s.ro_token(), s.host_key());
   return statesync::NewTokens{0,        s.rw_token(), s.ro_token(), std::string(secret.begin(), secret.end()),
-                              l.ssh_rw, l.ssh_ro,     l.join_rw,    l.join_ro};
+                              l.ssh_rw, l.ssh_ro,     l.join_rw,    l.join_ro,
+                              l.web_rw, l.web_ro};
 }
 
 // An ended session's tokens admit no one.
@@ -293,7 +299,8 @@ std::shared_ptr<Session> Relay::by_token(std::string_view token) const {
 bool Relay::token_in_use(std::string_view token) const { return by_token(token) != nullptr; }
 
 Links Relay::links(const Session& s, const std::string& host) const {
-  return make_links(s.rw_token(), s.ro_token(), host, ssh_port(), udp_port(), fingerprint());
+  return make_links(s.rw_token(), s.ro_token(), host, ssh_port(), udp_port(), fingerprint(),
+                    web_ ? web_->base_url(host) : std::string());
 }
 
 size_t Relay::sessions_of_key(const std::string& key) const {

@@ -25,6 +25,7 @@
 #include "relay/session.h"
 #include "relay/ssh/front_door.h"
 #include "relay/tmate/tmate_service.h"
+#include "relay/web/web_door.h"
 #include "transport/event_loop.h"
 #include "transport/server_endpoint.h"
 
@@ -42,6 +43,7 @@ struct RelayOptions {
   NativeLimits natives;              // what native mates may cost, how long a quiet one is kept
   BootstrapLimits hosts;             // sessions per host key and per address
   ssh::ListenerLimits connections;   // SSH connections at once, and how long an unused one lives
+  std::optional<WebOptions> web;    // the web port for browsers (and TCP links); none: no web port
   bool ends_with_host = false;       // embedded in its host: native mates are told the session goes with it
 };
 
@@ -54,6 +56,9 @@ class Relay : private HostDirectory, private TmateDirectory {
   uint16_t udp_port() const { return endpoint_->local_address().port(); }
   const std::string& fingerprint() const { return door_->fingerprint(); }
   const std::string& rsa_fingerprint() const { return door_->rsa_fingerprint(); }
+  // The web port (0: none), and whether it speaks TLS.
+  uint16_t web_port() const { return web_ ? web_->port() : 0; }
+  const WebDoor* web() const { return web_.get(); }
 
   // A session whose host is in this process; it lives until end_session. With `id`
   // and tokens (a named session coming back), those; else new ones.
@@ -113,6 +118,7 @@ class Relay : private HostDirectory, private TmateDirectory {
   // sessions, sessions (and their mates) before the doors the mates came through.
   std::unique_ptr<transport::ServerEndpoint> endpoint_;
   std::unique_ptr<FrontDoor> door_;
+  std::unique_ptr<WebDoor> web_;
   std::unique_ptr<BootstrapService> bootstrap_;
   TmateService* tmate_ = nullptr;  // owned by the door; nullptr unless tmate_hosts
   std::map<std::string, std::shared_ptr<Session>> sessions_;      // by id

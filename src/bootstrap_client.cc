@@ -319,6 +319,8 @@ Links links_from(const proto::SessionLinks& l) {
   out.fingerprint = l.fingerprint();
   out.ssh_port = uint16_t(l.ssh_port());
   out.udp_port = uint16_t(l.udp_port());
+  out.web_rw = l.web_rw();
+  out.web_ro = l.web_ro();
   return out;
 }
 

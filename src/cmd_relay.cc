@@ -23,6 +23,7 @@
 #include "relay/state_dir.h"
 #include "src/commands.h"
 #include "src/options.h"
+#include "src/web_options.h"
 
 namespace tandem {
 namespace {
@@ -59,6 +60,7 @@ constexpr Flag kRelayFlags[] = {
     {.name = "connections-per-address",
      .value = "N",
      .help = "SSH connections at once from one address (default 128)"},
+    TANDEM_WEB_FLAGS,
 };
 
 const Command kRelay{
@@ -67,7 +69,9 @@ const Command kRelay{
         "[--listen ADDR:PORT] [--udp-port PORT] [--state-dir DIR]\n"
         "[--public-host NAME] [--linger SECONDS] [--user NAME]\n"
         "[--sessions-per-key N] [--sessions-per-address N]\n"
-        "[--connections-per-address N] [--history LINES]",
+        "[--connections-per-address N] [--history LINES]\n"
+        "[--web-listen ADDR:PORT|off] [--tls-cert FILE]\n"
+        "[--tls-key FILE] [--trust-proxy] [--web-url URL]",
     .summary = "run a relay of your own, for many hosts",
     .description =
         "tandem relay runs a relay for many hosts, in one process: SSH bootstraps, UDP\n"
@@ -76,7 +80,9 @@ const Command kRelay{
         "relay keeps its fingerprint and gives hosts their sessions back. Started as\n"
         "root, it gives root up once its ports are bound and its keys read.\n"
         "Stock tmate 2.4 hosts share through it too (the ~/.tmate.conf lines it prints):\n"
-        "their sessions take every kind of tandem mate.",
+        "their sessions take every kind of tandem mate.\n"
+        "Browsers join on the web port (--web-listen) with the web links hosts print. For\n"
+        "https, give --tls-cert and --tls-key, or put a reverse proxy in front (README).",
     .flags = kRelayFlags,
     .run = cmd_relay,
 };
@@ -118,7 +124,15 @@ int cmd_relay(const Options& args) {
     std::fprintf(stderr, "tandem relay: %s\n", error.c_str());
     return 1;
   }
+  std::optional<relay::WebOptions> web;
+  bool web_given = false;
+  if (!read_web_options(args, *listen, web, &web_given, &error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 2;
+  }
+  if (web) web->any_port_if_taken = !web_given;
   relay::RelayOptions options;
+  options.web = web;
   options.ssh_listen = *listen;
   options.udp_listen = listen->with_port(udp_port.value_or(listen->port()));
   options.host_key = state->host_key.release();
@@ -159,6 +173,13 @@ int cmd_relay(const Options& args) {
   std::printf("tandem relay %s: SSH on %s, UDP on port %u, state in %s\n", TANDEM_VERSION,
               listen->with_port(relay->ssh_port()).to_string().c_str(), unsigned(relay->udp_port()),
               state_dir.c_str());
+  if (const relay::WebDoor* w = relay->web()) {
+    std::printf("web on %s: browsers join with the web links hosts print (%s#TOKEN)\n",
+                web->listen.with_port(w->port()).to_string().c_str(),
+                w->base_url(host).c_str());
+  } else {
+    std::printf("no web port (--web-listen off)\n");
+  }
   std::printf("key %s\n", relay->fingerprint().c_str());
   std::printf("Hosts use this relay with these lines in ~/.config/tandem/config:\n"
               "  relay-host = %s\n  relay-port = %u\n  relay-fingerprint = %s\n",

@@ -18,6 +18,8 @@
 #include "src/host/address_reach.h"
 #include "src/host/host_session.h"
 #include "src/options.h"
+#include "src/web_options.h"
+#include "src/web_options.h"
 #include "src/qr_code.h"
 
 namespace tandem {
@@ -92,6 +94,13 @@ bool read_options(const Options& args, BackendOptions& b, HostOptions& h, std::v
   if (!address) return fail("--listen wants ADDR or ADDR:PORT, e.g. 127.0.0.1:2222, not '" + listen + "'");
   b.listen = *address;
   b.listen_given = args.has("listen") && port_given;  // a port asked for is that port or none
+  bool web_given = false;
+  if (!read_web_options(args, *address, b.web, &web_given, error)) return false;
+  if (b.web) b.web->any_port_if_taken = !web_given;
+  if (b.web && !config->relay_host.empty() && web_given) {
+    return fail("--web-listen is for an embedded relay; this session goes through the relay at " + config->relay_host +
+                " (from " + config->relay_from + "), whose web port is its own; add --local to use an embedded one");
+  }
   if (args.has("public-host")) {
     if (!config->relay_host.empty()) {
       return fail("--public-host names an embedded relay; this session goes through the relay at " +
@@ -210,6 +219,7 @@ constexpr Flag kShareFlags[] = {
      .value = "NAME",
      .help = "the name (or address) the embedded relay's links\ncarry, where mates reach this machine"},
     {.name = "udp-endpoint", .value = "ADDR:PORT", .help = "send UDP here, not to the relay (tests, odd networks)"},
+    TANDEM_WEB_FLAGS,
 };
 
 const Command kShare{
@@ -220,6 +230,8 @@ const Command kShare{
         "[--relay HOST[:PORT]] [--local] [--listen ADDR[:PORT]]\n"
         "[--name NAME] [--history LINES] [--public-host NAME]\n"
         "[--links-file PATH] [--qr[=ro|rw]] [--mate-clipboard]\n"
+        "[--web-listen ADDR:PORT|off] [--tls-cert FILE]\n"
+        "[--tls-key FILE]\n"
         "[-- COMMAND [ARGS...]]",
     .summary = "share your shell (or COMMAND) with mates; the default",
     .description =

@@ -3,6 +3,7 @@
 #include <google/protobuf/io/coded_stream.h>
 
 #include "proto/sync.pb.h"
+#include "statesync/input_state.h"
 
 namespace tandem::statesync {
 namespace {
@@ -60,7 +61,7 @@ std::string HostControls::encode() const {
     proto::Kick* p = c.add_kicks();
     p->set_serial(k.serial);
     p->set_who(k.who);
-    p->set_via(k.via == Via::kNative ? proto::VIA_NATIVE : proto::VIA_SSH);
+    p->set_via(proto::Via(via_to_wire(k.via)));
   }
   c.set_rotation(rotation);
   c.set_rotation_kicks_all(rotation_kicks_all);
@@ -82,8 +83,9 @@ std::optional<DecodeError> HostControls::decode(std::span<const uint8_t> host_di
   for (const proto::Decision& x : c.decisions()) next.decisions.push_back(Decision{x.ticket(), x.admit()});
   for (const proto::Kick& k : c.kicks()) {
     if (k.who().empty() || k.who().size() > kMaxWhoBytes) return DecodeError{"bad kick"};
-    if (k.via() != proto::VIA_SSH && k.via() != proto::VIA_NATIVE) return DecodeError{"bad kick"};
-    next.kicks.push_back(Kick{k.serial(), k.who(), k.via() == proto::VIA_NATIVE ? Via::kNative : Via::kSsh});
+    const std::optional<Via> via = via_from_wire(k.via());
+    if (!via) return DecodeError{"bad kick"};
+    next.kicks.push_back(Kick{k.serial(), k.who(), *via});
   }
   next.rotation = c.rotation();
   next.rotation_kicks_all = c.rotation_kicks_all();

@@ -20,7 +20,7 @@ proto::Role to_proto(Role r) {
 void set_mate(proto::MateEvent& m, const MateEvent& v) {
   m.set_joined(v.joined);
   m.set_role(to_proto(v.role));
-  m.set_via(v.via == Via::kNative ? proto::VIA_NATIVE : proto::VIA_SSH);
+  m.set_via(proto::Via(via_to_wire(v.via)));
   m.set_who(v.who);
   m.set_name(v.name);
   m.set_key(v.key);
@@ -31,10 +31,11 @@ std::optional<MateEvent> get_mate(const proto::MateEvent& m) {
     return std::nullopt;
   }
   if (m.role() != proto::ROLE_READ_WRITE && m.role() != proto::ROLE_READ_ONLY) return std::nullopt;
-  if (m.via() != proto::VIA_SSH && m.via() != proto::VIA_NATIVE) return std::nullopt;
+  const std::optional<Via> via = via_from_wire(m.via());
+  if (!via) return std::nullopt;
   return MateEvent{m.joined(),
                    m.role() == proto::ROLE_READ_WRITE ? Role::kReadWrite : Role::kReadOnly,
-                   m.via() == proto::VIA_NATIVE ? Via::kNative : Via::kSsh,
+                   *via,
                    m.who(),
                    clean_mate_name(m.name()),
                    clean_mate_name(m.key().substr(0, 64))};
@@ -50,12 +51,13 @@ std::optional<NewTokens> get_new_tokens(const proto::NewTokens& t) {
   for (const std::string* token : {&t.rw_token(), &t.ro_token()}) {
     if (!plain_text(*token, kMaxTokenBytes) || token->find(' ') != std::string::npos) return std::nullopt;
   }
-  for (const std::string* link : {&t.ssh_rw(), &t.ssh_ro(), &t.join_rw(), &t.join_ro()}) {
+  for (const std::string* link : {&t.ssh_rw(), &t.ssh_ro(), &t.join_rw(), &t.join_ro(), &t.web_rw(), &t.web_ro()}) {
     if (!plain_text(*link, kMaxLinkBytes)) return std::nullopt;
   }
   if (t.ro_token().empty() || t.resume_secret().size() > kMaxTokenBytes) return std::nullopt;
   return NewTokens{t.rotation(), t.rw_token(), t.ro_token(), t.resume_secret(),
-                   t.ssh_rw(),   t.ssh_ro(),   t.join_rw(),  t.join_ro()};
+                   t.ssh_rw(),   t.ssh_ro(),   t.join_rw(),  t.join_ro(),
+                   t.web_rw(),   t.web_ro()};
 }
 
 void set_size(proto::Resize& out, Size size) {
@@ -71,6 +73,23 @@ std::optional<Size> get_size(const proto::Resize& r) {
 }
 
 }  // namespace
+
+int via_to_wire(Via via) {
+  return via == Via::kNative ? proto::VIA_NATIVE : via == Via::kWeb ? proto::VIA_WEB : proto::VIA_SSH;
+}
+
+std::optional<Via> via_from_wire(int via) {
+  switch (via) {
+    case proto::VIA_SSH:
+      return Via::kSsh;
+    case proto::VIA_NATIVE:
+      return Via::kNative;
+    case proto::VIA_WEB:
+      return Via::kWeb;
+    default:
+      return std::nullopt;
+  }
+}
 
 size_t event_bytes(const InputEvent& e) {
   constexpr size_t kEventBytes = 16;
@@ -131,6 +150,8 @@ std::string InputState::diff_bytes_from(const InputState& old) const {
             t->set_ssh_ro(v.ssh_ro);
             t->set_join_rw(v.join_rw);
             t->set_join_ro(v.join_ro);
+            t->set_web_rw(v.web_rw);
+            t->set_web_ro(v.web_ro);
           }
         },
         at(seq));

@@ -70,8 +70,13 @@ struct NewTokens {
   uint64_t rotation = 0;
   std::string rw_token, ro_token, resume_secret;
   std::string ssh_rw, ssh_ro, join_rw, join_ro;
+  std::string web_rw, web_ro;
   bool operator==(const NewTokens&) const = default;
 };
+// How a mate came, on the wire (proto::Via) and back; nullopt for a value no relay sends.
+int via_to_wire(Via via);
+std::optional<Via> via_from_wire(int via);
+
 using InputEvent = std::variant<Keys, Resize, MateEvent, MatesSize, RelayNotice, Approval, KickDone, NewTokens>;
 
 inline constexpr size_t kMaxInputEventBytes = 64 * 1024;

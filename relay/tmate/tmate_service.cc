@@ -187,7 +187,7 @@ class TmateService::Host {
   void mate(const MateInfo& m, bool joined) {
     const size_t n = session_.mates().size();
     notify(std::string("A mate has ") + (joined ? "joined" : "left") + " (" + m.label() + ", " + role_name(m.role) +
-           (m.via == Via::kNative ? ", tandem join" : ", ssh") + ") -- " + std::to_string(n) + " mate" +
+           (m.via == Via::kNative ? ", tandem join" : m.via == Via::kWeb ? ", browser" : ", ssh") + ") -- " + std::to_string(n) + " mate" +
            (n == 1 ? "" : "s") + " connected");
   }
 

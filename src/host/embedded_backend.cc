@@ -42,6 +42,11 @@ std::unique_ptr<RelayBackend> EmbeddedBackend::open(event_base* base, const Back
     relay::RelayOptions ro;
     ro.ssh_listen = ro.udp_listen = where;
     ro.ends_with_host = true;  // mates learn the session is gone when this process is
+    ro.web = options.web;
+    // A named session's web port too, unless another was asked for.
+    if (ro.web && record && record->web_port != 0 && ro.web->any_port_if_taken) {
+      ro.web->listen = ro.web->listen.with_port(record->web_port);
+    }
     if (named) {
       std::optional<relay::RelayState> state = relay::load_state(named->dir(), error);
       if (!state) return nullptr;
@@ -82,8 +87,8 @@ std::unique_ptr<RelayBackend> EmbeddedBackend::open(event_base* base, const Back
 
 bool EmbeddedBackend::remember(std::string* error) const {
   if (!named_) return true;
-  const SessionRecord now{SessionRecord::kEmbedded, session_->id(), session_->rw_token(), session_->ro_token(), "",
-                          relay_->ssh_port()};
+  const SessionRecord now{SessionRecord::kEmbedded, session_->id(),    session_->rw_token(), session_->ro_token(), "",
+                          relay_->ssh_port(),        relay_->web_port()};
   return named_->save(now, error);
 }
 

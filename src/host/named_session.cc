@@ -53,6 +53,7 @@ std::string record_text(const SessionRecord& r) {
   std::ostringstream out;
   out << "relay " << r.relay << "\nid " << r.session_id << "\nrw " << r.rw_token << "\nro " << r.ro_token
       << "\nsecret " << hex(r.resume_secret) << "\nport " << r.port << "\n";
+  if (r.web_port != 0) out << "web-port " << r.web_port << "\n";
   return out.str();
 }
 
@@ -83,6 +84,11 @@ std::optional<SessionRecord> parse_record(const std::string& text) {
       if (value.empty() || *end || port < 0 || port > 65535) return std::nullopt;
       r.port = uint16_t(port);
       port_seen = true;
+    } else if (key == "web-port") {
+      char* end = nullptr;
+      const long port = std::strtol(value.c_str(), &end, 10);
+      if (value.empty() || *end || port < 0 || port > 65535) return std::nullopt;
+      r.web_port = uint16_t(port);
     }  // unknown keys: a later tandem's, ignored
   }
   if (r.relay.empty() || r.relay.size() > 300 || r.session_id.empty() || r.session_id.size() > 64 ||

@@ -23,6 +23,7 @@ struct SessionRecord {
   std::string ro_token;
   std::string resume_secret;  // 32 bytes; a relay elsewhere
   uint16_t port = 0;          // an embedded relay's port
+  uint16_t web_port = 0;      // and its web port (0: none, or not known)
   bool operator==(const SessionRecord&) const = default;
 
   static constexpr const char* kEmbedded = "embedded";

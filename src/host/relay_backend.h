@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "proto/bootstrap.h"
+#include "relay/web/web_door.h"
 #include "src/config.h"
 #include "src/host/named_session.h"
 #include "statesync/screen/screen_state.h"
@@ -93,6 +94,7 @@ struct BackendOptions {
   size_t history = screen::kDefaultHistoryLines;  // scrollback lines mates get (late joiners too)
   bool mate_clipboard = false;      // read-write mates' terminals get what the program copies
   const NamedSession* named = nullptr;  // `--name`: the session to take back, and where to keep it
+  std::optional<relay::WebOptions> web;  // an embedded relay's web port; none: no web port
 };
 
 // The backend the options name; nullptr with `error` (in words) when it cannot start.

@@ -158,6 +158,8 @@ void RemoteBackend::new_tokens(const statesync::NewTokens& t) {
   l.set_ssh_ro(t.ssh_ro);
   l.set_join_rw(t.join_rw);
   l.set_join_ro(t.join_ro);
+  l.set_web_rw(t.web_rw);
+  l.set_web_ro(t.web_ro);
   links_ = links_from(l);
   tokens_changed(t.rotation, changed);
 }

@@ -30,14 +30,15 @@ std::string json_string(const std::string& s) {
 std::string links_text(const Links& links, bool read_write) {
   // A relay that has no native links (a tmate relay) gets no `tandem join` lines.
   auto join = [](const std::string& link) { return link.empty() ? std::string() : "              tandem join " + link + "\n"; };
+  auto web = [](const std::string& link) { return link.empty() ? std::string() : "              " + link + "\n"; };
   std::string t = "tandem: sharing this session\n";
   if (!links.ssh_rw.empty() && read_write) {
-    t += "  read-write: " + links.ssh_rw + "\n" + join(links.join_rw);
+    t += "  read-write: " + links.ssh_rw + "\n" + join(links.join_rw) + web(links.web_rw);
   } else if (!links.ssh_rw.empty()) {
     t += "  read-write: not shown on the shared screen (--rw shows it; Ctrl-^ then l on the\n"
          "              host's terminal shows it to the host alone)\n";
   }
-  t += "  read-only:  " + links.ssh_ro + "\n" + join(links.join_ro);
+  t += "  read-only:  " + links.ssh_ro + "\n" + join(links.join_ro) + web(links.web_ro);
   return t;
 }
 
@@ -54,8 +55,9 @@ std::vector<std::string> links_notice(const std::string& lead, const Links& link
 
 std::string all_links(const Links& links) {
   std::string t;
-  if (!links.ssh_rw.empty()) t += "rw " + links.ssh_rw + "\n" + (links.join_rw.empty() ? "" : "join-rw " + links.join_rw + "\n");
-  return t + "ro " + links.ssh_ro + "\n" + (links.join_ro.empty() ? "" : "join-ro " + links.join_ro + "\n");
+  auto line = [](const char* name, const std::string& link) { return link.empty() ? std::string() : name + link + "\n"; };
+  if (!links.ssh_rw.empty()) t += "rw " + links.ssh_rw + "\n" + line("join-rw ", links.join_rw) + line("web-rw ", links.web_rw);
+  return t + "ro " + links.ssh_ro + "\n" + line("join-ro ", links.join_ro) + line("web-ro ", links.web_ro);
 }
 
 std::string SessionStatus::text() const {
@@ -116,10 +118,13 @@ std::string SessionStatus::json() const {
   std::string j = "{\"links\":{";
   if (!links.ssh_rw.empty() && read_write) {
     j += "\"rw\":" + json_string(links.ssh_rw) + ",\"join_rw\":" + json_string(links.join_rw) + ",";
+    if (!links.web_rw.empty()) j += "\"web_rw\":" + json_string(links.web_rw) + ",";
   } else if (!links.ssh_rw.empty()) {
     j += "\"rw_hidden\":true,";  // there is one; `tandem status --json --rw` gives it
   }
-  j += "\"ro\":" + json_string(links.ssh_ro) + ",\"join_ro\":" + json_string(links.join_ro) + "},";
+  j += "\"ro\":" + json_string(links.ssh_ro) + ",\"join_ro\":" + json_string(links.join_ro);
+  if (!links.web_ro.empty()) j += ",\"web_ro\":" + json_string(links.web_ro);
+  j += "},";
   j += "\"relay\":{\"embedded\":" + std::string(relay.empty() ? "true" : "false");
   if (!relay.empty()) {
     j += ",\"address\":" + json_string(relay);

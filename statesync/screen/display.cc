@@ -586,7 +586,9 @@ void Display::render(const ScreenState* from, const ScreenState* had, const Scre
     out += "\x1b[";
     append_decimal(out, to.rows());
     out += "H";
-    for (int i = 0; i < to.rows(); ++i) out += "\r\n";
+    if (!options_.blank_viewer) {
+      for (int i = 0; i < to.rows(); ++i) out += "\r\n";
+    }
     p.set_position(0, to.rows() - 1);
   }
   // Known: the frame it shows, or (a fresh viewer) the blank screen just made.

@@ -47,6 +47,7 @@ struct DisplayOptions {
   bool hyperlinks = true;        // OSC 8
   bool clipboard = false;        // OSC 52 each time the program copies (a trust question)
   bool cwd = false;              // OSC 7: where the program is
+  bool blank_viewer = false;     // a fresh viewer starts blank (a page reset its terminal): nothing to push up
 };
 
 // `c` as the nearest colour a terminal of `colors` colours has (kTrueColor: itself).

@@ -92,7 +92,7 @@ TEST(InputState, HostEventsAreTypedAndSurviveTheWire) {
 TEST(InputState, ApprovalsKicksAndNewTokensSurviveTheWire) {
   const MateEvent carol{false, Role::kReadWrite, Via::kNative, "10.0.0.7:5000", "carol", "SHA256:abc"};
   const NewTokens tokens{
-      3, "rw", "ro", std::string(32, '\x01'), "ssh -p 22 rw@h", "ssh -p 22 ro@h", "tandem://rw@h", "tandem://ro@h"};
+      3, "rw", "ro", std::string(32, '\x01'), "ssh -p 22 rw@h", "ssh -p 22 ro@h", "tandem://rw@h", "tandem://ro@h", "", ""};
   InputState sender;
   sender.push(Approval{0xfeedfacecafebeef, false, carol});
   sender.push(Approval{0xfeedfacecafebeef, true});
@@ -111,9 +111,9 @@ TEST(InputState, ApprovalsKicksAndNewTokensSurviveTheWire) {
 // would act on, nothing unbounded; an approval names a ticket and a real mate.
 TEST(InputState, NewTokensAndApprovalsThatCannotBeTrustedAreRefused) {
   for (NewTokens bad :
-       {NewTokens{1, "rw", "ro", "", "ssh \x1b[2J", "", "", ""}, NewTokens{1, "r w", "ro", "", "", "", "", ""},
-        NewTokens{1, "rw", "", "", "", "", "", ""}, NewTokens{1, "rw", "ro", "", std::string(600, 'x'), "", "", ""},
-        NewTokens{1, std::string(65, 'a'), "ro", "", "", "", "", ""}}) {
+       {NewTokens{1, "rw", "ro", "", "ssh \x1b[2J", "", "", "", "", ""}, NewTokens{1, "r w", "ro", "", "", "", "", "", "", ""},
+        NewTokens{1, "rw", "", "", "", "", "", "", "", ""}, NewTokens{1, "rw", "ro", "", std::string(600, 'x'), "", "", "", "", ""},
+        NewTokens{1, std::string(65, 'a'), "ro", "", "", "", "", "", "", ""}}) {
     InputState sender, receiver;
     sender.push(bad);
     EXPECT_TRUE(receiver.apply_bytes(as_bytes(sender.diff_bytes_from(InputState()))));

@@ -1,0 +1,291 @@
+// Browser mates against a real relay on loopback: a WebSocket client that speaks the
+// page's protocol (proto/web_message.h) and draws the frames it gets on tandem's own
+// emulator, as xterm.js would. What is asserted is what a person at the page would
+// see, and what reaches the host.
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proto/web_message.h"
+#include "relay/relay.h"
+#include "relay/web/web_mate.h"
+#include "statesync/screen/terminal.h"
+#include "transport/web_socket_dialer.h"
+
+namespace tandem {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A page: its socket, its terminal, what it was told.
+struct Page {
+  std::unique_ptr<transport::WebSocketDialer> dialer;
+  std::unique_ptr<transport::WebSocket> socket;
+  std::string error;
+  screen::Terminal term{80, 24, 10000};
+  std::string role, notice, bye;
+  bool again = false, closed = false, welcomed = false;
+  uint32_t last_frame = 0;
+  int frames = 0;
+  bool ack = true;  // acknowledges each frame, as the page does once xterm wrote it
+
+  void on_message(std::string_view m) {
+    if (m.empty()) return;
+    const std::string_view body = m.substr(1);
+    switch (m[0]) {
+      case proto::web::kWelcome:
+        welcomed = true;
+        role = body.find("\"role\":\"rw\"") != std::string_view::npos ? "rw" : "ro";
+        term = screen::Terminal(80, 24, 10000);
+        break;
+      case proto::web::kFrame: {
+        ASSERT_GE(body.size(), 4u);
+        const auto* p = reinterpret_cast<const uint8_t*>(body.data());
+        last_frame = uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+        term.write(body.substr(4));
+        ++frames;
+        if (ack) send(proto::web::Ack{last_frame});
+        break;
+      }
+      case proto::web::kNotice:
+        notice = std::string(body);
+        break;
+      case proto::web::kBye:
+        bye = std::string(body);
+        again = body.find("\"again\":true") != std::string_view::npos;
+        break;
+      default:
+        break;
+    }
+  }
+  void send(const proto::web::FromBrowser& m) {
+    if (socket) socket->send(proto::web::encode(m));
+  }
+  std::string row(int y) const { return term.state().fb.row(y).text(); }
+  std::string screen_text() const {
+    std::string t;
+    for (int y = 0; y < term.rows(); ++y) t += row(y) + "\n";
+    return t;
+  }
+  std::string history_text() const {
+    std::string t;
+    const screen::Scrollback& s = term.state().scrollback;
+    for (size_t i = 0; i < s.size(); ++i) t += s.line(i)->text() + "\n";
+    return t;
+  }
+};
+
+class WebMates : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    base_ = transport::make_event_base();
+    relay::RelayOptions o;
+    o.ssh_listen = *transport::Address::parse("127.0.0.1:0");
+    o.udp_listen = *transport::Address::parse("127.0.0.1:0");
+    o.web = relay::WebOptions{};
+    o.web->listen = *transport::Address::parse("127.0.0.1:0");
+    std::string error;
+    relay_ = relay::Relay::open(base_.get(), o, &error);
+    ASSERT_TRUE(relay_) << error;
+    HostEvents events;
+    events.on_input = [this](std::string_view b) { typed_ += b; };
+    events.on_mates_size = [this](std::optional<Size> s) { mates_size_ = s; };
+    events.on_mate = [this](const MateInfo& m, bool joined) {
+      if (joined) joined_.push_back(m);
+    };
+    relay::SessionOptions so;
+    so.name = "ann@laptop";
+    session_ = &relay_->create_session(so, events);
+    links_ = relay_->links(*session_, "127.0.0.1");
+    host("tandem$ ");
+  }
+
+  // The host's program writes `bytes`; the session publishes its screen.
+  void host(std::string_view bytes) {
+    host_term_.write(bytes);
+    session_->publish(host_term_.state());
+  }
+
+  std::unique_ptr<Page> open_page(const std::string& token, Size size = {80, 24}, std::string origin = {}) {
+    auto page = std::make_unique<Page>();
+    Page* p = page.get();
+    transport::WebSocketDialer::Request r;
+    r.address = *transport::Address::parse("127.0.0.1:" + std::to_string(relay_->web_port()));
+    r.origin = std::move(origin);
+    p->dialer = std::make_unique<transport::WebSocketDialer>(
+        base_.get(), r,
+        transport::WebSocket::Callbacks{.on_message = [p](std::string_view m) { p->on_message(m); },
+                                        .on_closed = [p](const std::string&) { p->closed = true; },
+                                        .on_drained = nullptr},
+        [p, token, size](std::unique_ptr<transport::WebSocket> s, const std::string& error) {
+          p->socket = std::move(s);
+          p->error = error;
+          if (p->socket) p->send(proto::web::Hello{size.cols, size.rows, token});
+        });
+    return page;
+  }
+
+  template <class Pred>
+  bool run_until(Pred done, std::chrono::milliseconds limit = 5s) {
+    for (auto waited = 0ms; waited < limit; waited += 5ms) {
+      if (done()) return true;
+      transport::run_loop_for(base_.get(), 5ms);
+    }
+    return done();
+  }
+
+  static std::string token_of(const std::string& web_link) { return web_link.substr(web_link.find('#') + 1); }
+
+  transport::EventBasePtr base_;
+  std::unique_ptr<relay::Relay> relay_;
+  relay::Session* session_ = nullptr;
+  Links links_;
+  screen::Terminal host_term_{80, 24};
+  std::string typed_;
+  std::optional<Size> mates_size_;
+  std::vector<MateInfo> joined_;
+};
+
+TEST_F(WebMates, LinksNameTheWebPortWithTheTokenInTheFragment) {
+  const std::string base = "http://127.0.0.1:" + std::to_string(relay_->web_port()) + "/#";
+  EXPECT_EQ(links_.web_rw, base + session_->rw_token());
+  EXPECT_EQ(links_.web_ro, base + session_->ro_token());
+}
+
+TEST_F(WebMates, AReadWritePageSeesTheScreenAndItsKeysReachTheHostOnce) {
+  auto page = open_page(token_of(links_.web_rw));
+  ASSERT_TRUE(run_until([&] { return page->row(0).starts_with("tandem$"); })) << page->error << page->screen_text();
+  EXPECT_EQ(page->role, "rw");
+  ASSERT_EQ(joined_.size(), 1u);
+  EXPECT_EQ(joined_[0].via, Via::kWeb);
+  page->send(proto::web::Input{"echo hi-$((6*7))\r"});
+  ASSERT_TRUE(run_until([&] { return typed_ == "echo hi-$((6*7))\r"; })) << typed_;
+  host("echo hi-$((6*7))\r\nhi-42\r\ntandem$ ");
+  ASSERT_TRUE(run_until([&] { return page->row(1) == "hi-42"; })) << page->screen_text();
+  run_until([] { return false; }, 100ms);
+  EXPECT_EQ(typed_, "echo hi-$((6*7))\r");  // once
+}
+
+TEST_F(WebMates, AReadOnlyPageWatchesButItsKeysAndSizeReachNothing) {
+  auto page = open_page(token_of(links_.web_ro), {40, 10});
+  ASSERT_TRUE(run_until([&] { return page->row(0).starts_with("tandem$"); })) << page->screen_text();
+  EXPECT_EQ(page->role, "ro");
+  page->send(proto::web::Input{"rm -rf ~\r"});
+  page->send(proto::web::Resize{20, 5});
+  host("ls\r\n");
+  ASSERT_TRUE(run_until([&] { return page->row(0) == "tandem$ ls"; })) << page->screen_text();
+  EXPECT_EQ(typed_, "");
+  EXPECT_FALSE(mates_size_.has_value());
+}
+
+TEST_F(WebMates, AReadWritePagesSizeBoundsTheSession) {
+  auto page = open_page(token_of(links_.web_rw), {100, 30});
+  ASSERT_TRUE(run_until([&] { return mates_size_.has_value(); }));
+  EXPECT_EQ(*mates_size_, (Size{100, 30}));
+  page->send(proto::web::Resize{60, 20});
+  ASSERT_TRUE(run_until([&] { return mates_size_ == Size{60, 20}; }));
+}
+
+TEST_F(WebMates, ALateJoinerGetsTheHistoryInItsScrollback) {
+  for (int i = 1; i <= 100; ++i) host(std::to_string(i) + "\r\n");
+  auto page = open_page(token_of(links_.web_ro));
+  // No blank lines above the history: the page's terminal was blank.
+  ASSERT_TRUE(run_until([&] { return page->history_text().starts_with("tandem$ 1\n2\n"); }))
+      << page->history_text();
+  const std::string all = page->history_text() + page->screen_text();
+  for (int i = 2; i <= 100; ++i) EXPECT_NE(all.find("\n" + std::to_string(i) + "\n"), std::string::npos) << i;
+}
+
+TEST_F(WebMates, APageThatDoesNotAcknowledgeGetsAtMostTwoFramesThenTheNewest) {
+  auto page = open_page(token_of(links_.web_ro));
+  page->ack = false;
+  ASSERT_TRUE(run_until([&] { return page->frames >= 1; }));
+  for (int i = 0; i < 50; ++i) {
+    host("line " + std::to_string(i) + "\r\n");
+    transport::run_loop_for(base_.get(), 2ms);
+  }
+  run_until([] { return false; }, 200ms);
+  EXPECT_LE(page->frames, int(relay::WebMate::kFramesInFlight));
+  page->ack = true;
+  page->send(proto::web::Ack{page->last_frame});
+  ASSERT_TRUE(run_until([&] { return page->screen_text().find("line 49") != std::string::npos; }))
+      << page->screen_text();
+}
+
+TEST_F(WebMates, AMistypedTokenIsToldInWordsAndJoinsNothing) {
+  auto page = open_page("not-a-token");
+  ASSERT_TRUE(run_until([&] { return page->closed; }));
+  EXPECT_NE(page->bye.find("not valid"), std::string::npos) << page->bye;
+  EXPECT_FALSE(page->again);
+  EXPECT_FALSE(page->welcomed);
+  EXPECT_TRUE(joined_.empty());
+}
+
+TEST_F(WebMates, APageFromAnotherSiteCannotOpenASocket) {
+  auto page = open_page(token_of(links_.web_rw), {80, 24}, "http://evil.example");
+  ASSERT_TRUE(run_until([&] { return !page->error.empty(); }));
+  EXPECT_NE(page->error.find("403"), std::string::npos) << page->error;
+  auto same = open_page(token_of(links_.web_rw), {80, 24},
+                        "http://127.0.0.1:" + std::to_string(relay_->web_port()));
+  ASSERT_TRUE(run_until([&] { return same->welcomed; })) << same->error;
+}
+
+TEST_F(WebMates, BadMessagesCostOnlyThatPage) {
+  auto bad = open_page(token_of(links_.web_rw));
+  auto good = open_page(token_of(links_.web_rw));
+  ASSERT_TRUE(run_until([&] { return bad->welcomed && good->welcomed; }));
+  bad->socket->send(std::string("\x07garbage"));
+  ASSERT_TRUE(run_until([&] { return bad->closed; }));
+  good->send(proto::web::Input{"x"});
+  ASSERT_TRUE(run_until([&] { return typed_ == "x"; }));
+  EXPECT_FALSE(good->closed);
+}
+
+TEST_F(WebMates, TheEndOfTheSessionIsSaidAndTheRelayStoppingAsksToComeBack) {
+  auto a = open_page(token_of(links_.web_rw));
+  ASSERT_TRUE(run_until([&] { return a->welcomed; }));
+  relay_->stopping("[tandem: the relay is restarting]");
+  ASSERT_TRUE(run_until([&] { return a->closed; }));
+  EXPECT_TRUE(a->again);
+  EXPECT_NE(a->bye.find("restarting"), std::string::npos);
+  auto b = open_page(token_of(links_.web_rw));
+  ASSERT_TRUE(run_until([&] { return b->welcomed; }));
+  relay_->end_session(*session_, "[tandem: session ended by the host]");
+  ASSERT_TRUE(run_until([&] { return b->closed; }));
+  EXPECT_FALSE(b->again);
+  EXPECT_NE(b->bye.find("ended by the host"), std::string::npos);
+}
+
+TEST_F(WebMates, ThePageIsServedWithItsSecurityHeaders) {
+  // A raw request, as a browser's first: the page (or the words saying it was not built).
+  bool done = false;
+  std::string answer;
+  transport::BuffereventPtr bev(bufferevent_socket_new(base_.get(), -1, BEV_OPT_CLOSE_ON_FREE));
+  struct Ctx {
+    std::string* answer;
+    bool* done;
+  } ctx{&answer, &done};
+  bufferevent_setcb(
+      bev.get(),
+      [](bufferevent* b, void* arg) {
+        auto* c = static_cast<Ctx*>(arg);
+        char buf[4096];
+        size_t n;
+        while ((n = bufferevent_read(b, buf, sizeof buf)) > 0) c->answer->append(buf, n);
+      },
+      nullptr, [](bufferevent*, short, void* arg) { *static_cast<Ctx*>(arg)->done = true; }, &ctx);
+  bufferevent_enable(bev.get(), EV_READ | EV_WRITE);
+  const transport::Address a = *transport::Address::parse("127.0.0.1:" + std::to_string(relay_->web_port()));
+  bufferevent_socket_connect(bev.get(), const_cast<sockaddr*>(a.sockaddr_ptr()), int(a.length()));
+  const std::string req = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  bufferevent_write(bev.get(), req.data(), req.size());
+  ASSERT_TRUE(run_until([&] { return answer.find("</") != std::string::npos || done; }));
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200 OK\r\n")) << answer.substr(0, 200);
+  EXPECT_NE(answer.find("X-Frame-Options: DENY"), std::string::npos);
+  EXPECT_NE(answer.find("Content-Security-Policy:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tandem
