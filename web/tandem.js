@@ -219,6 +219,7 @@
         attempt = 0;
         term.options.disableStdin = state.role !== 'rw';
         el.badge.hidden = state.role === 'rw';
+        el.keys.hidden = !(touchScreen && state.role === 'rw');  // keys a read-only mate cannot send
         // Reset in the write queue, so no frame of an older connection lands after it:
         // RIS clears the screen, the modes and the scrollback; the next FRAME is whole.
         term.clearSelection();
@@ -249,7 +250,9 @@
           state.notice = reason;
           attempt = Math.min(attempt, REFUSED_RETRY_STEP);
         } else {
-          ended = everWelcomed ? 'session ended: ' + reason : reason;
+          const why = reason.replace(/^\[(.*)\]$/s, '$1').replace(/^tandem: /, '');  // as a terminal mate sees it
+          ended = everWelcomed && !/^(the )?session (has )?ended/.test(why) ? 'session ended: ' + why : why;
+          state.notice = '';
         }
         sock.close();
         break;
@@ -362,6 +365,7 @@
 
   // ---- touch screens: a key bar and swipe scrolling ----
 
+  const touchScreen = matchMedia('(pointer: coarse)').matches;
   const sticky = { ctrl: false, alt: false };
 
   function setSticky(name, on) {
@@ -407,7 +411,7 @@
     left: () => arrow('D'),
   };
 
-  if (matchMedia('(pointer: coarse)').matches) {
+  if (touchScreen) {
     el.keys.hidden = false;
     // A tap on the bar must not take the focus (the soft keyboard would close).
     el.keys.addEventListener('pointerdown', (e) => e.preventDefault());

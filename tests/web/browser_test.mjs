@@ -10,6 +10,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -48,6 +50,14 @@ async function waitFor(what, check, ms = WAIT_MS) {
 
 function tmux(socket, ...args) {
   return execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', timeout: 10000 });
+}
+
+// Stops a tmux server and removes its socket file (kill-server leaves it behind).
+function killTmux(socket) {
+  try { tmux(socket, 'kill-server'); } catch (e) { /* already gone */ }
+  const dir = path.join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid()}`);
+  fs.rmSync(path.join(dir, socket), { force: true });
+  sockets.delete(socket);
 }
 
 function hostScreen(socket) {
@@ -117,11 +127,40 @@ async function startHost(name, { args = [], cols = 80, rows = 24 } = {}) {
   return {
     socket, rw: link('web-rw'), ro: link('web-ro'),
     keys: (...k) => tmux(socket, 'send-keys', ...k),
-    stop: () => {
-      try { tmux(socket, 'kill-server'); } catch (e) { /* already gone */ }
-      sockets.delete(socket);
-    },
+    stop: () => killTmux(socket),
   };
+}
+
+// A reverse proxy serving the relay's web port under /tandem/ (as nginx would with
+// `location /tandem/ { proxy_pass http://relay/; }`), WebSocket upgrades included.
+async function startProxy(prefix, port) {
+  const server = http.createServer((req, res) => {
+    if (!req.url.startsWith(prefix)) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    const up = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url.slice(prefix.length - 1),
+      headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  server.on('upgrade', (req, sock, head) => {
+    const up = net.connect(port, '127.0.0.1', () => {
+      let h = `${req.method} ${req.url.slice(prefix.length - 1)} HTTP/1.1\r\n`;
+      for (let i = 0; i < req.rawHeaders.length; i += 2) h += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
+      up.write(h + '\r\n');
+      up.write(head);
+      sock.pipe(up).pipe(sock);
+    });
+    up.on('error', () => sock.destroy());
+    sock.on('error', () => up.destroy());
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return server;
 }
 
 // ---- the page ----
@@ -129,12 +168,17 @@ async function startHost(name, { args = [], cols = 80, rows = 24 } = {}) {
 // The link with ?renderer=dom before its fragment: the screen as readable text.
 const domLink = (link) => link.replace('/#', '/?renderer=dom#');
 
-async function openPage(link, contextOptions = { viewport: { width: 900, height: 500 } }, { dom = true } = {}) {
+async function openPage(link, contextOptions = { viewport: { width: 900, height: 500 } }, { dom = true, clock = false } = {}) {
   const context = await browser.newContext(contextOptions);
   const page = await context.newPage();
+  if (clock) await page.clock.install();  // time runs, and the test may jump it forward
   page.problems = [];
   page.on('pageerror', (e) => page.problems.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') page.problems.push(m.text()); });
+  page.logged = [];
+  page.on('console', (m) => {
+    page.logged.push(m.text());
+    if (m.type() === 'error') page.problems.push(m.text());
+  });
   page.requests = [];  // every URL the page asked for, sockets too
   page.on('request', (r) => page.requests.push(r.url()));
   page.on('websocket', (w) => page.requests.push(w.url()));
@@ -170,6 +214,7 @@ async function shot(page, name) {
 function assertTokenKept(page, link) {
   const token = link.split('#')[1];
   for (const url of page.requests) assert.ok(!url.includes(token), `a request carried the token: ${url}`);
+  for (const line of page.logged) assert.ok(!line.includes(token), `the console showed the token: ${line}`);
 }
 
 // ---- the tests ----
@@ -183,9 +228,7 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close().catch(() => {});
-  for (const s of sockets) {
-    try { tmux(s, 'kill-server'); } catch (e) { /* already gone */ }
-  }
+  for (const s of [...sockets]) killTmux(s);
   await stopRelay();
   if (process.env.KEEP_WORK) {
     console.log(`work dir kept: ${work}`);
@@ -272,6 +315,57 @@ test('a big paste arrives whole, in pieces under the relay\'s bound', { skip, ti
   host.stop();
 });
 
+test('Ctrl+Shift+C copies the selection (selecting alone does not), Ctrl+Shift+V pastes', { skip, timeout: TEST_MS },
+  async () => {
+    const host = await startHost('clip');
+    const page = await openPage(host.rw, { viewport: { width: 900, height: 500 },
+      permissions: ['clipboard-read', 'clipboard-write'] });
+    await welcomed(page, 'rw');
+    host.keys('echo copy-$((8*8))', 'Enter');
+    await waitOnPage(page, 'the line to copy', /^copy-64$/m);
+    const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+    await page.evaluate(() => navigator.clipboard.writeText('untouched'));
+    await page.evaluate(() => {
+      const t = window.tandem.term;
+      const b = t.buffer.active;
+      for (let i = b.length - 1; i >= 0; --i) {
+        if (b.getLine(i).translateToString(true) === 'copy-64') return t.select(0, i, 7);
+      }
+    });
+    assert.equal(await page.evaluate(() => window.tandem.term.getSelection()), 'copy-64');
+    await sleep(200);
+    assert.equal(await clipboard(), 'untouched', 'a selection copied by itself');
+    await page.locator('.xterm-helper-textarea').focus();
+    await page.keyboard.press('Control+Shift+C');
+    await waitFor('the selection in the clipboard', async () => (await clipboard()) === 'copy-64', 5000);
+    await page.evaluate(() => navigator.clipboard.writeText('echo pasted-$((9*9))'));
+    await page.keyboard.press('Control+Shift+V');
+    await waitFor('the paste on the host\'s line', () => /^\$ echo pasted-\$\(\(9\*9\)\)$/m.test(hostScreen(host.socket)),
+      5000);
+    await page.keyboard.press('Enter');
+    await waitFor('the pasted line to run', () => countLines(hostScreen(host.socket), 'pasted-81') === 1);
+    await shot(page, 'clipboard');
+    await page.context().close();
+    host.stop();
+  });
+
+test('a silent relay shows the last contact; a link silent too long is dropped and joined again',
+  { skip, timeout: TEST_MS }, async () => {
+    const host = await startHost('silent');
+    const page = await openPage(host.ro, undefined, { clock: true });
+    await welcomed(page, 'ro');
+    await page.clock.fastForward(50000);
+    await waitFor('"last contact"', async () => /^last contact \d+s ago$/.test((await pageState(page)).status), 5000);
+    assert.equal(await page.isVisible('#status'), true);
+    await shot(page, 'silent');
+    await page.clock.fastForward(45000);
+    await waitFor('the page to drop the link', async () => !(await pageState(page)).connected, 5000);
+    await waitFor('the page to join again', async () => (await pageState(page)).connected);
+    await waitFor('no status line', async () => (await pageState(page)).status === '');
+    await page.context().close();
+    host.stop();
+  });
+
 test('a read-only page shows the screen, and its typing reaches nothing', { skip, timeout: TEST_MS }, async () => {
   const host = await startHost('ro');
   const page = await openPage(host.ro);
@@ -333,6 +427,28 @@ test('resizing the page resizes a --size smallest session', { skip, timeout: TES
   await page.context().close();
   host.stop();
 });
+
+test('behind a reverse proxy under a sub-path, the page finds its files and its socket', { skip, timeout: TEST_MS },
+  async () => {
+    const host = await startHost('proxy');
+    const proxy = await startProxy('/tandem/', relay.web);
+    try {
+      const link = host.rw.replace(`http://127.0.0.1:${relay.web}/`, `http://127.0.0.1:${proxy.address().port}/tandem/`);
+      const page = await openPage(link);
+      await welcomed(page, 'rw');
+      host.keys('echo proxied-$((2*8))', 'Enter');
+      await waitOnPage(page, 'the host\'s output', /^proxied-16$/m);
+      const prefix = `127.0.0.1:${proxy.address().port}/tandem/`;
+      for (const url of page.requests) assert.ok(url.includes(prefix), `asked outside the sub-path: ${url}`);
+      assert.ok(page.requests.some((u) => u === `ws://${prefix}ws`), page.requests.join(' '));
+      assertTokenKept(page, host.rw);
+      await page.context().close();
+    } finally {
+      proxy.closeAllConnections();
+      proxy.close();
+      host.stop();
+    }
+  });
 
 test('the page tells a link without a token, or a wrong one, and does not retry', { skip, timeout: TEST_MS }, async () => {
   const base = `http://127.0.0.1:${relay.web}/`;
@@ -396,6 +512,23 @@ test('a phone: the key bar\'s Ctrl then c interrupts sleep 100, a swipe scrolls'
   await page.context().close();
   host.stop();
 });
+
+test('the host\'s exit ends the page\'s session: it says so and does not reconnect', { skip, timeout: TEST_MS },
+  async () => {
+    const host = await startHost('exit');
+    const page = await openPage(host.rw);
+    await welcomed(page, 'rw');
+    host.keys('exit', 'Enter');
+    await waitFor('the page to say the session ended', async () => /ended/.test((await pageState(page)).status));
+    await sleep(2500);  // a retry would show as a second socket
+    const s = await pageState(page);
+    assert.equal(s.connected, false);
+    assert.match(s.status, /^session ended/);
+    assert.equal(page.requests.filter((u) => u.endsWith('/ws')).length, 1);
+    await shot(page, 'exit');
+    await page.context().close();
+    host.stop();
+  });
 
 test('the page comes back by itself when the relay restarts', { skip, timeout: 2 * TEST_MS }, async () => {
   const host = await startHost('restart');
