@@ -172,6 +172,16 @@ async function openPage(link, contextOptions = { viewport: { width: 900, height:
   const context = await browser.newContext(contextOptions);
   const page = await context.newPage();
   if (clock) await page.clock.install();  // time runs, and the test may jump it forward
+  // Every INPUT the page sends, as a string of its bytes (window.sentInput).
+  await page.addInitScript(() => {
+    const send = WebSocket.prototype.send;
+    window.sentInput = [];
+    WebSocket.prototype.send = function (data) {
+      const b = new Uint8Array(data.buffer || data, data.byteOffset || 0, data.byteLength);
+      if (b[0] === 0x49) window.sentInput.push(String.fromCharCode(...b.subarray(1)));
+      return send.call(this, data);
+    };
+  });
   page.problems = [];
   page.on('pageerror', (e) => page.problems.push(e.message));
   page.logged = [];
@@ -268,6 +278,25 @@ test('the default renderer (WebGL, or the DOM if WebGL fails) draws without erro
     await sleep(300);
     assert.deepEqual(page.problems, []);
     await shot(page, 'webgl');
+    const domRows = () => page.evaluate(() => document.querySelector('#terminal .xterm-rows')?.textContent || '');
+    const lose = () => page.evaluate(() => {
+      for (const c of document.querySelectorAll('#terminal canvas')) {
+        const gl = c.getContext('webgl2');
+        const ext = gl && gl.getExtension('WEBGL_lose_context');
+        if (ext) {
+          ext.loseContext();
+          return true;
+        }
+      }
+      return false;
+    });
+    if (await lose()) {
+      // A lost context (a GPU reset, too many tabs) leaves the DOM renderer drawing.
+      assert.ok(!(await domRows()).includes('drawn-6'), 'WebGL was not drawing');
+      host.keys('echo again-$((3*3))', 'Enter');
+      await waitFor('the DOM renderer to draw', async () => (await domRows()).includes('again-9'));
+      await shot(page, 'webgl-lost');
+    }
     await page.context().close();
     host.stop();
   });
@@ -477,10 +506,12 @@ test('a phone: the key bar\'s Ctrl then c interrupts sleep 100, a swipe scrolls'
   await page.keyboard.press('Enter');
   await waitFor('sleep to run', () => /^\$ sleep 100$/m.test(hostScreen(host.socket)));
   await sleep(300);
+  const lastSent = () => page.evaluate(() => window.sentInput[window.sentInput.length - 1]);
   await page.tap('#keys [data-sticky="ctrl"]');
   assert.equal(await page.getAttribute('#keys [data-sticky="ctrl"]', 'aria-pressed'), 'true');
   await page.keyboard.type('c');
   assert.equal(await page.getAttribute('#keys [data-sticky="ctrl"]', 'aria-pressed'), 'false', 'Ctrl is for one key');
+  assert.equal(await lastSent(), '\x03');
   await page.keyboard.type('echo after-$((2+3))');
   await page.keyboard.press('Enter');
   await waitFor('the prompt back before 100 s', () => countLines(hostScreen(host.socket), 'after-5') === 1, 5000);
@@ -489,7 +520,24 @@ test('a phone: the key bar\'s Ctrl then c interrupts sleep 100, a swipe scrolls'
   await page.tap('#keys [data-key="up"]');
   const lastLine = () => lines(hostScreen(host.socket)).filter(Boolean).pop();
   await waitFor('the history recalled', () => lastLine() === '$ echo after-$((2+3))');
+  assert.equal(await lastSent(), '\x1b[A');
   host.keys('C-c');
+  // Keys for a program that asked for application cursor keys; Alt is an ESC before.
+  host.keys("printf '\\033[?1h'", 'Enter');
+  await waitFor('application cursor keys on the page',
+    () => page.evaluate(() => window.tandem.term.modes.applicationCursorKeysMode));
+  await page.tap('#keys [data-key="up"]');
+  assert.equal(await lastSent(), '\x1bOA');
+  await page.tap('#keys [data-sticky="ctrl"]');
+  await page.tap('#keys [data-key="left"]');
+  assert.equal(await lastSent(), '\x1b[1;5D');
+  await page.tap('#keys [data-sticky="alt"]');
+  await page.keyboard.type('b');
+  assert.equal(await lastSent(), '\x1bb');
+  await page.tap('#keys [data-text="|"]');
+  assert.equal(await lastSent(), '|');
+  host.keys('C-c');
+  host.keys("printf '\\033[?1l'", 'Enter');
   host.keys('seq 1 200', 'Enter');
   await waitOnPage(page, 'seq', /^200$/m);
   await shot(page, 'phone');
