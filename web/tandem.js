@@ -459,7 +459,7 @@
   window.addEventListener('hashchange', () => location.reload());  // another link pasted into this tab
   window.addEventListener('online', () => { if (!ws && retryTimer) connect(); });
   refit();
-  term.focus();
+  if (!touchScreen) term.focus();  // on a phone the keyboard opens at the user's tap, not by itself
   if (token) {
     connect();
   } else {

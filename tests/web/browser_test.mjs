@@ -5,7 +5,9 @@
 // read (window.tandem.term.buffer). Loopback only; every wait is bounded and every
 // process started here is stopped at the end.
 //
-// usage: TANDEM=build/src/tandem WEB_SHOTS=DIR node --test tests/web/browser_test.mjs
+// usage: npm ci --prefix tests/web --ignore-scripts --no-audit --no-fund   (once)
+//        TANDEM=build/src/tandem WEB_SHOTS=DIR node --test tests/web/browser_test.mjs
+// (KEEP_WORK=1 keeps the relay's log and the hosts' files for a look after.)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -318,6 +320,26 @@ test('a read-write page types into the host, and each line runs once', { skip, t
   host.stop();
 });
 
+test('a page that joins late gets the history; a flood of output ends on the host\'s last screen',
+  { skip, timeout: TEST_MS }, async () => {
+    const host = await startHost('flood');
+    host.keys('seq -f early-%g 1 300', 'Enter');
+    await waitFor('the host\'s output', () => countLines(hostScreen(host.socket), 'early-300') === 1);
+    const page = await openPage(host.rw);
+    await welcomed(page, 'rw');
+    await waitOnPage(page, 'the start of the history', /^early-1$/m);
+    const text = await pageText(page);
+    for (const n of [1, 150, 300]) assert.equal(countLines(text, `early-${n}`), 1, `early-${n} in the history`);
+    host.keys('seq 1 200000; echo done-$((6*6))', 'Enter');
+    await waitFor('the flood to end on the page', async () => {
+      const screen = lines(await pageText(page)).filter(Boolean);
+      return screen.slice(-3).join('|') === '200000|done-36|$';
+    }, 40000);
+    await shot(page, 'flood');
+    await page.context().close();
+    host.stop();
+  });
+
 test('a big paste arrives whole, in pieces under the relay\'s bound', { skip, timeout: TEST_MS }, async () => {
   const host = await startHost('paste');
   const page = await openPage(host.rw);
@@ -593,6 +615,7 @@ test('the page comes back by itself when the relay restarts', { skip, timeout: 2
   await waitFor('the page to join again', async () => (await pageState(page)).connected, 60000);
   host.keys('clear; echo back-$((3*3))', 'Enter');
   await waitOnPage(page, 'fresh output after the restart', /^back-9$/m);
+  assert.ok(countLines(await pageText(page), 'before-2') <= 1, 'the history came twice');
   await page.click('#terminal');
   await page.keyboard.type('echo typed-$((4*4))');
   await page.keyboard.press('Enter');
