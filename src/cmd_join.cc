@@ -56,8 +56,10 @@ class JoinClient {
   // `udp_override` if set); `accept`: the relay's first answer.
   JoinClient(event_base* base, LocalTerminal& tty, std::unique_ptr<ScreenLink> link, const JoinLink& join,
              const std::string& udp_override, const proto::JoinAccept& accept, const std::string& name,
-             screen::PredictMode predict)
+             screen::PredictMode predict, transport::LinkTransport transport)
       : base_(base),
+        relay_host_(join.host),
+        transport_(transport),
         tty_(tty),
         link_(std::move(link)),
         flow_(link_->sync()),
@@ -161,8 +163,8 @@ class JoinClient {
     std::string error;
     std::unique_ptr<ScreenLink> fresh =
         ScreenLink::open(base_, udp, key, accept.link_id(), statesync::InputState(),
-                         screen::initial_screen(screen::kMaxHistoryLines),
-                         statesync::kInputSendDelayMs, {}, &error);
+                         screen::initial_screen(screen::kMaxHistoryLines), statesync::kInputSendDelayMs,
+                         link_options(relay_host_, uint16_t(accept.web_port()), accept.web_tls(), transport_), &error);
     if (!fresh) return;  // no socket: the next check asks again
     if (!held_) held_ = sync().incoming();
     const statesync::InputState& unacked = sync().outgoing();
@@ -318,6 +320,8 @@ class JoinClient {
   }
 
   event_base* base_;
+  std::string relay_host_;           // where its links' datagrams go over TCP when UDP is blocked
+  transport::LinkTransport transport_;
   LocalTerminal& tty_;
   std::unique_ptr<ScreenLink> link_;
   statesync::InputFlow<Connection> flow_;
@@ -406,6 +410,9 @@ constexpr Flag kJoinFlags[] = {
      .short_name = 'p',
      .value = "PORT",
      .help = "the port of a pasted ssh line, so that\n`tandem join ssh -p PORT TOKEN@HOST` works unquoted"},
+    {.name = "transport",
+     .value = "udp|tcp|auto",
+     .help = "how the screen travels: UDP, TCP (the relay's web\nport), or auto (the default: UDP, and TCP while\nUDP is blocked)"},
     {.name = "predict",
      .value = "WHEN",
      .help = "echo keys locally before the session does:\nadaptive (default: on a slow link or after\na "
@@ -414,7 +421,7 @@ constexpr Flag kJoinFlags[] = {
 
 const Command kJoin{
     .name = "join",
-    .usage = "[--name NAME] [--predict adaptive|always|never]\n[--udp-endpoint ADDR:PORT] LINK",
+    .usage = "[--name NAME] [--predict adaptive|always|never]\n[--transport udp|tcp|auto] [--udp-endpoint ADDR:PORT] LINK",
     .summary = "join a session as a native mate (Ctrl-^ then . leaves)",
     .description =
         "tandem join joins the session a tandem://... LINK names, as the host printed it.\n"
@@ -462,6 +469,17 @@ int cmd_join(const Options& args) {
     }
     predict = *mode;
   }
+  std::string ignored;
+  std::optional<Config> config = load_config(&ignored);
+  transport::LinkTransport link_transport = config ? config->transport : transport::LinkTransport::kAuto;
+  if (args.has("transport")) {
+    std::optional<transport::LinkTransport> t = parse_transport(args.value("transport"));
+    if (!t) {
+      std::fprintf(stderr, "tandem join: --transport is udp, tcp or auto, not '%s'\n", args.value("transport").c_str());
+      return 2;
+    }
+    link_transport = *t;
+  }
   JoinIdentity identity{
       name, [] { std::fprintf(stderr, "tandem join: %s (the host approves each mate)\n", kWaitingForHost); }};
   std::optional<proto::JoinAccept> accept = join_bootstrap(*link, &error, 0, nullptr, identity);
@@ -483,7 +501,10 @@ int cmd_join(const Options& args) {
   transport::EventBasePtr base = transport::make_event_base();
   std::unique_ptr<ScreenLink> sync = ScreenLink::open(base.get(), *udp, key, accept->link_id(), statesync::InputState(),
                                                       screen::initial_screen(screen::kMaxHistoryLines),
-                                                      statesync::kInputSendDelayMs, {}, &error);
+                                                      statesync::kInputSendDelayMs,
+                                                      link_options(link->host, uint16_t(accept->web_port()),
+                                                                   accept->web_tls(), link_transport),
+                                                      &error);
   if (!sync) {
     std::fprintf(stderr, "tandem join: %s\n", error.c_str());
     return 1;
@@ -497,7 +518,7 @@ int cmd_join(const Options& args) {
   JoinEnd end;
   std::string gone, farewell;
   {
-    JoinClient client(base.get(), tty, std::move(sync), *link, udp_override, *accept, name, predict);
+    JoinClient client(base.get(), tty, std::move(sync), *link, udp_override, *accept, name, predict, link_transport);
     end = client.run();
     gone = client.gone();
     farewell = client.farewell();
