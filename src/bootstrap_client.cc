@@ -314,9 +314,10 @@ transport::ClientLinkOptions link_options(const std::string& host, uint16_t web_
                                           transport::LinkTransport transport) {
   transport::ClientLinkOptions o;
   o.transport = transport;
-  if (web_port != 0 && !web_tls && transport != transport::LinkTransport::kUdp) {
+  if (web_port != 0 && transport != transport::LinkTransport::kUdp) {
     std::string error;
     o.tcp_server = resolve_udp(host, web_port, &error);  // the same lookup: a numeric address and port
+    o.tcp_tls = web_tls;
   }
   if (!o.tcp_server) o.transport = transport::LinkTransport::kUdp;
   return o;

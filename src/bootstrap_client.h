@@ -61,7 +61,7 @@ std::optional<proto::HostAccept> host_bootstrap(const RelayAddress& relay, const
 std::optional<transport::Address> resolve_udp(const std::string& host, uint16_t port, std::string* error);
 
 // A link's options to the relay at `host`: which path its datagrams take, and the TCP
-// path (the relay's web port `web_port`; none when 0, or TLS, which it does not speak).
+// path (the relay's web port `web_port`, over TLS if `web_tls`; none when 0).
 transport::ClientLinkOptions link_options(const std::string& host, uint16_t web_port, bool web_tls,
                                           transport::LinkTransport transport);
 

@@ -72,6 +72,7 @@ void ClientLink::dial_tcp() {
   WebSocketDialer::Request r;
   r.address = *options_.tcp_server;
   r.path = "/link";
+  r.tls = options_.tcp_tls;
   r.max_message = 4096;
   r.deadline = std::chrono::milliseconds(8000);
   dialing_ = std::make_unique<WebSocketDialer>(

@@ -42,6 +42,7 @@ struct ClientLinkOptions {
   std::function<int64_t()> sleep_clock;          // for WakeDetector; default: the system clocks
   LinkTransport transport = LinkTransport::kUdp;
   std::optional<Address> tcp_server;              // the relay's web port; none: UDP only
+  bool tcp_tls = false;                           // it speaks TLS
   std::chrono::milliseconds tcp_after{4000};      // UDP silent this long (auto): take the TCP path
   std::chrono::milliseconds udp_again{15000};     // on the TCP path (auto): UDP is tried this often
 };
