@@ -59,7 +59,7 @@ constexpr Flag kRelayFlags[] = {
              "(default 1000; hosts may ask for less)"},
     {.name = "connections-per-address",
      .value = "N",
-     .help = "SSH connections at once from one address (default 128)"},
+     .help = "SSH (and web) connections at once from one address\n(default 128)"},
     TANDEM_WEB_FLAGS,
 };
 
@@ -130,7 +130,10 @@ int cmd_relay(const Options& args) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 2;
   }
-  if (web) web->any_port_if_taken = !web_given;
+  if (web) {
+    web->any_port_if_taken = !web_given;
+    web->max_per_address = size_t(connections_per_address);  // browsers' connections count as SSH's do
+  }
   relay::RelayOptions options;
   options.web = web;
   options.ssh_listen = *listen;
