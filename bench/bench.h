@@ -14,6 +14,7 @@ int sync_main(const std::vector<std::string>& args);
 int session_main(const std::vector<std::string>& args);
 int scale_main(const std::vector<std::string>& args);
 int tmate_main(const std::vector<std::string>& args);
+int web_main(const std::vector<std::string>& args);
 
 bool parse_size(const std::string& text, int& cols, int& rows);
 

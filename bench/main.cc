@@ -20,11 +20,12 @@ int main(int argc, char** argv) {
       "       tandem-bench display [--size COLSxROWS]\n"
       "       tandem-bench transport\n"
       "       tandem-bench sync --scenario flood|typing [--delay MS] [--loss P]\n"
-      "       tandem-bench session --tandem PATH --scenario startup|flood|echo|roam|wake\n"
+      "       tandem-bench session --tandem PATH --scenario startup|flood|echo|tcp-echo|roam|wake\n"
       "                    [--net lan|wan|wan-loss|bad] [--keys N] [--rate KEYS_PER_S] [--blackouts S,S,...]\n"
       "                    [--only native|ssh] [--impl tandem|mosh|compare] [--seed N]\n"
       "       tandem-bench scale --tandem PATH --hosts N [--seconds S] [--history LINES]\n"
-      "       tandem-bench tmate --tandem PATH --peer DIR (of tmate-ssh-server; needs root)\n";
+      "       tandem-bench tmate --tandem PATH --peer DIR (of tmate-ssh-server; needs root)\n"
+      "       tandem-bench web --tandem PATH [--viewers N] [--lines N]\n";
   if (args.empty()) {
     std::fputs(usage, stderr);
     return 2;
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   if (command == "session") return tandem::bench::session_main(args);
   if (command == "scale") return tandem::bench::scale_main(args);
   if (command == "tmate") return tandem::bench::tmate_main(args);
+  if (command == "web") return tandem::bench::web_main(args);
   std::fprintf(stderr, "tandem-bench: unknown command '%s'\n%s", command.c_str(), usage);
   return 2;
 }

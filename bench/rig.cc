@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -125,9 +126,16 @@ bool shows_line_then_prompt(const Watched& w, std::string_view line) {
 // ---- TcpProxy ----
 
 struct TcpProxy::Pair {
+  struct Held {
+    uint64_t due_us;
+    bufferevent* to;
+    std::string bytes;
+  };
   TcpProxy* proxy;
   bufferevent* client = nullptr;
   bufferevent* server = nullptr;
+  std::deque<Held> held;  // in order: the same delay for every chunk
+  transport::EventPtr timer;
   ~Pair() {
     if (client) bufferevent_free(client);
     if (server) bufferevent_free(server);
@@ -138,7 +146,30 @@ struct TcpProxy::Pair {
     evbuffer* in = bufferevent_get_input(from);
     const size_t n = evbuffer_get_length(in);
     (from == p->client ? p->proxy->up_ : p->proxy->down_) += n;
-    bufferevent_write_buffer(to, in);
+    if (p->proxy->delay_ms_ == 0) {
+      bufferevent_write_buffer(to, in);
+      return;
+    }
+    std::string bytes(n, '\0');
+    evbuffer_remove(in, bytes.data(), n);
+    p->held.push_back(Held{now_us() + uint64_t(p->proxy->delay_ms_) * 1000, to, std::move(bytes)});
+    if (p->held.size() == 1) p->arm();
+  }
+  void arm() {
+    if (!timer) timer.reset(evtimer_new(proxy->base_, on_timer, this));
+    const uint64_t now = now_us(), due = held.front().due_us;
+    const uint64_t wait = due > now ? due - now : 0;
+    timeval tv{time_t(wait / 1000000), suseconds_t(wait % 1000000)};
+    evtimer_add(timer.get(), &tv);
+  }
+  static void on_timer(evutil_socket_t, short, void* arg) {
+    auto* p = static_cast<Pair*>(arg);
+    const uint64_t now = now_us();
+    while (!p->held.empty() && p->held.front().due_us <= now) {
+      bufferevent_write(p->held.front().to, p->held.front().bytes.data(), p->held.front().bytes.size());
+      p->held.pop_front();
+    }
+    if (!p->held.empty()) p->arm();
   }
   static void on_event(bufferevent*, short what, void* arg) {
     auto* p = static_cast<Pair*>(arg);
@@ -149,9 +180,10 @@ struct TcpProxy::Pair {
   }
 };
 
-std::unique_ptr<TcpProxy> TcpProxy::open(event_base* base, uint16_t to_port, std::string* error) {
+std::unique_ptr<TcpProxy> TcpProxy::open(event_base* base, uint16_t to_port, std::string* error, int delay_ms) {
   auto p = std::make_unique<TcpProxy>();
   p->base_ = base;
+  p->delay_ms_ = delay_ms;
   p->to_port_ = to_port;
   p->fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
@@ -293,6 +325,15 @@ bool Rig::start(bool native_mate, bool ssh_mate, std::string* error) {
   }
   if (native_mate) {
     std::vector<std::string> argv{tandem_, "join", join_rw, "--udp-endpoint", mate_net_->address().to_string()};
+    if (mate_tcp_) {
+      const std::string web = field_after(relay_->raw(), "web on 127.0.0.1:");
+      web_proxy_ = TcpProxy::open(base(), uint16_t(std::atoi(web.c_str())), error, profile_.delay_ms);
+      if (web.empty() || !web_proxy_) {
+        if (error->empty()) *error = "the relay has no web port";
+        return false;
+      }
+      argv.insert(argv.end(), {"--transport", "tcp", "--tcp-endpoint", "127.0.0.1:" + std::to_string(web_proxy_->port())});
+    }
     if (!predict_.empty()) argv.insert(argv.end(), {"--predict", predict_});
     mate_ = Watched::spawn(base(), argv, {"HOME=" + dir_, "TANDEM="}, error);
     if (!mate_ || !run_until([&] { return mate_->has_row("$"); }, std::chrono::seconds(20))) {
@@ -354,5 +395,28 @@ bool Rig::start_mosh(std::string* error) {
   run_for(std::chrono::milliseconds(200));
   return true;
 }
+
+long rss_kb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return -1;
+}
+
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::string f;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14) utime = std::stoull(f);
+    if (i == 15) stime = std::stoull(f);
+  }
+  return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+}
+
 
 }  // namespace tandem::bench

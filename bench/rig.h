@@ -64,10 +64,11 @@ class Watched {
   bool alive_ = true;
 };
 
-// A TCP proxy that counts bytes each way (for the ssh mate).
+// A TCP proxy that counts bytes each way (for the ssh mate), and may hold them
+// `delay_ms` each way (a TCP path on a slow network: no loss, as TCP hides it).
 class TcpProxy {
  public:
-  static std::unique_ptr<TcpProxy> open(event_base* base, uint16_t to_port, std::string* error);
+  static std::unique_ptr<TcpProxy> open(event_base* base, uint16_t to_port, std::string* error, int delay_ms = 0);
   ~TcpProxy();
   uint16_t port() const { return port_; }
   uint64_t bytes_down() const { return down_; }  // server -> client
@@ -78,6 +79,7 @@ class TcpProxy {
   static void on_accept(evutil_socket_t, short, void* arg);
   event_base* base_;
   uint16_t to_port_ = 0, port_ = 0;
+  int delay_ms_ = 0;
   int fd_ = -1;
   transport::EventPtr accept_;
   std::vector<std::unique_ptr<Pair>> pairs_;
@@ -102,6 +104,9 @@ class Rig {
   // The native mate's --predict (nothing: its default), or mosh's prediction display
   // (nothing: never).
   void set_predict(std::string mode) { predict_ = std::move(mode); }
+  // The native mate's datagrams go over TCP (`--transport tcp`) to the relay's web
+  // port, through a proxy holding them the profile's delay each way.
+  void set_mate_tcp(bool on) { mate_tcp_ = on; }
 
   // Runs the loop until `done()` holds or `timeout` passes; false on timeout.
   bool run_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
@@ -116,6 +121,7 @@ class Rig {
   TcpProxy& ssh_proxy() { return *proxy_; }
   const std::string& dir() const { return dir_; }
   pid_t relay_pid() const { return relay_->pid(); }
+  const std::string& relay_output() const { return relay_->raw(); }
   // Microseconds from spawning the host to its links on screen.
   uint64_t start_to_links_us() const { return start_to_links_us_; }
 
@@ -127,12 +133,17 @@ class Rig {
   std::string dir_;
   std::unique_ptr<Watched> relay_, host_, mate_, ssh_;
   std::unique_ptr<netsim::Netsim> host_net_, mate_net_;
-  std::unique_ptr<TcpProxy> proxy_;
+  std::unique_ptr<TcpProxy> proxy_, web_proxy_;
+  bool mate_tcp_ = false;
   uint64_t start_to_links_us_ = 0;
   pid_t mosh_pid_ = 0;
   bool host_unimpaired_ = false;
   std::string predict_;
 };
+
+// A process's resident set (kB) and CPU time so far (user + system seconds), from /proc.
+long rss_kb(pid_t pid);
+double cpu_seconds(pid_t pid);
 
 // A prompt line ("$ " or "$") is on screen below a row that is exactly `line`.
 bool shows_line_then_prompt(const Watched& w, std::string_view line);

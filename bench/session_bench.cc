@@ -296,6 +296,25 @@ std::optional<Figures> echo(const Options& o, bool mosh) {
   return first;
 }
 
+// The native mate's echo over UDP, then over the TCP path (`--transport tcp`, through
+// a proxy with the profile's delay each way), side by side in one run.
+std::optional<Figures> tcp_echo(const Options& o, bool) {
+  std::vector<double> p50;
+  for (bool tcp : {false, true}) {
+    Rig rig(o.tandem, o.net, o.seed);
+    rig.set_mate_tcp(tcp);
+    if (!start(rig, o, false, true, false, "tcp_echo")) return std::nullopt;
+    EchoResult r = type_into_cat(rig, *rig.mate(), o, nullptr);
+    if (!r.ok) return fail("tcp_echo", std::string("typing over ") + (tcp ? "TCP" : "UDP") + " stalled"), std::nullopt;
+    p50.push_back(percentile(r.mate_us, 0.5) / 1000);
+    p50.push_back(percentile(r.mate_us, 0.99) / 1000);
+  }
+  Figures f{{"udp_p50_ms", p50[0]}, {"udp_p99_ms", p50[1]}, {"tcp_p50_ms", p50[2]}, {"tcp_p99_ms", p50[3]},
+            {"tcp_vs_udp_p50", p50[0] > 0 ? p50[2] / p50[0] : -1}};
+  print("tcp_echo", o, false, "", f);
+  return f;
+}
+
 std::optional<Figures> roam(const Options& o, bool mosh) {
   Rig rig(o.tandem, o.net, o.seed);
   if (!start(rig, o, mosh, true, false, "roam")) return std::nullopt;
@@ -522,6 +541,7 @@ int session_main(const std::vector<std::string>& args) {
   if (o.scenario == "startup") return startup(o);
   Scenario scenario = o.scenario == "flood" ? flood
                       : o.scenario == "echo"  ? echo
+                      : o.scenario == "tcp-echo" ? tcp_echo
                       : o.scenario == "roam"  ? roam
                       : o.scenario == "wake"  ? wake
                       : o.scenario == "predict" ? predict
@@ -529,7 +549,7 @@ int session_main(const std::vector<std::string>& args) {
                                               : nullptr;
   if (scenario && impl == "compare") return compare(o, o.scenario, scenario);
   if (scenario) return scenario(o, impl == "mosh") ? 0 : 1;
-  std::fprintf(stderr, "tandem-bench session: --scenario is startup, flood, echo, roam, wake, idle or predict\n");
+  std::fprintf(stderr, "tandem-bench session: --scenario is startup, flood, echo, tcp-echo, roam, wake, idle or predict\n");
   return 2;
 }
 

@@ -75,6 +75,8 @@ struct Links {
   std::string fingerprint;      // the relay's host key, as the join links pin it
   uint16_t ssh_port = 0;
   uint16_t udp_port = 0;
+  uint16_t web_port = 0;        // datagrams over TCP when UDP is blocked (0: no web port)
+  bool web_tls = false;
   bool operator==(const Links&) const = default;
 };
 

@@ -40,6 +40,8 @@ void set_links(proto::SessionLinks& out, const Links& l) {
   out.set_udp_port(l.udp_port);
   out.set_web_rw(l.web_rw);
   out.set_web_ro(l.web_ro);
+  out.set_web_port(l.web_port);
+  out.set_web_tls(l.web_tls);
 }
 
 // At most 128 bytes of `text`, with anything unprintable (newlines, ESC) as '?'.

@@ -78,7 +78,7 @@ std::string NativeMate::name_of(const proto::JoinHello& hello, const std::string
 
 std::string NativeMate::admit(event_base* base, transport::ServerEndpoint& endpoint, Session& session, Role role,
                               const MateInfo& identity, const NativeLimits& limits, std::string_view hello_bytes,
-                              bool ends_with_host) {
+                              bool ends_with_host, TcpPath tcp) {
   const std::string& who = identity.who;
   proto::JoinAccept accept;
   accept.set_version(kBootstrapVersion);
@@ -90,6 +90,8 @@ std::string NativeMate::admit(event_base* base, transport::ServerEndpoint& endpo
     return proto::frame(accept.SerializeAsString());
   }
   accept.set_relay_ends_with_host(ends_with_host);
+  accept.set_web_port(tcp.port);
+  accept.set_web_tls(tcp.tls);
   accept.set_read_only(role != Role::kReadWrite);
   accept.set_session_name(session.options().name);
   // The mate's link is fine on our side: only the network between is at fault.

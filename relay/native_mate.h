@@ -33,6 +33,12 @@ struct NativeLimits {
 // A mate's JoinHello (any bytes): nullopt, with `error` in words, if anything is off.
 std::optional<proto::JoinHello> parse_join_hello(std::string_view body, std::string* error);
 
+// A relay's web port, where links' datagrams may go over TCP when UDP is blocked.
+struct TcpPath {
+  uint16_t port = 0;  // 0: none
+  bool tls = false;
+};
+
 class NativeMate : public Mate {
  public:
   // Answers a mate's JoinHello: when the session still has the link the mate names,
@@ -42,9 +48,10 @@ class NativeMate : public Mate {
   // allow). `ends_with_host`: this relay is the host's own (embedded).
   // `who`: its address, and the key it proved (if any); its name comes from the hello
   // (`tandem join --name`, cleaned), else the key's short fingerprint.
+  // `tcp`: the relay's web port, where the mate's datagrams may go when UDP is blocked.
   static std::string admit(event_base* base, transport::ServerEndpoint& endpoint, Session& session, Role role,
                            const MateInfo& who, const NativeLimits& limits, std::string_view hello,
-                           bool ends_with_host);
+                           bool ends_with_host, TcpPath tcp = {});
   // The name a mate is shown to the host by: the one it chose, else its key's short form.
   static std::string name_of(const proto::JoinHello& hello, const std::string& key);
 

@@ -108,7 +108,8 @@ class Relay::TandemSubsystem : public Subsystem {
     const MateInfo who{
         .who = caller.connection().peer(), .role = caller.grant().role, .via = Via::kNative, .key = caller.mate_key()};
     return NativeMate::admit(relay_.base_, *relay_.endpoint_, s, caller.grant().role, who, relay_.options_.natives,
-                             hello, relay_.options_.ends_with_host);
+                             hello, relay_.options_.ends_with_host,
+                             TcpPath{relay_.web_port(), relay_.web_ && relay_.web_->tls()});
   }
 
   // --approve: a new mate (not one asking again for the link it has) is told to wait,
@@ -205,13 +206,13 @@ std::unique_ptr<Relay> Relay::open(event_base* base, RelayOptions options, std::
     r->tmate_ = tmate.get();
     r->door_->add_subsystem(tmate::kSubsystem, std::move(tmate));
   }
-  if (r->options_.web) {
-    r->web_ = WebDoor::open(base, *r->options_.web, [raw](std::string_view token) { return raw->by_token(token); },
-                            error);
-    if (!r->web_) return nullptr;
-  }
   r->endpoint_ = transport::ServerEndpoint::open(base, r->options_.udp_listen, error);
   if (!r->endpoint_) return nullptr;
+  if (r->options_.web) {
+    r->web_ = WebDoor::open(base, *r->options_.web, [raw](std::string_view token) { return raw->by_token(token); },
+                            r->endpoint_.get(), error);
+    if (!r->web_) return nullptr;
+  }
   r->bootstrap_ = std::make_unique<BootstrapService>(static_cast<HostDirectory&>(*raw), r->secret_,
                                                      r->options_.public_host, r->options_.hosts);
   r->sweep_.start_repeating(kSweepInterval);
@@ -299,8 +300,11 @@ std::shared_ptr<Session> Relay::by_token(std::string_view token) const {
 bool Relay::token_in_use(std::string_view token) const { return by_token(token) != nullptr; }
 
 Links Relay::links(const Session& s, const std::string& host) const {
-  return make_links(s.rw_token(), s.ro_token(), host, ssh_port(), udp_port(), fingerprint(),
-                    web_ ? web_->base_url(host) : std::string());
+  Links l = make_links(s.rw_token(), s.ro_token(), host, ssh_port(), udp_port(), fingerprint(),
+                       web_ ? web_->base_url(host) : std::string());
+  l.web_port = web_port();
+  l.web_tls = web_ && web_->tls();
+  return l;
 }
 
 size_t Relay::sessions_of_key(const std::string& key) const {

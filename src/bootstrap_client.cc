@@ -310,6 +310,19 @@ std::optional<proto::HostAccept> parse_host_accept(std::string_view body, std::s
   return a;
 }
 
+transport::ClientLinkOptions link_options(const std::string& host, uint16_t web_port, bool web_tls,
+                                          transport::LinkTransport transport) {
+  transport::ClientLinkOptions o;
+  o.transport = transport;
+  if (web_port != 0 && transport != transport::LinkTransport::kUdp) {
+    std::string error;
+    o.tcp_server = resolve_udp(host, web_port, &error);  // the same lookup: a numeric address and port
+    o.tcp_tls = web_tls;
+  }
+  if (!o.tcp_server) o.transport = transport::LinkTransport::kUdp;
+  return o;
+}
+
 Links links_from(const proto::SessionLinks& l) {
   Links out;
   out.ssh_rw = l.ssh_rw();
@@ -321,6 +334,8 @@ Links links_from(const proto::SessionLinks& l) {
   out.udp_port = uint16_t(l.udp_port());
   out.web_rw = l.web_rw();
   out.web_ro = l.web_ro();
+  out.web_port = uint16_t(l.web_port());
+  out.web_tls = l.web_tls();
   return out;
 }
 

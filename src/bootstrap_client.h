@@ -13,6 +13,7 @@
 #include "proto/bootstrap.pb.h"
 #include "proto/join_link.h"
 #include "transport/address.h"
+#include "transport/client_link.h"
 
 namespace tandem {
 
@@ -58,6 +59,11 @@ std::optional<proto::HostAccept> host_bootstrap(const RelayAddress& relay, const
 
 // The UDP address of `host` (a name or a numeric address) at `port`.
 std::optional<transport::Address> resolve_udp(const std::string& host, uint16_t port, std::string* error);
+
+// A link's options to the relay at `host`: which path its datagrams take, and the TCP
+// path (the relay's web port `web_port`, over TLS if `web_tls`; none when 0).
+transport::ClientLinkOptions link_options(const std::string& host, uint16_t web_port, bool web_tls,
+                                          transport::LinkTransport transport);
 
 // Checks a HostAccept: nullopt, with `error` in words, if anything is off.
 std::optional<proto::HostAccept> parse_host_accept(std::string_view body, std::string* error = nullptr);

@@ -46,6 +46,19 @@ using ScreenLink = statesync::ClientSync<statesync::InputState, screen::ScreenSt
 // How a join ended.
 enum class JoinEnd { kLeft, kEnded, kGone };
 
+// The options of a link the relay gave: its TCP path is the relay's web port, or
+// `tcp_override` (--tcp-endpoint).
+transport::ClientLinkOptions join_link_options(const JoinLink& link, const proto::JoinAccept& accept,
+                                               transport::LinkTransport transport,
+                                               const std::optional<transport::Address>& tcp_override) {
+  transport::ClientLinkOptions o = link_options(link.host, uint16_t(accept.web_port()), accept.web_tls(), transport);
+  if (tcp_override && transport != transport::LinkTransport::kUdp) {
+    o.tcp_server = tcp_override;
+    o.transport = transport;
+  }
+  return o;
+}
+
 // The joiner's end: the session's screen drawn on this terminal, this terminal's
 // keys and size sent back (none for a read-only link), a line when it is quiet.
 class JoinClient {
@@ -56,8 +69,12 @@ class JoinClient {
   // `udp_override` if set); `accept`: the relay's first answer.
   JoinClient(event_base* base, LocalTerminal& tty, std::unique_ptr<ScreenLink> link, const JoinLink& join,
              const std::string& udp_override, const proto::JoinAccept& accept, const std::string& name,
-             screen::PredictMode predict)
+             screen::PredictMode predict, transport::LinkTransport transport,
+             std::optional<transport::Address> tcp_override)
       : base_(base),
+        relay_(join),
+        transport_(transport),
+        tcp_override_(tcp_override),
         tty_(tty),
         link_(std::move(link)),
         flow_(link_->sync()),
@@ -161,8 +178,8 @@ class JoinClient {
     std::string error;
     std::unique_ptr<ScreenLink> fresh =
         ScreenLink::open(base_, udp, key, accept.link_id(), statesync::InputState(),
-                         screen::initial_screen(screen::kMaxHistoryLines),
-                         statesync::kInputSendDelayMs, {}, &error);
+                         screen::initial_screen(screen::kMaxHistoryLines), statesync::kInputSendDelayMs,
+                         join_link_options(relay_, accept, transport_, tcp_override_), &error);
     if (!fresh) return;  // no socket: the next check asks again
     if (!held_) held_ = sync().incoming();
     const statesync::InputState& unacked = sync().outgoing();
@@ -318,6 +335,9 @@ class JoinClient {
   }
 
   event_base* base_;
+  JoinLink relay_;  // where its links' datagrams go over TCP when UDP is blocked
+  transport::LinkTransport transport_;
+  std::optional<transport::Address> tcp_override_;
   LocalTerminal& tty_;
   std::unique_ptr<ScreenLink> link_;
   statesync::InputFlow<Connection> flow_;
@@ -398,6 +418,9 @@ int cmd_join(const Options& args);
 
 constexpr Flag kJoinFlags[] = {
     {.name = "udp-endpoint", .value = "ADDR:PORT", .help = "send UDP here, not to the relay (tests, odd networks)"},
+    {.name = "tcp-endpoint",
+     .value = "ADDR:PORT",
+     .help = "the TCP path goes here, not to the relay's web port\n(tests, odd networks)"},
     {.name = "name",
      .value = "NAME",
      .help = "how the host is told of you (at most 32\nprintable characters; default: your key's\nfingerprint, or your "
@@ -406,6 +429,9 @@ constexpr Flag kJoinFlags[] = {
      .short_name = 'p',
      .value = "PORT",
      .help = "the port of a pasted ssh line, so that\n`tandem join ssh -p PORT TOKEN@HOST` works unquoted"},
+    {.name = "transport",
+     .value = "udp|tcp|auto",
+     .help = "how the screen travels: UDP, TCP (the relay's web\nport), or auto (the default: UDP, and TCP while\nUDP is blocked)"},
     {.name = "predict",
      .value = "WHEN",
      .help = "echo keys locally before the session does:\nadaptive (default: on a slow link or after\na "
@@ -414,7 +440,7 @@ constexpr Flag kJoinFlags[] = {
 
 const Command kJoin{
     .name = "join",
-    .usage = "[--name NAME] [--predict adaptive|always|never]\n[--udp-endpoint ADDR:PORT] LINK",
+    .usage = "[--name NAME] [--predict adaptive|always|never]\n[--transport udp|tcp|auto] [--udp-endpoint ADDR:PORT] LINK",
     .summary = "join a session as a native mate (Ctrl-^ then . leaves)",
     .description =
         "tandem join joins the session a tandem://... LINK names, as the host printed it.\n"
@@ -462,6 +488,25 @@ int cmd_join(const Options& args) {
     }
     predict = *mode;
   }
+  std::string ignored;
+  std::optional<Config> config = load_config(&ignored);
+  transport::LinkTransport link_transport = config ? config->transport : transport::LinkTransport::kAuto;
+  if (args.has("transport")) {
+    std::optional<transport::LinkTransport> t = parse_transport(args.value("transport"));
+    if (!t) {
+      std::fprintf(stderr, "tandem join: --transport is udp, tcp or auto, not '%s'\n", args.value("transport").c_str());
+      return 2;
+    }
+    link_transport = *t;
+  }
+  std::optional<transport::Address> tcp_override;
+  if (args.has("tcp-endpoint")) {
+    tcp_override = transport::Address::parse(args.value("tcp-endpoint"));
+    if (!tcp_override) {
+      std::fprintf(stderr, "tandem join: --tcp-endpoint wants ADDR:PORT, not '%s'\n", args.value("tcp-endpoint").c_str());
+      return 2;
+    }
+  }
   JoinIdentity identity{
       name, [] { std::fprintf(stderr, "tandem join: %s (the host approves each mate)\n", kWaitingForHost); }};
   std::optional<proto::JoinAccept> accept = join_bootstrap(*link, &error, 0, nullptr, identity);
@@ -483,7 +528,9 @@ int cmd_join(const Options& args) {
   transport::EventBasePtr base = transport::make_event_base();
   std::unique_ptr<ScreenLink> sync = ScreenLink::open(base.get(), *udp, key, accept->link_id(), statesync::InputState(),
                                                       screen::initial_screen(screen::kMaxHistoryLines),
-                                                      statesync::kInputSendDelayMs, {}, &error);
+                                                      statesync::kInputSendDelayMs,
+                                                      join_link_options(*link, *accept, link_transport, tcp_override),
+                                                      &error);
   if (!sync) {
     std::fprintf(stderr, "tandem join: %s\n", error.c_str());
     return 1;
@@ -497,7 +544,8 @@ int cmd_join(const Options& args) {
   JoinEnd end;
   std::string gone, farewell;
   {
-    JoinClient client(base.get(), tty, std::move(sync), *link, udp_override, *accept, name, predict);
+    JoinClient client(base.get(), tty, std::move(sync), *link, udp_override, *accept, name, predict, link_transport,
+                      tcp_override);
     end = client.run();
     gone = client.gone();
     farewell = client.farewell();

@@ -21,6 +21,7 @@
 #include "relay/log.h"
 #include "relay/relay.h"
 #include "relay/state_dir.h"
+#include "relay/web/web_assets.h"
 #include "src/commands.h"
 #include "src/options.h"
 #include "src/web_options.h"
@@ -59,7 +60,7 @@ constexpr Flag kRelayFlags[] = {
              "(default 1000; hosts may ask for less)"},
     {.name = "connections-per-address",
      .value = "N",
-     .help = "SSH connections at once from one address (default 128)"},
+     .help = "SSH (and web) connections at once from one address\n(default 128)"},
     TANDEM_WEB_FLAGS,
 };
 
@@ -130,7 +131,10 @@ int cmd_relay(const Options& args) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 2;
   }
-  if (web) web->any_port_if_taken = !web_given;
+  if (web) {
+    web->any_port_if_taken = !web_given;
+    web->max_per_address = size_t(connections_per_address);  // browsers' connections count as SSH's do
+  }
   relay::RelayOptions options;
   options.web = web;
   options.ssh_listen = *listen;
@@ -174,9 +178,9 @@ int cmd_relay(const Options& args) {
               listen->with_port(relay->ssh_port()).to_string().c_str(), unsigned(relay->udp_port()),
               state_dir.c_str());
   if (const relay::WebDoor* w = relay->web()) {
-    std::printf("web on %s: browsers join with the web links hosts print (%s#TOKEN)\n",
-                web->listen.with_port(w->port()).to_string().c_str(),
-                w->base_url(host).c_str());
+    std::printf("web on %s: browsers join with the web links hosts print (%s#TOKEN)%s\n",
+                web->listen.with_port(w->port()).to_string().c_str(), w->base_url(host).c_str(),
+                relay::web_assets().empty() ? "; the page was not built (npm was missing at build time)" : "");
   } else {
     std::printf("no web port (--web-listen off)\n");
   }

@@ -86,6 +86,11 @@ bool read_options(const Options& args, BackendOptions& b, HostOptions& h, std::v
     config->relay_protocol = *protocol;
   }
   if (args.has("identity")) config->identity_file = args.value("identity");
+  if (args.has("transport")) {
+    std::optional<transport::LinkTransport> t = parse_transport(args.value("transport"));
+    if (!t) return fail("--transport is udp, tcp or auto, not '" + args.value("transport") + "'");
+    config->transport = *t;
+  }
   if (args.has("local")) config->relay_host.clear();
   const std::string listen = args.value("listen", kDefaultListen);
   std::optional<transport::Address> address = transport::Address::parse(listen);
@@ -219,6 +224,9 @@ constexpr Flag kShareFlags[] = {
      .value = "NAME",
      .help = "the name (or address) the embedded relay's links\ncarry, where mates reach this machine"},
     {.name = "udp-endpoint", .value = "ADDR:PORT", .help = "send UDP here, not to the relay (tests, odd networks)"},
+    {.name = "transport",
+     .value = "udp|tcp|auto",
+     .help = "how the screen reaches a relay elsewhere: UDP, TCP\n(its web port), or auto (the default: UDP, and TCP\nwhile UDP is blocked)"},
     TANDEM_WEB_FLAGS,
 };
 

@@ -105,6 +105,13 @@ bool parse_config(const std::string& text, const std::string& path, Config& conf
         return false;
       }
       config.relay_protocol = *protocol;
+    } else if (key == "transport") {
+      std::optional<transport::LinkTransport> t = parse_transport(value);
+      if (!t) {
+        *error = where + "transport is 'auto', 'udp' or 'tcp', not '" + value + "'";
+        return false;
+      }
+      config.transport = *t;
     } else if (key == "mate-clipboard") {
       if (value != "yes" && value != "no") {
         *error = where + "mate-clipboard is 'yes' or 'no', not '" + value + "'";
@@ -114,11 +121,18 @@ bool parse_config(const std::string& text, const std::string& path, Config& conf
     } else {
       *error = where + "unknown key '" + key +
                "' (known: relay-host, relay-port, relay-fingerprint, relay-protocol, identity-file, command, size, "
-               "mate-clipboard)";
+               "mate-clipboard, transport)";
       return false;
     }
   }
   return true;
+}
+
+std::optional<transport::LinkTransport> parse_transport(const std::string& text) {
+  if (text == "auto") return transport::LinkTransport::kAuto;
+  if (text == "udp") return transport::LinkTransport::kUdp;
+  if (text == "tcp") return transport::LinkTransport::kTcp;
+  return std::nullopt;
 }
 
 std::optional<RelayProtocol> parse_relay_protocol(const std::string& text) {

@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "transport/client_link.h"
+
 namespace tandem {
 
 // Who sets the session's size: the host's terminal alone, or also the smallest
@@ -34,6 +36,8 @@ enum class SizePolicy { kHost, kSmallest };
 enum class RelayProtocol { kAuto, kTandem, kTmate };
 std::optional<RelayProtocol> parse_relay_protocol(const std::string& text);
 std::optional<SizePolicy> parse_size_policy(const std::string& text);
+// udp, tcp or auto: the path a link's datagrams take (transport::LinkTransport).
+std::optional<transport::LinkTransport> parse_transport(const std::string& text);
 
 struct Config {
   std::string relay_host;  // empty: an embedded relay
@@ -45,6 +49,7 @@ struct Config {
   std::vector<std::string> command;
   SizePolicy size = SizePolicy::kHost;
   bool mate_clipboard = false;  // OSC 52 from the session reaches read-write mates' terminals
+  transport::LinkTransport transport = transport::LinkTransport::kAuto;  // UDP, else TCP while UDP is blocked
   std::string relay_from;  // where relay_host came from, for messages
 };
 

@@ -36,6 +36,22 @@ std::optional<Address> Address::parse(std::string_view text) {
   return Address(reinterpret_cast<sockaddr*>(&a4), sizeof a4);
 }
 
+// A stream is an AF_UNIX address that no socket has: the path's number in its path.
+Address Address::stream(uint32_t id) {
+  Address a;
+  a.storage_.ss_family = AF_UNIX;
+  std::memcpy(reinterpret_cast<char*>(&a.storage_) + sizeof(sa_family_t), &id, sizeof id);
+  a.length_ = socklen_t(sizeof(sa_family_t) + sizeof id);
+  return a;
+}
+
+std::optional<uint32_t> Address::stream_id() const {
+  if (family() != AF_UNIX || length_ != socklen_t(sizeof(sa_family_t) + sizeof(uint32_t))) return std::nullopt;
+  uint32_t id;
+  std::memcpy(&id, reinterpret_cast<const char*>(&storage_) + sizeof(sa_family_t), sizeof id);
+  return id;
+}
+
 Address Address::with_port(uint16_t port) const {
   Address copy = *this;
   if (family() == AF_INET) {
@@ -67,6 +83,7 @@ std::string Address::host() const {
 std::string Address::host_for_url() const { return family() == AF_INET6 ? "[" + host() + "]" : host(); }
 
 std::string Address::to_string() const {
+  if (std::optional<uint32_t> id = stream_id()) return "tcp#" + std::to_string(*id);
   if (family() != AF_INET && family() != AF_INET6) return "(none)";
   return host_for_url() + ":" + std::to_string(port());
 }
@@ -83,7 +100,7 @@ bool Address::operator==(const Address& other) const {
     auto* b = reinterpret_cast<const sockaddr_in6*>(&other.storage_);
     return a->sin6_port == b->sin6_port && std::memcmp(&a->sin6_addr, &b->sin6_addr, sizeof a->sin6_addr) == 0;
   }
-  return length_ == other.length_;
+  return length_ == other.length_ && stream_id() == other.stream_id();
 }
 
 }  // namespace tandem::transport

@@ -1,4 +1,5 @@
-// A UDP endpoint address, IPv4 or IPv6, as a plain value with equality.
+// A UDP endpoint address, IPv4 or IPv6, as a plain value with equality; or a stream:
+// one of the server's TCP paths that carry datagrams when UDP is blocked.
 #pragma once
 
 #include <sys/socket.h>
@@ -17,6 +18,9 @@ class Address {
 
   // "127.0.0.1:6000", "[::1]:6000" (numeric only; no name lookups here).
   static std::optional<Address> parse(std::string_view text);
+  // The server's TCP path number `id` (ServerEndpoint::add_stream).
+  static Address stream(uint32_t id);
+  std::optional<uint32_t> stream_id() const;
   // The same host with another port.
   Address with_port(uint16_t port) const;
 

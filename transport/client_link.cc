@@ -23,6 +23,8 @@ std::unique_ptr<ClientLink> ClientLink::open(event_base* base, const Address& se
                                              std::string* error) {
   std::unique_ptr<ClientLink> c(new ClientLink(base, server, key, link_id, std::move(callbacks), std::move(options)));
   if (!c->open_socket(error)) return nullptr;
+  c->udp_since_ = now_ms();
+  if (c->options_.transport == LinkTransport::kTcp && c->options_.tcp_server) c->dial_tcp();
   c->tick_.start_repeating(c->options_.tick);
   return c;
 }
@@ -45,10 +47,62 @@ Address ClientLink::local_address() const { return sockets_.back()->udp.local_ad
 
 bool ClientLink::send(std::span<const uint8_t> message) {
   outgoing_.clear();
-  if (!link_.seal_message(message, outgoing_, now_ms())) return false;
-  const UdpSocket& udp = sockets_.back()->udp;
-  for (const auto& d : outgoing_) udp.send_to(d, server_);
+  const uint64_t now = now_ms();
+  if (!link_.seal_message(message, outgoing_, now)) return false;
+  if (on_tcp()) {
+    for (const auto& d : outgoing_) tcp_->send(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
+    // Now and then the message goes by UDP too, sealed again (newer: a copy of the same
+    // datagrams would be a replay the relay drops): if UDP is back, the answer comes that way.
+    if (options_.transport != LinkTransport::kAuto || now - udp_tried_ < uint64_t(options_.udp_again.count())) {
+      return true;
+    }
+    udp_tried_ = now;
+    outgoing_.clear();
+    if (!link_.seal_message(message, outgoing_, now)) return true;
+  }
+  {
+    const UdpSocket& s = sockets_.back()->udp;
+    for (const auto& d : outgoing_) s.send_to(d, server_);
+  }
   return true;
+}
+
+void ClientLink::dial_tcp() {
+  if (dialing_ || (tcp_ && tcp_->open()) || !options_.tcp_server) return;
+  WebSocketDialer::Request r;
+  r.address = *options_.tcp_server;
+  r.path = "/link";
+  r.tls = options_.tcp_tls;
+  r.max_message = 4096;
+  r.deadline = std::chrono::milliseconds(8000);
+  dialing_ = std::make_unique<WebSocketDialer>(
+      base_, r,
+      WebSocket::Callbacks{
+          .on_message =
+              [this](std::string_view m) {
+                link_.receive(std::span(reinterpret_cast<const uint8_t*>(m.data()), m.size()), server_, now_ms());
+              },
+          .on_closed = [this](const std::string& why) { tcp_closed(why); },
+          .on_drained = nullptr},
+      [this](std::unique_ptr<WebSocket> socket, const std::string& error) {
+        dial_finished_ = true;
+        tcp_ = std::move(socket);
+        if (!tcp_) {
+          tcp_closed(error);
+          return;
+        }
+        on_tcp_ = true;
+        ++tcp_switches_;
+        tcp_backoff_ = std::chrono::milliseconds(1000);
+        udp_tried_ = now_ms();
+        if (on_wake_) on_wake_();  // say something at once on the new path
+      });
+}
+
+void ClientLink::tcp_closed(const std::string&) {
+  on_tcp_ = false;
+  tcp_retry_at_ = now_ms() + uint64_t(tcp_backoff_.count());
+  tcp_backoff_ = std::min(tcp_backoff_ * 2, std::chrono::milliseconds(15000));
 }
 
 void ClientLink::roam() {
@@ -66,13 +120,32 @@ void ClientLink::drain(Socket& s) {
       ++link_.counters().dropped_unauthentic;
       continue;
     }
-    link_.receive(std::span(buffer_.data(), size_t(n)), from, now_ms());
+    if (link_.receive(std::span(buffer_.data(), size_t(n)), from, now_ms()) && on_tcp_) {
+      heard_udp_ = now_ms();  // UDP works again: back to it (the TCP path closes at the next tick)
+      on_tcp_ = false;
+      ++udp_returns_;
+      udp_since_ = heard_udp_;
+    } else {
+      heard_udp_ = now_ms();
+    }
   }
 }
 
 void ClientLink::tick() {
   while (sockets_.size() > options_.max_sockets) sockets_.pop_front();
   const uint64_t now = now_ms();
+  if (dialing_ && dial_finished_) {  // done, one way or the other: freed here, not under its callback
+    dialing_.reset();
+    dial_finished_ = false;
+  }
+  if (tcp_ && !on_tcp_ && options_.transport == LinkTransport::kAuto) tcp_.reset();  // back on UDP
+  if (tcp_ && !tcp_->open()) tcp_.reset();
+  if (options_.tcp_server && !dialing_ && !tcp_ && now >= tcp_retry_at_) {
+    const bool udp_silent = now - std::max(heard_udp_, udp_since_) >= uint64_t(options_.tcp_after.count());
+    if (options_.transport == LinkTransport::kTcp || (options_.transport == LinkTransport::kAuto && udp_silent)) {
+      dial_tcp();
+    }
+  }
   if (wake_.woke()) {
     roam();
     if (on_wake_) on_wake_();

@@ -43,9 +43,34 @@ bool ServerEndpoint::send(uint64_t link_id, std::span<const uint8_t> message) {
   if (!link || !link->peer().valid()) return false;
   outgoing_.clear();
   if (!link->seal_message(message, outgoing_, now_ms())) return false;
+  if (std::optional<uint32_t> stream = link->peer().stream_id()) {
+    auto it = streams_.find(*stream);
+    if (it == streams_.end()) return false;  // that path closed: the client comes back on another
+    for (const auto& d : outgoing_) it->second(d);
+    return true;
+  }
   for (const auto& d : outgoing_) udp_.send_to(d, link->peer());
   return true;
 }
+
+uint32_t ServerEndpoint::add_stream(std::function<void(std::span<const uint8_t>)> send) {
+  const uint32_t id = ++next_stream_;
+  streams_[id] = std::move(send);
+  return id;
+}
+
+void ServerEndpoint::stream_datagram(uint32_t stream, std::span<const uint8_t> datagram) {
+  if (!streams_.contains(stream)) return;
+  ++counters_.datagrams_in;
+  if (datagram.size() > buffer_.size()) {
+    ++counters_.dropped_oversize;
+    return;
+  }
+  receive(datagram, Address::stream(stream));
+  removed_.clear();
+}
+
+void ServerEndpoint::remove_stream(uint32_t stream) { streams_.erase(stream); }
 
 void ServerEndpoint::drain() {
   Address from;
@@ -57,16 +82,19 @@ void ServerEndpoint::drain() {
       ++counters_.dropped_oversize;
       continue;
     }
-    std::span<const uint8_t> datagram(buffer_.data(), size_t(n));
-    std::optional<DatagramHeader> h = parse_header(datagram);
-    auto it = h ? links_.find(h->link_id) : links_.end();
-    if (it == links_.end()) {
-      ++counters_.dropped_unknown_link;
-      continue;
-    }
-    it->second->receive(datagram, from, now_ms());
+    receive(std::span<const uint8_t>(buffer_.data(), size_t(n)), from);
   }
   removed_.clear();
+}
+
+void ServerEndpoint::receive(std::span<const uint8_t> datagram, const Address& from) {
+  std::optional<DatagramHeader> h = parse_header(datagram);
+  auto it = h ? links_.find(h->link_id) : links_.end();
+  if (it == links_.end()) {
+    ++counters_.dropped_unknown_link;
+    return;
+  }
+  it->second->receive(datagram, from, now_ms());
 }
 
 

@@ -2,8 +2,12 @@
 //
 // A datagram for an unknown link id costs one hash lookup and no allocation; one
 // that does not authenticate is dropped. Nothing is ever sent in answer to either.
-// Each link follows its client's address (roaming).
+// Each link follows its client's address (roaming), and that address may be a stream:
+// a TCP path (a WebSocket on the relay's web port) that carries the same datagrams
+// for a client whose network drops UDP. A link is the same link on either path.
 #pragma once
+
+#include <functional>
 
 #include <event2/event.h>
 
@@ -41,6 +45,13 @@ class ServerEndpoint {
   // unknown, has not heard its client yet, or cannot seal.
   bool send(uint64_t link_id, std::span<const uint8_t> message);
 
+  // A TCP path: `send` writes one datagram on it. Its datagrams come in through
+  // stream_datagram(); after remove_stream() nothing is sent on it.
+  uint32_t add_stream(std::function<void(std::span<const uint8_t>)> send);
+  void stream_datagram(uint32_t stream, std::span<const uint8_t> datagram);
+  void remove_stream(uint32_t stream);
+  size_t streams() const { return streams_.size(); }
+
   const EndpointCounters& counters() const { return counters_; }
   // What every link's half-received messages hold together, and the most they may.
   const ReassemblyBudget& reassembly() const { return budget_; }
@@ -48,6 +59,7 @@ class ServerEndpoint {
  private:
   ServerEndpoint(UdpSocket udp) : udp_(std::move(udp)) {}
   void drain();
+  void receive(std::span<const uint8_t> datagram, const Address& from);
 
   UdpSocket udp_;
   std::unique_ptr<Watch> readable_;
@@ -55,6 +67,8 @@ class ServerEndpoint {
   std::unordered_map<uint64_t, std::unique_ptr<Link>> links_;
   std::vector<std::unique_ptr<Link>> removed_;  // kept alive until the current read ends
   EndpointCounters counters_;
+  std::unordered_map<uint32_t, std::function<void(std::span<const uint8_t>)>> streams_;
+  uint32_t next_stream_ = 0;
   std::vector<std::vector<uint8_t>> outgoing_;
   std::array<uint8_t, 2048> buffer_;
 };

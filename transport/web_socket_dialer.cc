@@ -2,6 +2,8 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/ssl.h>
 #include <sodium.h>
 
 #include <cstring>
@@ -9,6 +11,18 @@
 #include "proto/http_request.h"
 
 namespace tandem::transport {
+namespace {
+
+SSL_CTX* client_tls() {
+  static SSL_CTX* ctx = [] {
+    SSL_CTX* c = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
+    return c;
+  }();
+  return ctx;
+}
+
+}  // namespace
 
 WebSocketDialer::WebSocketDialer(event_base* base, Request request, WebSocket::Callbacks callbacks, Done done)
     : request_(std::move(request)),
@@ -26,7 +40,14 @@ WebSocketDialer::WebSocketDialer(event_base* base, Request request, WebSocket::C
   sodium_bin2base64(b64, sizeof b64, raw, sizeof raw, sodium_base64_VARIANT_ORIGINAL);
   key_ = b64;
   if (request_.host.empty()) request_.host = request_.address.to_string();
-  bev_.reset(bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE));
+  if (request_.tls) {
+    SSL* ssl = SSL_new(client_tls());
+    const std::string name = request_.host.substr(0, request_.host.rfind(':'));
+    SSL_set_tlsext_host_name(ssl, name.c_str());
+    bev_.reset(bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE));
+  } else {
+    bev_.reset(bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE));
+  }
   bufferevent_setcb(bev_.get(), on_read, nullptr, on_event, this);
   bufferevent_enable(bev_.get(), EV_READ | EV_WRITE);
   std::string head = "GET " + request_.path + " HTTP/1.1\r\nHost: " + request_.host +

@@ -1,7 +1,8 @@
 // Dials a WebSocket: a TCP connection to `address`, the HTTP upgrade for `path`
 // (RFC 6455 4.1, the answer's Sec-WebSocket-Accept checked), then a client-side
 // WebSocket handed to `done`. Everything on the loop; a server that does not answer
-// within the deadline, or answers anything but 101, is an error in words.
+// within the deadline, or answers anything but 101, is an error in words. Over TLS
+// (OpenSSL through libevent) when asked.
 #pragma once
 
 #include <event2/event.h>
@@ -29,6 +30,9 @@ class WebSocketDialer {
     std::string origin;  // empty: none sent (not a browser)
     size_t max_message = 64 * 1024;
     std::chrono::milliseconds deadline{10000};
+    // wss: TLS first. The server's certificate is not checked: what goes over it is
+    // sealed and authenticated already (a link's datagrams), or a test's.
+    bool tls = false;
   };
 
   WebSocketDialer(event_base* base, Request request, WebSocket::Callbacks callbacks, Done done);

@@ -412,6 +412,8 @@ class TmateService::Channel {
     both("tmate_ssh", "ssh session", l.ssh_rw);
     both("tandem_join_ro", "tandem session read only", "tandem join " + l.join_ro);
     both("tandem_join", "tandem session", "tandem join " + l.join_rw);
+    both("tmate_web_ro", "web session read only", l.web_ro);  // tmate's names: #{tmate_web} works
+    both("tmate_web", "web session", l.web_rw);
     send(in::encode(in::SetEnv{"tmate_reconnection_data", service_.reconnection_data(s)}));
     send(in::encode(in::Ready{}));
   }

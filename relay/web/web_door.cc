@@ -23,6 +23,8 @@ namespace tandem::relay {
 namespace {
 
 constexpr size_t kMaxRequestsPerConnection = 100;
+constexpr size_t kMaxStreamDatagram = 2048;         // as on UDP
+constexpr size_t kMaxStreamBacklog = 256 * 1024;    // unsent bytes on a path before datagrams are dropped
 constexpr auto kWrongTokenDelay = std::chrono::milliseconds(1000);  // a guesser learns slowly
 constexpr const char* kWrongToken =
     "this link is not valid: mistyped, or its session ended. Ask the host for the link again.";
@@ -97,6 +99,7 @@ class WebDoor::Client {
   }
 
   ~Client() {
+    if (stream_ != 0 && door_.endpoint_) door_.endpoint_->remove_stream(stream_);
     if (ticket_) {
       if (std::shared_ptr<Session> s = waiting_for_.lock()) s->withdraw(*ticket_);
     }
@@ -152,6 +155,10 @@ class WebDoor::Client {
         upgrade(request);
         return;
       }
+      if (request.path == "/link") {
+        carry_datagrams(request);
+        return;
+      }
       serve(request);
       if (++requests_ >= kMaxRequestsPerConnection) closing_ = true;
     }
@@ -196,10 +203,6 @@ class WebDoor::Client {
   }
 
   void upgrade(const proto::HttpRequest& request) {
-    if (!request.wants_websocket()) {
-      respond(400, "Bad Request", "text/plain; charset=utf-8", "tandem: this address takes a WebSocket\n", true);
-      return;
-    }
     if (!request.origin.empty() && !same_origin(request.origin, request.host)) {
       ++door_.counters_.cross_origin;
       log("relay: web %s: a page from %s tried to open a session's socket; refused\n", who_.c_str(),
@@ -207,16 +210,9 @@ class WebDoor::Client {
       respond(403, "Forbidden", "text/plain; charset=utf-8", "tandem: pages from other sites cannot join\n", true);
       return;
     }
-    evbuffer* out = bufferevent_get_output(bev_.get());
-    const std::string accept = proto::websocket_accept(request.websocket_key);
-    evbuffer_add_printf(out,
-                        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                        "Sec-WebSocket-Accept: %s\r\n\r\n",
-                        accept.c_str());
+    if (!accept_upgrade(request)) return;
     ++door_.counters_.sockets;
-    evbuffer* in = bufferevent_get_input(bev_.get());
-    std::string already(evbuffer_get_length(in), '\0');
-    evbuffer_remove(in, already.data(), already.size());
+    const std::string already = take_input();
     socket_ = std::make_unique<transport::WebSocket>(
         std::move(bev_), transport::WebSocket::Side::kServer, proto::web::kMaxMessage + 16,
         transport::WebSocket::Callbacks{.on_message = [this](std::string_view m) { hello(m); },
@@ -225,6 +221,65 @@ class WebDoor::Client {
         already);
     socket_->hold(slot_);
     deadline_.start(door_.options_.until_used);  // the HELLO within this
+  }
+
+  // Answers the upgrade; false (answered in words) when it is not one we take.
+  bool accept_upgrade(const proto::HttpRequest& request) {
+    if (!request.wants_websocket()) {
+      respond(400, "Bad Request", "text/plain; charset=utf-8", "tandem: this address takes a WebSocket\n", true);
+      return false;
+    }
+    evbuffer* out = bufferevent_get_output(bev_.get());
+    const std::string accept = proto::websocket_accept(request.websocket_key);
+    evbuffer_add_printf(out,
+                        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        "Sec-WebSocket-Accept: %s\r\n\r\n",
+                        accept.c_str());
+    return true;
+  }
+
+  std::string take_input() {
+    evbuffer* in = bufferevent_get_input(bev_.get());
+    std::string already(evbuffer_get_length(in), '\0');
+    evbuffer_remove(in, already.data(), already.size());
+    return already;
+  }
+
+  // A native client's datagrams over TCP (its UDP is blocked). Not for pages.
+  void carry_datagrams(const proto::HttpRequest& request) {
+    if (!door_.endpoint_ || !request.origin.empty()) {
+      respond(403, "Forbidden", "text/plain; charset=utf-8", "tandem: this path is for tandem itself\n", true);
+      return;
+    }
+    if (!accept_upgrade(request)) return;
+    ++door_.counters_.streams;
+    const std::string already = take_input();
+    socket_ = std::make_unique<transport::WebSocket>(
+        std::move(bev_), transport::WebSocket::Side::kServer, kMaxStreamDatagram,
+        transport::WebSocket::Callbacks{
+            .on_message =
+                [this](std::string_view m) {
+                  door_.endpoint_->stream_datagram(
+                      stream_, std::span(reinterpret_cast<const uint8_t*>(m.data()), m.size()));
+                },
+            .on_closed =
+                [this](const std::string& why) {
+                  log("relay: web %s: the TCP path for datagrams closed (%s)\n", who_.c_str(), why.c_str());
+                  done();
+                },
+            .on_drained = nullptr},
+        already);
+    socket_->hold(slot_);
+    log("relay: web %s: a TCP path for datagrams (UDP blocked?)\n", who_.c_str());
+    stream_ = door_.endpoint_->add_stream([this](std::span<const uint8_t> d) {
+      // Datagrams, not a byte stream: a path that backs up loses some, and the sync
+      // protocol sends newer state, as it would over UDP.
+      if (socket_ && socket_->open() && socket_->pending() < kMaxStreamBacklog) {
+        socket_->send(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
+      }
+    });
+    deadline_.stop();
+    keepalive_.start_repeating(WebMate::kKeepalive);
   }
 
   void hello(std::string_view message) {
@@ -296,6 +351,15 @@ class WebDoor::Client {
   transport::Timer deadline_;
   transport::Timer later_;
   std::function<void()> later_action_;
+  transport::Timer keepalive_{door_.base_, [this] {
+    if (!socket_) return;
+    if (transport::now_ms() - socket_->last_heard_ms() > WebMate::kSilentMs) {
+      socket_->close(1001, "silent");
+    } else {
+      socket_->ping();
+    }
+  }};
+  uint32_t stream_ = 0;  // a `/link` path's number at the endpoint
   size_t requests_ = 0;
   bool closing_ = false;
   bool hello_seen_ = false;
@@ -305,8 +369,12 @@ class WebDoor::Client {
   std::optional<uint64_t> ticket_;
 };
 
-WebDoor::WebDoor(event_base* base, WebOptions options, Lookup lookup)
-    : base_(base), options_(std::move(options)), lookup_(std::move(lookup)), reaper_(base, [this] { reap(); }) {}
+WebDoor::WebDoor(event_base* base, WebOptions options, Lookup lookup, transport::ServerEndpoint* endpoint)
+    : base_(base),
+      options_(std::move(options)),
+      lookup_(std::move(lookup)),
+      endpoint_(endpoint),
+      reaper_(base, [this] { reap(); }) {}
 
 WebDoor::~WebDoor() {
   listener_.reset();
@@ -315,8 +383,9 @@ WebDoor::~WebDoor() {
   if (tls_) SSL_CTX_free(tls_);
 }
 
-std::unique_ptr<WebDoor> WebDoor::open(event_base* base, WebOptions options, Lookup lookup, std::string* error) {
-  std::unique_ptr<WebDoor> d(new WebDoor(base, std::move(options), std::move(lookup)));
+std::unique_ptr<WebDoor> WebDoor::open(event_base* base, WebOptions options, Lookup lookup,
+                                       transport::ServerEndpoint* endpoint, std::string* error) {
+  std::unique_ptr<WebDoor> d(new WebDoor(base, std::move(options), std::move(lookup), endpoint));
   const WebOptions& o = d->options_;
   if (o.tls_cert.empty() != o.tls_key.empty()) {
     *error = "TLS needs both a certificate (--tls-cert) and its key (--tls-key)";

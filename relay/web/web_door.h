@@ -7,6 +7,11 @@
 //
 // What connections may cost is bounded as the SSH door's are: how many at once, from
 // one address, and how long one may take to say what it wants.
+//
+// `/link` upgrades to a WebSocket that carries a native client's encrypted datagrams
+// (one per message) when its network drops UDP: the relay's ServerEndpoint takes it
+// as one more path to the same links. It asks nothing: what does not authenticate
+// as a link's datagram is dropped there, as on UDP.
 #pragma once
 
 #include <event2/event.h>
@@ -20,6 +25,7 @@
 #include "relay/session.h"
 #include "transport/address.h"
 #include "transport/event_loop.h"
+#include "transport/server_endpoint.h"
 
 typedef struct ssl_ctx_st SSL_CTX;
 
@@ -38,13 +44,15 @@ struct WebOptions {
 
 struct WebCounters {
   uint64_t accepted = 0, refused = 0, requests = 0, sockets = 0, bad_requests = 0, wrong_tokens = 0,
-           cross_origin = 0;
+           cross_origin = 0, streams = 0;
 };
 
 class WebDoor {
  public:
   using Lookup = std::function<std::shared_ptr<Session>(std::string_view token)>;
-  static std::unique_ptr<WebDoor> open(event_base* base, WebOptions options, Lookup lookup, std::string* error);
+  // `endpoint` takes the datagrams of `/link` paths (nullptr: none are taken).
+  static std::unique_ptr<WebDoor> open(event_base* base, WebOptions options, Lookup lookup,
+                                       transport::ServerEndpoint* endpoint, std::string* error);
   ~WebDoor();
 
   uint16_t port() const { return port_; }
@@ -62,7 +70,7 @@ class WebDoor {
     size_t total = 0;
     std::map<std::string, size_t> per_address;
   };
-  WebDoor(event_base* base, WebOptions options, Lookup lookup);
+  WebDoor(event_base* base, WebOptions options, Lookup lookup, transport::ServerEndpoint* endpoint);
   static void accepted(evconnlistener*, evutil_socket_t fd, sockaddr* addr, int len, void* arg);
   void accept(int fd, const transport::Address& peer);
   // A client is done here (closed, or handed to a session): freed on the loop.
@@ -72,6 +80,7 @@ class WebDoor {
   event_base* base_;
   WebOptions options_;
   Lookup lookup_;
+  transport::ServerEndpoint* endpoint_;
   SSL_CTX* tls_ = nullptr;
   uint16_t port_ = 0;
   WebCounters counters_;

@@ -56,6 +56,7 @@ std::unique_ptr<RelayBackend> RemoteBackend::open(event_base* base, const Backen
   std::unique_ptr<RemoteBackend> r(
       new RemoteBackend(base, where, make_hello(options), options.udp_override, std::move(events)));
   r->history_ = options.history;
+  r->transport_ = c.transport;
   r->named_ = options.named;
   // A named session asks for its session back (the relay may still hold it, with
   // mates waiting, or have forgotten it); if it cannot have it, it starts anew.
@@ -245,8 +246,11 @@ bool RemoteBackend::start_link(const proto::Accepted& accepted, std::string* err
   }
   transport::LinkKey key;
   std::copy(accepted.link_key().begin(), accepted.link_key().end(), key.begin());
-  std::unique_ptr<Link> link = Link::open(base_, *udp, key, accepted.link_id(), HostState{screen::initial_screen(), {}},
-                                          statesync::InputState(), statesync::kForwardSendDelayMs, {}, error);
+  std::unique_ptr<Link> link =
+      Link::open(base_, *udp, key, accepted.link_id(), HostState{screen::initial_screen(), {}}, statesync::InputState(),
+                 statesync::kForwardSendDelayMs,
+                 link_options(relay_.host, uint16_t(accepted.links().web_port()), accepted.links().web_tls(), transport_),
+                 error);
   if (!link) return false;
   link_ = std::move(link);
   link_->sync().set_on_incoming([this] { consume(); });

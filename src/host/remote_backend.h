@@ -106,6 +106,7 @@ class RemoteBackend : public RelayBackend {
   const NamedSession* named_ = nullptr;
   proto::HostHello hello_;
   std::string udp_override_;
+  transport::LinkTransport transport_ = transport::LinkTransport::kAuto;
   BackendEvents events_;
   proto::Accepted accepted_;
   Links links_;

@@ -3,7 +3,8 @@
 # each through a netsim: both roam, then both black out for 20 s while both sides
 # type. The session carries on with the same tokens, the screens converge, and no
 # keystroke is lost or doubled; meanwhile a plain-ssh mate is told the host is
-# unreachable, and the host that the relay is. Loopback only.
+# unreachable, and the host that the relay is. Both keep to UDP (--transport udp):
+# udp_blocked_test.sh is the one where they take the TCP path. Loopback only.
 # usage: relay_roaming_test.sh PATH/TO/tandem PATH/TO/netsim
 set -euo pipefail
 tandem=$(realpath "$1")
@@ -36,14 +37,14 @@ mate_net=$(cat "$work/mate.pid")
 
 relay_home "$work/home"
 t "$host" new-session -d -x 80 -y 24 \
-  "cd $work; env -u TANDEM PS1='$ ' HOME=$work/home $tandem --udp-endpoint $host_via --links-file $work/links -- bash --norc --noprofile; sleep 90"
+  "cd $work; env -u TANDEM PS1='$ ' HOME=$work/home $tandem --transport udp --udp-endpoint $host_via --links-file $work/links -- bash --norc --noprofile; sleep 90"
 wait_file "$work/links" '^fingerprint ' "links from the relay"
 cp "$work/links" "$work/links.before"
 join_rw=$(sed -n 's/^join-rw //p' "$work/links")
 ro_link=$(sed -n 's/^ro //p' "$work/links")
 wait_for "$host" '^\$ ?$' "host prompt"
 t "$nat" new-session -d -x 80 -y 24 \
-  "env -u TANDEM HOME=$work $tandem join '$join_rw' --udp-endpoint $mate_via; echo join-exit=\$?; sleep 90"
+  "env -u TANDEM HOME=$work $tandem join --transport udp '$join_rw' --udp-endpoint $mate_via; echo join-exit=\$?; sleep 90"
 t "$ro" new-session -d -x 80 -y 24 "$ro_link $SSH_OPTS; sleep 90"
 wait_for "$nat" '^\$ ?$' "native mate sees the prompt"
 t "$nat" send-keys 'echo one-$((1+0))' Enter

@@ -44,6 +44,8 @@ join_link=$(tm display -p '#{tandem_join}')
 [[ $rw_link =~ ^ssh\ -p\ $port\ [a-z0-9]+@127\.0\.0\.1$ ]] || fail_all "tmate_ssh is '$rw_link'"
 [[ $ro_link =~ ^ssh\ -p\ $port\ [a-z0-9]+@127\.0\.0\.1$ ]] || fail_all "tmate_ssh_ro is '$ro_link'"
 [[ $join_link =~ ^tandem\ join\ tandem:// ]] || fail_all "tandem_join is '$join_link'"
+web_ro=$(tm display -p '#{tmate_web_ro}')  # tmate's own name for its web link
+[[ $web_ro =~ ^http://127\.0\.0\.1:[0-9]+/#[a-z0-9]+$ ]] || fail_all "tmate_web_ro is '$web_ro'"
 
 mate() {  # SOCKET COMMAND
   t "$1" new-session -d -x 80 -y 24 "$2; echo mate-exit=\$?; sleep 60"

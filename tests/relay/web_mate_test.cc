@@ -4,6 +4,7 @@
 // see, and what reaches the host.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "relay/relay.h"
 #include "relay/web/web_mate.h"
 #include "statesync/screen/terminal.h"
+#include "transport/client_link.h"
 #include "transport/web_socket_dialer.h"
 
 namespace tandem {
@@ -285,6 +287,102 @@ TEST_F(WebMates, ThePageIsServedWithItsSecurityHeaders) {
   EXPECT_TRUE(answer.starts_with("HTTP/1.1 200 OK\r\n")) << answer.substr(0, 200);
   EXPECT_NE(answer.find("X-Frame-Options: DENY"), std::string::npos);
   EXPECT_NE(answer.find("Content-Security-Policy:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tandem
+
+namespace tandem {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A self-signed certificate for 127.0.0.1, made with the openssl command.
+struct Certificate {
+  std::string dir, cert, key;
+  Certificate() {
+    char d[] = "/tmp/tandem-tls-XXXXXX";
+    dir = mkdtemp(d);
+    cert = dir + "/cert.pem";
+    key = dir + "/key.pem";
+    const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " +
+                            key + " -out " + cert + " >/dev/null 2>&1";
+    ok = std::system(cmd.c_str()) == 0;
+  }
+  ~Certificate() { std::filesystem::remove_all(dir); }
+  bool ok = false;
+};
+
+template <class Pred>
+bool run_until(event_base* base, Pred done, std::chrono::milliseconds limit = 5s) {
+  for (auto waited = 0ms; waited < limit; waited += 5ms) {
+    if (done()) return true;
+    transport::run_loop_for(base, 5ms);
+  }
+  return done();
+}
+
+TEST(WebPortOverTls, APageAndALinksDatagramsGoOverTls) {
+  Certificate c;
+  ASSERT_TRUE(c.ok) << "openssl could not make a certificate";
+  transport::EventBasePtr base = transport::make_event_base();
+  std::string error;
+  std::unique_ptr<transport::ServerEndpoint> endpoint =
+      transport::ServerEndpoint::open(base.get(), *transport::Address::parse("127.0.0.1:0"), &error);
+  ASSERT_TRUE(endpoint) << error;
+  relay::WebOptions o;
+  o.listen = *transport::Address::parse("127.0.0.1:0");
+  o.tls_cert = c.cert;
+  o.tls_key = c.key;
+  std::unique_ptr<relay::WebDoor> door = relay::WebDoor::open(
+      base.get(), o, [](std::string_view) { return nullptr; }, endpoint.get(), &error);
+  ASSERT_TRUE(door) << error;
+  EXPECT_TRUE(door->base_url("h").starts_with("https://h:"));
+  const transport::Address web = *transport::Address::parse("127.0.0.1:" + std::to_string(door->port()));
+
+  // A page's socket over TLS: a wrong token is answered in words.
+  std::string said, dial_error;
+  std::unique_ptr<transport::WebSocket> page;
+  transport::WebSocketDialer::Request r;
+  r.address = web;
+  r.tls = true;
+  transport::WebSocketDialer dialer(
+      base.get(), r,
+      transport::WebSocket::Callbacks{.on_message = [&](std::string_view m) { said = std::string(m); },
+                                      .on_closed = nullptr,
+                                      .on_drained = nullptr},
+      [&](std::unique_ptr<transport::WebSocket> s, const std::string& e) {
+        page = std::move(s);
+        dial_error = e;
+        if (page) page->send(proto::web::encode(proto::web::Hello{80, 24, "nope"}));
+      });
+  ASSERT_TRUE(run_until(base.get(), [&] { return !said.empty() || !dial_error.empty(); })) << dial_error;
+  EXPECT_NE(said.find("not valid"), std::string::npos) << said << dial_error;
+
+  // A link whose datagrams take the TCP path, over TLS, both ways.
+  const transport::LinkKey key = transport::random_link_key();
+  std::string at_server, at_client;
+  endpoint->add_link(42, key,
+                     transport::LinkCallbacks{[&](std::span<const uint8_t> m) { at_server.assign(m.begin(), m.end()); },
+                                              {}});
+  transport::ClientLinkOptions lo;
+  lo.transport = transport::LinkTransport::kTcp;
+  lo.tcp_server = web;
+  lo.tcp_tls = true;
+  std::unique_ptr<transport::ClientLink> client = transport::ClientLink::open(
+      base.get(), endpoint->local_address(), key, 42,
+      transport::LinkCallbacks{[&](std::span<const uint8_t> m) { at_client.assign(m.begin(), m.end()); }, {}}, lo,
+      &error);
+  ASSERT_TRUE(client) << error;
+  ASSERT_TRUE(run_until(base.get(), [&] { return client->on_tcp(); }));
+  const std::string hello = "over tls";
+  client->send(std::span(reinterpret_cast<const uint8_t*>(hello.data()), hello.size()));
+  ASSERT_TRUE(run_until(base.get(), [&] { return at_server == hello; }));
+  EXPECT_TRUE(endpoint->find(42)->peer().stream_id().has_value());
+  const std::string back = "and back";
+  ASSERT_TRUE(endpoint->send(42, std::span(reinterpret_cast<const uint8_t*>(back.data()), back.size())));
+  ASSERT_TRUE(run_until(base.get(), [&] { return at_client == back; }));
+  EXPECT_EQ(endpoint->counters().datagrams_in, 1u);
 }
 
 }  // namespace
