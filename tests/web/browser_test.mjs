@@ -258,6 +258,21 @@ test('the page shows the host\'s screen and output', { skip, timeout: TEST_MS },
   assert.equal(await page.title(), 'tandem');
   host.keys("printf '\\033]2;%s\\007' shared-$((5*5))", 'Enter');
   await waitFor('the window title', async () => (await page.title()) === 'shared-25');
+  // Wide characters take two cells on the page as in the host's terminal (unicode 11).
+  host.keys("printf '\\360\\237\\230\\200|\\344\\275\\240|wide-%s\\n' ok", 'Enter');
+  await waitOnPage(page, 'wide characters', /wide-ok$/m);
+  const cells = await page.evaluate(() => {
+    const b = window.tandem.term.buffer.active;
+    for (let i = b.length - 1; i >= 0; --i) {
+      const line = b.getLine(i);
+      if (line.translateToString(true).endsWith('wide-ok')) {
+        return [0, 2, 3, 5].map((x) => `${line.getCell(x).getChars()}:${line.getCell(x).getWidth()}`);
+      }
+    }
+    return null;
+  });
+  assert.deepEqual(cells, ['😀:2', '|:1', '你:2', '|:1']);
+  assert.ok(countLines(hostScreen(host.socket), '😀|你|wide-ok') === 1, hostScreen(host.socket));
   const s = await pageState(page);
   assert.equal(s.status, '', 'no status line while all is well');
   assert.equal(await page.isVisible('#status'), false);
