@@ -6,7 +6,12 @@
 // prints N lines, a few milliseconds apart, and scrolls. Reports the relay's RSS per
 // viewer and its CPU (cores: user+sys seconds per wall second) until every viewer
 // shows the last line. Loopback only.
+//
+// `tandem-bench web --tandem PATH --echo KEYS --playwright DIR [--net lan|wan]`:
+// the browser echo instead: bench/web_echo.mjs drives headless Chromium on the
+// host's read-write web link, typing into `cat`, timed in the page.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -47,20 +52,81 @@ struct Viewer {
   }
 };
 
+// The host runs `cat`; bench/web_echo.mjs (next to this file's source, found from
+// this binary's build) types into it from Chromium and prints its JSON line.
+int browser_echo(const std::string& tandem, const std::string& playwright, const std::string& net, int keys) {
+  const NetProfile* profile = find_profile(net);
+  const std::string script = std::string(TANDEM_SOURCE_DIR) + "/bench/web_echo.mjs";
+  char* dir = realpath(playwright.c_str(), nullptr);  // node runs elsewhere
+  const std::string module = std::string(dir ? dir : playwright.c_str()) + "/node_modules/playwright-core/index.mjs";
+  free(dir);
+  if (!profile || access(module.c_str(), R_OK) != 0 || access("/usr/bin/chromium", X_OK) != 0) {
+    std::printf("{\"bench\":\"web_echo\",\"skipped\":\"needs --net lan|wan, chromium and playwright-core in %s\"}\n",
+                playwright.c_str());
+    return 0;
+  }
+  Rig rig(tandem, *profile, 1);
+  std::string error;
+  if (!rig.start(false, false, &error)) {
+    std::printf("{\"bench\":\"web_echo\",\"error\":\"%s\"}\n", error.c_str());
+    return 1;
+  }
+  std::ifstream in(rig.dir() + "/links");
+  std::string line, web_rw;
+  while (std::getline(in, line)) {
+    if (line.rfind("web-rw ", 0) == 0) web_rw = line.substr(7);
+  }
+  const size_t hash = web_rw.find('#');
+  if (hash == std::string::npos) {
+    std::printf("{\"bench\":\"web_echo\",\"error\":\"no web link from the host\"}\n");
+    return 1;
+  }
+  const std::string url = web_rw.substr(0, hash) + "?renderer=dom" + web_rw.substr(hash);
+  rig.host().type("clear; cat\r");
+  rig.run_for(std::chrono::milliseconds(500));
+  std::vector<std::string> argv{"node", script, url, std::to_string(keys), net};
+  auto node = Watched::spawn(rig.base(), argv, {"PLAYWRIGHT=" + module, "HOME=" + rig.dir()}, &error);
+  if (!node) {
+    std::printf("{\"bench\":\"web_echo\",\"error\":\"%s\"}\n", error.c_str());
+    return 1;
+  }
+  rig.run_until([&] { return node->raw().find("\"bench\":\"web_echo\"") != std::string::npos && node->raw().find('}') != std::string::npos; },
+                std::chrono::seconds(120));
+  const std::string raw = node->raw();
+  const size_t start = raw.find("{\"bench\":\"web_echo\"");
+  const size_t end = raw.find('}', start == std::string::npos ? 0 : start);
+  if (start == std::string::npos || end == std::string::npos) {
+    std::string said = raw.substr(raw.size() > 300 ? raw.size() - 300 : 0);
+    for (char& c : said) {
+      if (c == '"' || c == '\\' || uint8_t(c) < 0x20) c = ' ';
+    }
+    std::printf("{\"bench\":\"web_echo\",\"error\":\"the browser gave no figures: %s\"}\n", said.c_str());
+    return 1;
+  }
+  std::printf("%s\n", raw.substr(start, end - start + 1).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int web_main(const std::vector<std::string>& args) {
-  std::string tandem;
-  int viewers = 1000, lines = 500;
+  std::string tandem, playwright, net = "lan";
+  int viewers = 1000, lines = 500, echo_keys = 0;
   for (size_t i = 0; i + 1 < args.size(); i += 2) {
     if (args[i] == "--tandem") tandem = args[i + 1];
+    else if (args[i] == "--echo") echo_keys = std::max(1, std::atoi(args[i + 1].c_str()));
+    else if (args[i] == "--playwright") playwright = args[i + 1];
+    else if (args[i] == "--net") net = args[i + 1];
     else if (args[i] == "--viewers") viewers = std::max(1, std::atoi(args[i + 1].c_str()));
     else if (args[i] == "--lines") lines = std::max(1, std::atoi(args[i + 1].c_str()));
   }
   if (tandem.empty()) {
-    std::fprintf(stderr, "usage: tandem-bench web --tandem PATH [--viewers N] [--lines N]\n");
+    std::fprintf(stderr,
+                 "usage: tandem-bench web --tandem PATH [--viewers N] [--lines N]\n"
+                 "       tandem-bench web --tandem PATH --echo KEYS --playwright DIR [--net lan|wan]\n");
     return 2;
   }
+  if (echo_keys > 0) return browser_echo(tandem, playwright, net, echo_keys);
   rlimit nofile{};
   getrlimit(RLIMIT_NOFILE, &nofile);
   nofile.rlim_cur = nofile.rlim_max;  // the relay inherits it: a socket per viewer

@@ -80,7 +80,8 @@ class Relay : private HostDirectory, private TmateDirectory {
   size_t connected_mates() const;
   // UDP links open (remote hosts' and native mates').
   size_t links() const { return endpoint_->links(); }
-  size_t connections() const { return door_->connections(); }
+  // Connections open: SSH, and the web port's (pages, TCP paths).
+  size_t connections() const { return door_->connections() + (web_ ? web_->connections() : 0); }
   const ssh::ListenerCounters& connection_counters() const { return door_->counters(); }
   // The session's links, naming this relay as `host`.
   Links links(const Session& s, const std::string& host) const override;

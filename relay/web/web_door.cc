@@ -28,6 +28,8 @@ constexpr size_t kMaxStreamBacklog = 256 * 1024;    // unsent bytes on a path be
 constexpr auto kWrongTokenDelay = std::chrono::milliseconds(1000);  // a guesser learns slowly
 constexpr const char* kWrongToken =
     "this link is not valid: mistyped, or its session ended. Ask the host for the link again.";
+constexpr const char* kNotYet =
+    "this link is not known here yet: the relay has just restarted, and the session is back once its host is";
 
 // Sent with every response: no framing by other sites, no sniffing, no Referer (the
 // page's URL holds a token in its fragment, which browsers never send anyway).
@@ -300,7 +302,8 @@ class WebDoor::Client {
     if (!s || role_ == Role::kNone || s->ended()) {
       ++door_.counters_.wrong_tokens;
       log("relay: web %s: a wrong token\n", who_.c_str());
-      later(kWrongTokenDelay, [this] { goodbye(kWrongToken, false); });
+      const bool just_started = transport::now_ms() - door_.started_ms_ < uint64_t(door_.options_.restart_grace.count());
+      later(kWrongTokenDelay, [this, just_started] { goodbye(just_started ? kNotYet : kWrongToken, just_started); });
       return;
     }
     if (s->needs_approval()) {

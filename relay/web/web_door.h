@@ -40,6 +40,9 @@ struct WebOptions {
   size_t max_per_address = 128;
   std::chrono::milliseconds until_used{15000};  // a request head, or a HELLO, within this
   bool any_port_if_taken = false;               // the port is a default: another will do
+  // A relay that just started may not know a session yet (its host brings it back):
+  // a page with an unknown token is told to come back, for this long.
+  std::chrono::milliseconds restart_grace{60000};
 };
 
 struct WebCounters {
@@ -83,6 +86,7 @@ class WebDoor {
   transport::ServerEndpoint* endpoint_;
   SSL_CTX* tls_ = nullptr;
   uint16_t port_ = 0;
+  uint64_t started_ms_ = transport::now_ms();
   WebCounters counters_;
   std::shared_ptr<Counts> counts_ = std::make_shared<Counts>();
   

@@ -21,6 +21,8 @@ constexpr auto kResizeRedraw = std::chrono::milliseconds(50);
 
 }  // namespace
 
+std::string page_words(std::string text);
+
 WebMate::WebMate(event_base* base, std::unique_ptr<transport::WebSocket> socket, Session& session, Role role,
                  std::string who, Size size)
     : socket_(std::move(socket)),
@@ -157,9 +159,23 @@ void WebMate::keepalive() {
 
 void WebMate::end(const std::string& message) { goodbye(message, false); }
 
+// "[tandem: session ended by the host]" (as an ssh mate's last line) in a page's words:
+// "session ended by the host".
+std::string page_words(std::string text) {
+  if (text.size() >= 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
+  if (text.starts_with("tandem: ")) text.erase(0, 8);
+  return text;
+}
+
 void WebMate::goodbye(const std::string& message, bool again) {
   if (!connected()) return;
-  socket_->send(proto::web::bye(message, again));
+  // The newest screen first, whatever is in flight: it is the last one the page gets.
+  if (dirty_ || redraw_.pending()) {
+    redraw_.stop();
+    acked_ = sent_;
+    render();
+  }
+  socket_->send(proto::web::bye(page_words(message), again));
   socket_->close(again ? 1012 : 1000, again ? "service restart" : "session ended");
 }
 

@@ -88,6 +88,7 @@ class WebMates : public ::testing::Test {
     o.udp_listen = *transport::Address::parse("127.0.0.1:0");
     o.web = relay::WebOptions{};
     o.web->listen = *transport::Address::parse("127.0.0.1:0");
+    o.web->restart_grace = grace_;
     std::string error;
     relay_ = relay::Relay::open(base_.get(), o, &error);
     ASSERT_TRUE(relay_) << error;
@@ -140,6 +141,7 @@ class WebMates : public ::testing::Test {
 
   static std::string token_of(const std::string& web_link) { return web_link.substr(web_link.find('#') + 1); }
 
+  std::chrono::milliseconds grace_{0};
   transport::EventBasePtr base_;
   std::unique_ptr<relay::Relay> relay_;
   relay::Session* session_ = nullptr;
@@ -223,6 +225,33 @@ TEST_F(WebMates, AMistypedTokenIsToldInWordsAndJoinsNothing) {
   EXPECT_FALSE(page->again);
   EXPECT_FALSE(page->welcomed);
   EXPECT_TRUE(joined_.empty());
+}
+
+class WebMatesJustStarted : public WebMates {
+ protected:
+  WebMatesJustStarted() { grace_ = std::chrono::milliseconds(60000); }
+};
+
+TEST_F(WebMatesJustStarted, AnUnknownTokenIsToldToComeBackWhileTheRelayHasJustStarted) {
+  auto page = open_page("not-known-yet");
+  ASSERT_TRUE(run_until([&] { return page->closed; }));
+  EXPECT_NE(page->bye.find("just restarted"), std::string::npos) << page->bye;
+  EXPECT_TRUE(page->again);
+}
+
+TEST_F(WebMates, TheGoodbyeIsInAPagesWordsAfterTheLastScreen) {
+  auto page = open_page(token_of(links_.web_ro));
+  ASSERT_TRUE(run_until([&] { return page->welcomed && page->frames > 0; }));
+  page->ack = false;  // a frame in flight: the last screen must still come before the goodbye
+  for (const char* line : {"exit\r\n", "one\r\n", "two\r\n", "logout\r\n"}) {
+    host(line);
+    transport::run_loop_for(base_.get(), 5ms);
+  }
+  ASSERT_EQ(page->screen_text().find("logout"), std::string::npos);  // held back: two frames in flight
+  relay_->end_session(*session_, "[tandem: session ended by the host]");
+  ASSERT_TRUE(run_until([&] { return page->closed; }));
+  EXPECT_NE(page->screen_text().find("logout"), std::string::npos) << page->screen_text();
+  EXPECT_NE(page->bye.find("\"session ended by the host\""), std::string::npos) << page->bye;
 }
 
 TEST_F(WebMates, APageFromAnotherSiteCannotOpenASocket) {
