@@ -89,6 +89,7 @@ std::optional<RelayState> load_state(const std::string& dir, std::string* error)
     return std::nullopt;
   }
   RelayState state;
+  state.restarted = access((dir + "/resume.key").c_str(), F_OK) == 0;
   state.host_key = load_host_key(dir + "/ssh_host_ed25519_key", SSH_KEYTYPE_ED25519, error);
   if (!state.host_key) return std::nullopt;
   state.rsa_host_key = load_host_key(dir + "/ssh_host_rsa_key", SSH_KEYTYPE_RSA, error);

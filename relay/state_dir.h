@@ -15,6 +15,7 @@ struct RelayState {
   ssh::KeyPtr host_key;      // ed25519
   ssh::KeyPtr rsa_host_key;  // for tmate hosts that pin an RSA key
   Secret secret{};
+  bool restarted = false;  // the state was there already: hosts may come back to sessions
 };
 
 // $STATE_DIRECTORY (systemd), /var/lib/tandem-relay as root, else under ~/.local/state.

@@ -134,6 +134,8 @@ int cmd_relay(const Options& args) {
   if (web) {
     web->any_port_if_taken = !web_given;
     web->max_per_address = size_t(connections_per_address);  // browsers' connections count as SSH's do
+    // A first start has no sessions for hosts to bring back: unknown tokens are wrong at once.
+    if (!state->restarted) web->restart_grace = std::chrono::milliseconds(0);
   }
   relay::RelayOptions options;
   options.web = web;

@@ -43,6 +43,8 @@ std::unique_ptr<RelayBackend> EmbeddedBackend::open(event_base* base, const Back
     ro.ssh_listen = ro.udp_listen = where;
     ro.ends_with_host = true;  // mates learn the session is gone when this process is
     ro.web = options.web;
+    // The session is this process's: a token it does not know is wrong from the start.
+    if (ro.web) ro.web->restart_grace = std::chrono::milliseconds(0);
     // A named session's web port too, unless another was asked for.
     if (ro.web && record && record->web_port != 0 && ro.web->any_port_if_taken) {
       ro.web->listen = ro.web->listen.with_port(record->web_port);
