@@ -27,6 +27,8 @@
 #include <string_view>
 #include <variant>
 
+#include "proto/json.h"
+
 namespace tandem::proto::web {
 
 inline constexpr uint8_t kVersion = 1;
@@ -72,8 +74,6 @@ std::string notice(std::string_view text);
 std::string bye(std::string_view reason, bool again);
 inline std::string keepalive() { return std::string(1, char(kKeepalive)); }
 
-// `text` as a JSON string, quotes included (control bytes escaped; invalid UTF-8 is
-// passed through for the browser's decoder to replace).
-std::string json_string(std::string_view text);
+using proto::json_string;
 
 }  // namespace tandem::proto::web

@@ -39,14 +39,13 @@ SshMate::SshMate(event_base* base, ssh::Connection& connection, Session& session
       session_(session),
       role_(role),
       who_(connection.peer()),
-      display_(display_options(connection, session, role)),
+      terminal_(base, display_options(connection, session, role), [this] { render(); }),
       notice_timer_(base,
                     [this] {
                       notice_.clear();
                       render();
                     }),
       redraw_(base, [this] { render(); }),
-      history_pacer_(base, [this] { render(); }),
       unread_(base, [this] {
         int chunks = 0;
         for (; chunks < 64 && connection_ && session_.accepts_input(); ++chunks) {
@@ -86,7 +85,7 @@ void SshMate::typed_read_only() {
 void SshMate::input_room() { unread_.start_if_idle(std::chrono::milliseconds(0)); }
 
 void SshMate::resized() {
-  known_ = false;  // another size: repaint (the mate's scrollback keeps its history)
+  terminal_.resized();
   session_.resized(*this, connection_->pty_size());
   redraw_.start_if_idle(kResizeRedraw);
 }
@@ -113,18 +112,8 @@ void SshMate::render() {
     if (!view.empty()) notice_timer_.start(kJoinNotice);
   }
   if (!notice_.empty()) screen::overlay_notice(frame, notice_, screen::NoticeRow::kOffTheCursor);
-  if (known_) history_pacer_.pace(shown_ ? &*shown_ : nullptr, frame);  // a repaint writes history whole
-  std::string out;
-  if (shown_ && !known_) {
-    display_.repaint(*shown_, frame, out);
-  } else {
-    display_.append(shown_ ? &*shown_ : nullptr, frame, out);
-  }
-  shown_ = std::move(frame);
-  shown_->scrollback.clear();  // only its count is needed next time; a stalled mate holds no history
-  known_ = true;
   dirty_ = false;
-  connection_->send(out);
+  connection_->send(terminal_.draw(std::move(frame)));
 }
 
 void SshMate::end(const std::string& message) { say_goodbye(message, 0); }

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "relay/history_pacer.h"
+#include "relay/mate_terminal.h"
 #include "relay/mate.h"
 #include "relay/session.h"
 #include "relay/ssh/listener.h"
@@ -70,16 +70,13 @@ class SshMate : public Mate {
   std::string who_;
   std::string name_, key_;
   uint64_t read_only_told_ms_ = 0;
-  screen::Display display_;
+  MateTerminal terminal_;
   screen::Viewport viewport_;
   std::string view_text_;                     // what the view was last said to be (view_notice)
-  std::optional<screen::ScreenState> shown_;  // what the mate's terminal shows
-  bool known_ = false;                         // false after a resize: repaint
   bool dirty_ = false;                        // a frame waits for the channel to drain
   std::string notice_;                        // over the bottom row, for a while
   transport::Timer notice_timer_;
   transport::Timer redraw_;  // after a resize, at its pace
-  HistoryPacer history_pacer_;
   transport::Timer unread_;  // keys held back while the host was full: read on the loop
   std::function<void()> on_destroy_;
 };

@@ -30,10 +30,9 @@ WebMate::WebMate(event_base* base, std::unique_ptr<transport::WebSocket> socket,
       role_(role),
       who_(std::move(who)),
       size_(size),
-      display_(display_options(session, role)),
+      terminal_(base, display_options(session, role), [this] { render(); }),
       redraw_(base, [this] { render(); }),
-      keepalive_(base, [this] { keepalive(); }),
-      history_pacer_(base, [this] { render(); }) {
+      keepalive_(base, [this] { keepalive(); }) {
   socket_->set_callbacks({
       .on_message = [this](std::string_view m) { message(m); },
       .on_closed = [this](const std::string& why) { closed(why); },
@@ -73,7 +72,7 @@ void WebMate::message(std::string_view bytes) {
     const Size size{r->cols, r->rows};
     if (size == size_) return;
     size_ = size;
-    known_ = false;  // another size: repaint (the page's scrollback keeps its history)
+    terminal_.resized();
     session_.resized(*this, size_);
     redraw_.start_if_idle(kResizeRedraw);
   } else if (auto* a = std::get_if<proto::web::Ack>(&*m)) {
@@ -125,16 +124,7 @@ void WebMate::render() {
     notice_ = notice;
     socket_->send(proto::web::notice(notice_));
   }
-  if (known_) history_pacer_.pace(shown_ ? &*shown_ : nullptr, frame);  // a repaint writes history whole
-  std::string out;
-  if (shown_ && !known_) {
-    display_.repaint(*shown_, frame, out);
-  } else {
-    display_.append(shown_ ? &*shown_ : nullptr, frame, out);
-  }
-  shown_ = std::move(frame);
-  shown_->scrollback.clear();  // only its count is needed next time; a stalled page holds no history
-  known_ = true;
+  const std::string out = terminal_.draw(std::move(frame));
   dirty_ = false;
   if (out.empty()) return;
   socket_->send(proto::web::frame(++sent_, out));

@@ -14,7 +14,7 @@
 
 #include "proto/size.h"
 #include "proto/web_message.h"
-#include "relay/history_pacer.h"
+#include "relay/mate_terminal.h"
 #include "relay/mate.h"
 #include "relay/session.h"
 #include "statesync/screen/display.h"
@@ -64,10 +64,8 @@ class WebMate : public Mate {
   Role role_;
   std::string who_;
   Size size_;
-  screen::Display display_;
+  MateTerminal terminal_;
   screen::Viewport viewport_;
-  std::optional<screen::ScreenState> shown_;  // what the page's terminal shows
-  bool known_ = false;                         // false after a resize: repaint
   bool dirty_ = false;                         // a frame waits for the page to catch up
   uint32_t sent_ = 0, acked_ = 0;
   std::string notice_;                         // on the page's status line
@@ -77,7 +75,6 @@ class WebMate : public Mate {
   uint64_t last_sent_ms_ = 0;
   transport::Timer redraw_;                    // after a resize, at its pace
   transport::Timer keepalive_;
-  HistoryPacer history_pacer_;
 };
 
 }  // namespace tandem::relay

@@ -3,27 +3,13 @@
 #include <cstdio>
 #include <functional>
 
+#include "proto/json.h"
 #include "src/host/control_socket.h"
 
 namespace tandem {
 namespace {
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += char(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += char(c);
-    }
-  }
-  return out + "\"";
-}
+using proto::json_string;
 
 }  // namespace
 

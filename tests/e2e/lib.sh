@@ -61,6 +61,17 @@ start_relay() {
   relay_fp=$(sed -n 's/^key //p' "$work/relay.out")
 }
 
+# start_netsim NAME SEED [NETSIM ARGS...]: a netsim (the script's $netsim) towards the
+# relay's UDP port, its pid in WORK/NAME.pid; prints its address.
+start_netsim() {
+  local name=$1 seed=$2
+  shift 2
+  "$netsim" --listen 127.0.0.1:0 --server "127.0.0.1:$udp_port" --seed "$seed" "$@" >"$work/$name.out" &
+  echo $! >"$work/$name.pid"
+  wait_file "$work/$name.out" '^netsim: ' "netsim $name starts"
+  sed -n 's/^netsim: \([^ ]*\) -> .*/\1/p' "$work/$name.out" | head -1
+}
+
 # A home whose tandem config names the relay (pinned).
 relay_home() {
   mkdir -p "$1/.config/tandem"

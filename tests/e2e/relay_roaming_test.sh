@@ -22,17 +22,9 @@ cleanup() {
 trap cleanup EXIT
 
 start_relay "$work"
-# start_netsim NAME SEED: a netsim towards the relay's UDP port; prints its address.
-start_netsim() {
-  "$netsim" --listen 127.0.0.1:0 --server "127.0.0.1:$udp_port" --delay 10 --loss 0.05 --seed "$2" \
-    --blackout-ms 20000 >"$work/$1.out" &
-  echo $! >"$work/$1.pid"
-  wait_file "$work/$1.out" '^netsim: ' "netsim $1 starts"
-  sed -n 's/^netsim: \([^ ]*\) -> .*/\1/p' "$work/$1.out" | head -1
-}
-host_via=$(start_netsim host 11)
+host_via=$(start_netsim host 11 --delay 10 --loss 0.05 --blackout-ms 20000)
 host_net=$(cat "$work/host.pid")
-mate_via=$(start_netsim mate 12)
+mate_via=$(start_netsim mate 12 --delay 10 --loss 0.05 --blackout-ms 20000)
 mate_net=$(cat "$work/mate.pid")
 
 relay_home "$work/home"

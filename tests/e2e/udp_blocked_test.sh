@@ -29,16 +29,9 @@ wait_log() {
 }
 
 start_relay "$work"
-start_netsim() {
-  "$netsim" --listen 127.0.0.1:0 --server "127.0.0.1:$udp_port" --delay 5 --seed "$2" \
-    --blackout-ms 30000 >"$work/$1.out" &
-  echo $! >"$work/$1.pid"
-  wait_file "$work/$1.out" '^netsim: ' "netsim $1 starts"
-  sed -n 's/^netsim: \([^ ]*\) -> .*/\1/p' "$work/$1.out" | head -1
-}
-host_via=$(start_netsim host 21)
+host_via=$(start_netsim host 21 --delay 5 --blackout-ms 30000)
 host_net=$(cat "$work/host.pid")
-mate_via=$(start_netsim mate 22)
+mate_via=$(start_netsim mate 22 --delay 5 --blackout-ms 30000)
 mate_net=$(cat "$work/mate.pid")
 
 relay_home "$work/home"
