@@ -45,9 +45,10 @@ std::unique_ptr<RelayBackend> EmbeddedBackend::open(event_base* base, const Back
     ro.web = options.web;
     // The session is this process's: a token it does not know is wrong from the start.
     if (ro.web) ro.web->restart_grace = std::chrono::milliseconds(0);
-    // A named session's web port too, unless another was asked for.
-    if (ro.web && record && record->web_port != 0 && ro.web->any_port_if_taken) {
+    // A named session's web port too, unless another was asked for (port 0: any).
+    if (ro.web && record && record->web_port != 0 && (ro.web->any_port_if_taken || ro.web->listen.port() == 0)) {
       ro.web->listen = ro.web->listen.with_port(record->web_port);
+      ro.web->any_port_if_taken = true;
     }
     if (named) {
       std::optional<relay::RelayState> state = relay::load_state(named->dir(), error);

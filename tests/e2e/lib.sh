@@ -47,17 +47,18 @@ wait_file() {
   fail "$3: never saw /$2/ in $1: $(cat "$1" 2>/dev/null)"
 }
 
-# start_relay WORK [SSH_PORT UDP_PORT]: `tandem relay` on loopback with its state in
-# WORK/state; sets relay_pid, ssh_port, udp_port and relay_fp.
+# start_relay WORK [SSH_PORT UDP_PORT WEB_PORT]: `tandem relay` on loopback with its
+# state in WORK/state; sets relay_pid, ssh_port, udp_port, web_port and relay_fp.
 start_relay() {
   local work=$1
   : >"$work/relay.out"
-  "$tandem" relay --listen "127.0.0.1:${2:-0}" --udp-port "${3:-0}" --state-dir "$work/state" \
+  "$tandem" relay --listen "127.0.0.1:${2:-0}" --udp-port "${3:-0}" --web-listen "127.0.0.1:${4:-0}" --state-dir "$work/state" \
     >"$work/relay.out" 2>>"$work/relay.log" &
   relay_pid=$!
   wait_file "$work/relay.out" 'relay-fingerprint' "relay starts"
   ssh_port=$(sed -n 's/.*SSH on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$work/relay.out")
   udp_port=$(sed -n 's/.*UDP on port \([0-9]*\),.*/\1/p' "$work/relay.out")
+  web_port=$(sed -n 's/^web on 127\.0\.0\.1:\([0-9]*\):.*/\1/p' "$work/relay.out")
   relay_fp=$(sed -n 's/^key //p' "$work/relay.out")
 }
 

@@ -44,7 +44,7 @@ wait_for "$nat" 'last contact|relay refuses connections|relay does not' "native 
 
 # 2. The relay comes back with the same state: the host restores its session, the
 # native mate re-joins by itself, and what it typed runs once.
-start_relay "$work" "$ssh_port" "$udp_port"
+start_relay "$work" "$ssh_port" "$udp_port" "$web_port"
 wait_file "$work/relay.log" 'restored for host' "host restores its session"
 wait_for "$host" 'the relay restarted; the session is back with the same links' "host told the relay restarted" 800
 wait_for "$host" '^typed-9$' "keys typed during the outage reach the host" 800
@@ -100,7 +100,7 @@ wait_for "$named2" '^mate-10$' "the waiting mate types into the new host"
 # 4. A named session on the embedded relay: the host is killed, and its native mate
 # says within seconds that the session is gone, and exits non-zero. Started again,
 # the host has the same links (same key, port and tokens), and they work.
-run_host "$emb1" emb --local --listen 127.0.0.1:0 --name solo --links-file "$work/emb1"
+run_host "$emb1" emb --local --listen 127.0.0.1:0 --web-listen 127.0.0.1:0 --name solo --links-file "$work/emb1"
 wait_file "$work/emb1" '^fingerprint ' "an embedded named session's links"
 wait_for "$emb1" '^\$ ?$' "embedded host prompt"
 emb_join=$(sed -n 's/^join-rw //p' "$work/emb1")
@@ -109,7 +109,7 @@ wait_for "$nate" '^\$ ?$' "the embedded session's mate sees the prompt"
 kill -9 "$(cat "$work/emb.pid")"
 wait_for "$nate" "the session's relay is gone \(connection refused\): the host may have quit" "the mate says the session is gone" 600
 wait_for "$nate" '^join-exit=1$' "tandem join exits non-zero"
-run_host "$emb2" emb --local --listen 127.0.0.1:0 --name solo --links-file "$work/emb2"
+run_host "$emb2" emb --local --listen 127.0.0.1:0 --web-listen 127.0.0.1:0 --name solo --links-file "$work/emb2"
 wait_file "$work/emb2" '^fingerprint ' "the embedded named session's links again"
 same_links "$work/emb1" "$work/emb2"
 wait_for "$emb2" '^\$ ?$' "embedded host's new prompt"

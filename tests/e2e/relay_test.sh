@@ -108,7 +108,7 @@ t "$other" send-keys 'exit' Enter
 kill "$relay_pid"
 wait "$relay_pid" 2>/dev/null || true
 wait_for "$host" 'relay unreachable for [0-9]+ s' "host's banner while the relay is away"
-start_relay "$work" "$ssh_port" "$udp_port"
+start_relay "$work" "$ssh_port" "$udp_port" "$web_port"
 wait_file "$work/relay.log" 'restored for host' "host restores its session"
 t "$rw" kill-server
 t "$nat" kill-server

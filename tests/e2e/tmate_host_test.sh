@@ -152,7 +152,7 @@ fi
 kill "$relay_pid"
 wait "$relay_pid" 2>/dev/null || true
 wait_for "$rw" 'mate-exit=' "the ssh mate is let go when the relay stops"
-start_relay "$work" "$port" "$udp_port"
+start_relay "$work" "$port" "$udp_port" "$web_port"
 wait_file "$work/relay.log" 'restored for its tmate host' "the tmate host comes back"
 [ "$(tm display -p '#{tmate_ssh}')" = "$rw_link" ] || fail_all "the links changed"
 t "$nat" send-keys 'echo back-$((6*7))' Enter

@@ -175,7 +175,7 @@ if [ "$mode" = relay ]; then
   cp "$work/links" "$work/links.before"
   kill "$relay_pid"
   wait "$relay_pid" 2>/dev/null || true
-  start_relay "$work" "$ssh_port" "$udp_port"
+  start_relay "$work" "$ssh_port" "$udp_port" "$web_port"
   wait_for "$host" 'the relay restarted; the session is back with the same links' "the host is told the relay restarted" 800
   join_rw_now=$(sed -n 's/^join-rw //p' "$work/links")
   ro_now=$(sed -n "s/^ro ssh //p" "$work/links")
