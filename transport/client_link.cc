@@ -120,13 +120,13 @@ void ClientLink::drain(Socket& s) {
       ++link_.counters().dropped_unauthentic;
       continue;
     }
-    if (link_.receive(std::span(buffer_.data(), size_t(n)), from, now_ms()) && on_tcp_) {
-      heard_udp_ = now_ms();  // UDP works again: back to it (the TCP path closes at the next tick)
+    // Only a datagram that authenticates says UDP works (spoofed bytes must not keep us off TCP).
+    if (!link_.receive(std::span(buffer_.data(), size_t(n)), from, now_ms())) continue;
+    heard_udp_ = now_ms();
+    if (on_tcp_) {  // UDP works again: back to it (the TCP path closes at the next tick)
       on_tcp_ = false;
       ++udp_returns_;
       udp_since_ = heard_udp_;
-    } else {
-      heard_udp_ = now_ms();
     }
   }
 }

@@ -19,9 +19,15 @@ screen::DisplayOptions display_options(const Session& session, Role role) {
 
 constexpr auto kResizeRedraw = std::chrono::milliseconds(50);
 
-}  // namespace
+// "[tandem: session ended by the host]" (as an ssh mate's last line) in a page's words:
+// "session ended by the host".
+std::string page_words(std::string text) {
+  if (text.size() >= 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
+  if (text.starts_with("tandem: ")) text.erase(0, 8);
+  return text;
+}
 
-std::string page_words(std::string text);
+}  // namespace
 
 WebMate::WebMate(event_base* base, std::unique_ptr<transport::WebSocket> socket, Session& session, Role role,
                  std::string who, Size size)
@@ -148,14 +154,6 @@ void WebMate::keepalive() {
 }
 
 void WebMate::end(const std::string& message) { goodbye(message, false); }
-
-// "[tandem: session ended by the host]" (as an ssh mate's last line) in a page's words:
-// "session ended by the host".
-std::string page_words(std::string text) {
-  if (text.size() >= 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
-  if (text.starts_with("tandem: ")) text.erase(0, 8);
-  return text;
-}
 
 void WebMate::goodbye(const std::string& message, bool again) {
   if (!connected()) return;
